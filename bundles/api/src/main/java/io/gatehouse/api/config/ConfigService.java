@@ -1,0 +1,59 @@
+package io.gatehouse.api.config;
+
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The node's configuration: the one path through which objects are created, updated and deleted.
+ *
+ * <p>Every write follows the same sequence: parse, validate every object (schema, cross-field and
+ * cross-object rules such as references and routing conflicts, and the resources it needs, such as a free
+ * port), append one entry per object to the operation log in one durable transaction, apply the new
+ * state, then return. A write that fails any step before the append leaves the log and the running state
+ * unchanged; a batch is all or nothing.
+ *
+ * <p>Thread-safe; writes are serialized. Reads see the last applied state.
+ */
+@ProviderType
+public interface ConfigService {
+
+    /**
+     * Parses a JSON or YAML document (a YAML stream may hold several documents; a JSON document may be a
+     * single object or an array of objects) into objects, without validating specs.
+     *
+     * @throws ConfigException 400 with the line and column of a syntax error, or the path of a missing or
+     *                         ill-typed {@code kind}, {@code name} or {@code spec}
+     */
+    List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException;
+
+    /** Creates objects that must not exist yet (409 if one does). All or nothing. */
+    List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException;
+
+    /** Replaces objects that must exist (404 if one does not). All or nothing. */
+    List<ConfigObject> update(List<ConfigObject> objects) throws ConfigException;
+
+    /** Creates or replaces objects. All or nothing. Returns the objects with their new revisions. */
+    List<ConfigObject> apply(List<ConfigObject> objects) throws ConfigException;
+
+    /**
+     * Deletes an object.
+     *
+     * @throws ConfigException 404 if it does not exist, 409 if another object still refers to it
+     */
+    void delete(String kind, String name) throws ConfigException;
+
+    Optional<ConfigObject> get(String kind, String name);
+
+    /** All objects, or those of one kind when {@code kind} is not null, sorted by kind then name. */
+    List<ConfigObject> list(String kind);
+
+    /** The object kinds this node accepts ({@code HTTPServer}, {@code Pipeline}, ...). */
+    List<String> objectKinds();
+
+    /** Plugin kinds currently registered, sorted by name. */
+    List<PluginKindInfo> pluginKinds();
+
+    /** Index of the last applied operation-log entry. */
+    long appliedIndex();
+}

@@ -1,0 +1,102 @@
+package io.gatehouse.api.plugin;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One client request and its response, on its way through a pipeline.
+ *
+ * <h2>Threading</h2>
+ * An exchange is bound to one event-loop thread ({@link #executor()}); plugins are called on it, every
+ * future returned here completes on it, and the exchange's methods must only be called on it. Nothing
+ * here blocks. Blocking work goes through {@link #offload}, which says so explicitly and is bounded.
+ *
+ * <h2>Lifecycle</h2>
+ * The pipeline runs plugins in order. A plugin that wants the request to reach an upstream calls
+ * {@link #forward}; one that answers itself calls {@link #respond} or {@link #respondError}. Plugins that
+ * run after a response exists may change its status and headers. When the pipeline ends, the gateway
+ * commits the response (head first, then the body, streamed); a pipeline that ends without a response
+ * answers 500. {@link #onComplete} listeners run when the exchange is over.
+ */
+@ProviderType
+public interface Exchange {
+
+    HttpRequest request();
+
+    /** The response as it stands, or null while there is none. */
+    HttpResponse response();
+
+    /**
+     * Creates a gateway-made response with an empty body, replacing any uncommitted response (an upstream
+     * response it replaces is discarded and its connection released). Set headers and
+     * {@link HttpResponse#body(byte[])} on the returned response.
+     *
+     * @throws IllegalStateException when a response is already committed
+     */
+    HttpResponse respond(int status);
+
+    /**
+     * Creates a gateway-made error response with the gateway's small JSON body:
+     * {@code {"status":503,"error":"<code>","message":"<message>"}}.
+     */
+    HttpResponse respondError(int status, String code, String message);
+
+    /**
+     * Sends the request to an upstream server: the head as it stands now, then the client's body streamed
+     * with backpressure. The returned stage completes when the response head has arrived (the response is
+     * then also {@link #response()}), or exceptionally with an {@link UpstreamException}. Upstream
+     * connections are kept alive and pooled per event loop.
+     *
+     * <p>At most one forward per exchange in this version of the API (the request body streams once).
+     *
+     * @throws IllegalStateException when the exchange was already forwarded or a response is committed
+     */
+    CompletionStage<HttpResponse> forward(Forward target);
+
+    /**
+     * Runs blocking work on the gateway's bounded blocking executor and completes on this exchange's event
+     * loop. When the executor's queue is full the stage fails at once with
+     * {@link java.util.concurrent.RejectedExecutionException}; answer 503 then.
+     */
+    <T> CompletionStage<T> offload(Callable<T> task);
+
+    /** Runs a task on this exchange's event loop after a delay; cancel it with the returned handle. */
+    AutoCloseable schedule(Runnable task, long delay, TimeUnit unit);
+
+    /** This exchange's event loop, as an executor. */
+    Executor executor();
+
+    /** The client's address (the TCP peer). */
+    InetSocketAddress remoteAddress();
+
+    /** The local address the client connected to. */
+    InetSocketAddress localAddress();
+
+    /** {@code http} (or {@code https} once TLS is supported). */
+    String scheme();
+
+    /** Name of the HTTPServer that accepted the request. */
+    String server();
+
+    /** Name of the pipeline the request was routed to. */
+    String pipeline();
+
+    /** Attributes plugins share within this exchange (not thread-safe: event loop only). */
+    Map<String, Object> attributes();
+
+    /**
+     * Registers a listener called once when the exchange is over: the response was fully sent (argument
+     * null) or the exchange was aborted (argument the cause). Listeners run on the event loop and must not
+     * throw.
+     */
+    void onComplete(Consumer<Throwable> listener);
+
+    /** {@link System#nanoTime()} when the request head was received. */
+    long startNanos();
+}

@@ -1,0 +1,48 @@
+package io.gatehouse.api.plugin;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The client's request as it will be sent upstream. Mutable until {@link Exchange#forward} has sent it;
+ * after that, changes have no effect and setters throw {@link IllegalStateException}.
+ *
+ * <p>The request target is kept byte-exact: {@link #uri()} is what the client sent (origin form, path and
+ * query, no decoding or normalization), and it is what goes upstream unless a plugin sets another.
+ *
+ * <p>The request body is not exposed to plugins in this version of the API: it streams to the upstream
+ * when the exchange is forwarded (with backpressure), and it is discarded when a plugin answers instead.
+ */
+@ProviderType
+public interface HttpRequest {
+
+    /** The method, for example {@code GET}. */
+    String method();
+
+    void method(String method);
+
+    /** The raw request target: path and optional {@code ?query}, exactly as received. */
+    String uri();
+
+    /** Replaces the request target (raw: the caller encodes). */
+    void uri(String uri);
+
+    /** The raw path part of {@link #uri()}, without the query. */
+    String path();
+
+    /** The raw query part of {@link #uri()} without {@code ?}, or null when there is none. */
+    String query();
+
+    /** {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2.0}. */
+    String protocol();
+
+    Headers headers();
+
+    /** The host the client addressed ({@code Host} or {@code :authority}), without the port; null if none. */
+    String host();
+
+    /** The body length announced by the client; -1 when unknown (chunked or HTTP/2 without length), 0 for none. */
+    long contentLength();
+
+    /** True when the request carries a body (a non-zero or unknown length). */
+    boolean hasBody();
+}

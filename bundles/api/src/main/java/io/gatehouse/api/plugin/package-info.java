@@ -1,0 +1,21 @@
+/**
+ * The plugin SPI: what a plugin bundle implements ({@link io.gatehouse.api.plugin.PluginKind},
+ * {@link io.gatehouse.api.plugin.Plugin}) and what the gateway hands to it
+ * ({@link io.gatehouse.api.plugin.Exchange} and its request and response).
+ *
+ * <h2>Threading</h2>
+ * Every exchange is bound to one event-loop thread: the thread of the client connection, which is also
+ * the thread of the upstream connections it uses. Plugin code is called on that thread and must never
+ * block it. Work that blocks (a JDBC call, a file read, a remote lookup without an asynchronous client)
+ * goes through {@link io.gatehouse.api.plugin.Exchange#offload(java.util.concurrent.Callable)}, which runs
+ * it on a bounded executor and delivers the result back on the exchange's thread.
+ *
+ * <h2>Versioning</h2>
+ * Semantic versioning of this package: {@code PluginKind} and {@code Plugin} are consumer types (adding
+ * a method without a default is a major change); the exchange types are provider types (the gateway
+ * implements them; adding a method is a minor change).
+ */
+@Version("1.0.0")
+package io.gatehouse.api.plugin;
+
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,28 @@
+package io.gatehouse.dataplane;
+
+import java.io.IOException;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The Netty data plane, an OSGi service: event loops (native epoll when available, NIO otherwise), HTTP/1.1
+ * and h2c listeners, upstream connection pools (per event loop) and the bounded blocking executor behind
+ * {@code Exchange.offload}.
+ */
+@ProviderType
+public interface DataPlane {
+
+    /**
+     * Binds a listener now, so that an address in use is reported before a configuration change is
+     * committed.
+     *
+     * @throws java.net.BindException when the address is in use or cannot be assigned
+     * @throws IOException            for any other failure to bind
+     */
+    HttpListener bind(ListenerSettings settings, RequestHandler handler) throws IOException;
+
+    /** {@code epoll} or {@code nio}. */
+    String transport();
+
+    /** Number of event loops. */
+    int eventLoops();
+}

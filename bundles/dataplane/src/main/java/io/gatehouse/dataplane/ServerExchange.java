@@ -1,0 +1,19 @@
+package io.gatehouse.dataplane;
+
+import io.gatehouse.api.plugin.Exchange;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The data plane's view of an exchange, with what only the core (not a plugin) may do to it. */
+@ProviderType
+public interface ServerExchange extends Exchange {
+
+    /** Records which pipeline the request was routed to (reported by {@link Exchange#pipeline()}). */
+    void pipeline(String name);
+
+    /**
+     * The pipeline is over: commit the response (head, then the body, streamed) and, when it is done,
+     * release the connection for the next request. Without a response, the client gets 500 with the
+     * gateway's JSON error body. Event loop only; exactly once.
+     */
+    void end();
+}
