@@ -1,0 +1,212 @@
+package io.gatehouse.itests;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import io.gatehouse.api.config.ConfigService;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import javax.inject.Inject;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.AfterClass;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * The gateway inside the real Karaf assembly: objects applied through the admin API, a request proxied to
+ * a real upstream, a plugin bundle stopped (503 naming the kind, other pipelines unaffected) and started
+ * again (200 without re-applying anything).
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class GatewayIT extends GatehouseKarafTestSupport {
+
+    private static final String UPSTREAM_PORT_PROPERTY = "gatehouse.it.upstreamPort";
+    private static Server upstream;
+    private static int upstreamPort;
+    private final Http http = new Http();
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ConfigService config;
+
+    /**
+     * Runs in the test driver JVM before the container starts: the upstream is a real server in another
+     * process than the gateway, and its port reaches the in-container tests as a system property.
+     */
+    @Configuration
+    public Option[] configuration() throws Exception {
+        startUpstream();
+        Option[] base = baseConfiguration();
+        Option[] all = java.util.Arrays.copyOf(base, base.length + 1);
+        all[base.length] = systemProperty(UPSTREAM_PORT_PROPERTY).value(String.valueOf(upstreamPort));
+        return all;
+    }
+
+    private static synchronized void startUpstream() throws Exception {
+        if (upstream != null) {
+            return;
+        }
+        upstream = new Server();
+        ServerConnector connector = new ServerConnector(upstream);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        upstream.addConnector(connector);
+        upstream.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                String body = "upstream saw " + request.getMethod() + " " + request.getHttpURI().getPathQuery()
+                        + " xff=" + request.getHeaders().get("X-Forwarded-For") + "\n";
+                response.setStatus(200);
+                response.getHeaders().put("Content-Type", "text/plain");
+                response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
+        });
+        upstream.start();
+        upstreamPort = connector.getLocalPort();
+    }
+
+    @AfterClass
+    public static void stopUpstream() throws Exception {
+        if (upstream != null) {
+            upstream.stop();
+        }
+    }
+
+    @Test
+    public void everyGatehouseBundleIsActive() {
+        for (String name : new String[] {"gatehouse-api", "gatehouse-store", "gatehouse-dataplane", "gatehouse-core",
+            "gatehouse-admin", "gatehouse-plugin-proxy", "gatehouse-plugin-mock"}) {
+            assertEquals(name + " state", Bundle.ACTIVE, bundle(context, name).getState());
+        }
+        assertNotNull(config);
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+    }
+
+    @Test
+    public void proxiesThroughAPipelineAppliedWithTheAdminApi() throws Exception {
+        int port = Ports.free();
+        String yaml = """
+                kind: Pipeline
+                name: it-proxy
+                spec:
+                  plugins:
+                    - name: backend
+                      kind: proxy
+                      spec:
+                        pools:
+                          - servers:
+                              - url: http://127.0.0.1:%d
+                ---
+                kind: HTTPServer
+                name: it-proxy
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pathPrefix: /
+                      pipeline: it-proxy
+                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
+        assertEquals(applied.body(), 200, applied.statusCode());
+
+        HttpResponse<String> r = http.get("http://127.0.0.1:" + port + "/a%2Fb/c?x=1&y=%20");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals("upstream saw GET /a%2Fb/c?x=1&y=%20 xff=127.0.0.1\n", r.body());
+    }
+
+    @Test
+    public void stoppingAPluginBundleAffectsOnlyPipelinesThatUseItUntilItStartsAgain() throws Exception {
+        int port = Ports.free();
+        String yaml = """
+                kind: Pipeline
+                name: it-stop-proxied
+                spec:
+                  plugins:
+                    - name: backend
+                      kind: proxy
+                      spec:
+                        pools:
+                          - servers:
+                              - url: http://127.0.0.1:%d
+                ---
+                kind: Pipeline
+                name: it-stop-mocked
+                spec:
+                  plugins:
+                    - name: hello
+                      kind: mock
+                      spec:
+                        body: "mocked\\n"
+                ---
+                kind: HTTPServer
+                name: it-stop
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pathPrefix: /mock
+                      pipeline: it-stop-mocked
+                    - pathPrefix: /
+                      pipeline: it-stop-proxied
+                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
+        assertEquals(applied.body(), 200, applied.statusCode());
+        String proxied = "http://127.0.0.1:" + port + "/p";
+        String mocked = "http://127.0.0.1:" + port + "/mock";
+        assertEquals(200, http.status(proxied));
+        long appliedIndex = config.appliedIndex();
+
+        Bundle proxy = bundle(context, "gatehouse-plugin-proxy");
+        proxy.stop();
+        try {
+            await().atMost(10, SECONDS).until(() -> http.status(proxied) == 503);
+            HttpResponse<String> unavailable = http.get(proxied);
+            assertTrue(unavailable.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+            assertTrue(unavailable.body(), unavailable.body().contains("proxy"));
+            HttpResponse<String> stillMocked = http.get(mocked);
+            assertEquals(200, stillMocked.statusCode());
+            assertEquals("mocked\n", stillMocked.body());
+        } finally {
+            proxy.start();
+        }
+        await().atMost(10, SECONDS).until(() -> http.status(proxied) == 200);
+        assertEquals("nothing was re-applied", appliedIndex, config.appliedIndex());
+    }
+
+    @Test
+    public void invalidObjectIsRejectedWithItsPathAndNothingIsApplied() throws Exception {
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        long before = config.appliedIndex();
+        String json = "{\"kind\":\"HTTPServer\",\"name\":\"it-bad\",\"spec\":{\"port\":70000,"
+                + "\"rules\":[{\"pathPrefix\":\"/\",\"pipeline\":\"does-not-exist\"}]}}";
+        HttpResponse<String> r = http.send("POST", admin("/api/v1/objects"), "application/json", json);
+        assertEquals(r.body(), 400, r.statusCode());
+        assertTrue(r.body(), r.body().contains("$.spec.port"));
+        assertTrue(r.body(), r.body().contains("$.spec.rules[0].pipeline"));
+        assertEquals(before, config.appliedIndex());
+        assertEquals(404, http.status(admin("/api/v1/objects/HTTPServer/it-bad")));
+    }
+}

@@ -1,0 +1,120 @@
+package io.gatehouse.itests;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Gatehouse distribution run as a real process: unpacked from the built tar.gz into a folder of its
+ * own, with free ports, started with {@code bin/karaf server} and killed (SIGKILL, as a crash would) or
+ * stopped by the test.
+ */
+public final class KarafProcess implements AutoCloseable {
+    private final Path home;
+    private final Path log;
+    private Process process;
+
+    private KarafProcess(Path home) {
+        this.home = home;
+        this.log = home.resolve("console.log");
+    }
+
+    /** Unpacks the assembly under {@code parent} and gives it free admin, SSH and RMI ports. */
+    public static KarafProcess unpack(Path parent, int adminPort) throws IOException, InterruptedException {
+        Files.createDirectories(parent);
+        File tarGz = new File(System.getProperty("gatehouse.assembly"));
+        Process tar = new ProcessBuilder("tar", "-xzf", tarGz.getAbsolutePath(), "-C", parent.toString())
+                .redirectErrorStream(true).start();
+        if (!tar.waitFor(120, TimeUnit.SECONDS) || tar.exitValue() != 0) {
+            tar.destroyForcibly();
+            throw new IOException("could not unpack " + tarGz);
+        }
+        Path home;
+        try (var dirs = Files.list(parent)) {
+            home = dirs.filter(d -> Files.isDirectory(d.resolve("bin"))).findFirst()
+                    .orElseThrow(() -> new IOException("no Karaf home in " + parent));
+        }
+        KarafProcess k = new KarafProcess(home);
+        k.setProperty("etc/io.gatehouse.admin.cfg", "port", String.valueOf(adminPort));
+        k.setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(Ports.free()));
+        k.setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(Ports.free()));
+        k.setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(Ports.free()));
+        return k;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** Sets {@code key = value} in a properties file of the distribution, replacing an existing line. */
+    public void setProperty(String file, String key, String value) throws IOException {
+        Path f = home.resolve(file);
+        List<String> out = new ArrayList<>();
+        boolean replaced = false;
+        if (Files.exists(f)) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                String t = line.trim();
+                if (t.startsWith(key + " ") || t.startsWith(key + "=")) {
+                    out.add(key + " = " + value);
+                    replaced = true;
+                } else {
+                    out.add(line);
+                }
+            }
+        }
+        if (!replaced) {
+            out.add(key + " = " + value);
+        }
+        Files.write(f, out, StandardCharsets.UTF_8);
+    }
+
+    public void start() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+        process = pb.start();
+    }
+
+    /** Kills the JVM and its launcher with SIGKILL: no shutdown hook, no clean close of the store. */
+    public void kill() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        for (ProcessHandle h : all) {
+            h.destroyForcibly();
+        }
+        for (ProcessHandle h : all) {
+            h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(t -> h).join();
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
+        process = null;
+    }
+
+    /** The console output so far (for assertion messages). */
+    public String console() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+}
