@@ -1,0 +1,102 @@
+package io.gatehouse.plugin.proxy.internal;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The {@code proxy} spec as written in a pipeline (see docs/configuration.md). Bound by Jackson; defaults
+ * are applied here, rules a type cannot express are checked by {@link ProxySpecValidator}. Lists keep
+ * null elements so that the validator can report them at their index instead of failing the binding.
+ */
+public record ProxySpec(@JsonProperty("pools") List<Pool> pools,
+                        @JsonProperty("connectTimeout") String connectTimeout,
+                        @JsonProperty("readTimeout") String readTimeout,
+                        @JsonProperty("hostHeader") String hostHeader) {
+
+    public static final String DEFAULT_CONNECT_TIMEOUT = "5s";
+    public static final String DEFAULT_READ_TIMEOUT = "60s";
+    public static final String HOST_PRESERVE = "preserve";
+    public static final String HOST_UPSTREAM = "upstream";
+
+    public ProxySpec {
+        pools = copy(pools);
+        connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
+        readTimeout = readTimeout == null ? DEFAULT_READ_TIMEOUT : readTimeout;
+        hostHeader = hostHeader == null ? HOST_PRESERVE : hostHeader;
+    }
+
+    static <T> List<T> copy(List<T> list) {
+        return list == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(list));
+    }
+
+    /** A group of servers and how to balance between them; the first pool whose match matches is used. */
+    public record Pool(@JsonProperty("name") String name,
+                       @JsonProperty("match") Match match,
+                       @JsonProperty("servers") List<Server> servers,
+                       @JsonProperty("loadBalance") LoadBalance loadBalance) {
+        public Pool {
+            servers = copy(servers);
+            loadBalance = loadBalance == null ? new LoadBalance(null, null, null) : loadBalance;
+        }
+
+        /** True when the pool takes every request (no match, or a match without conditions). */
+        @JsonIgnore
+        public boolean matchesAll() {
+            return match == null || match.headers().isEmpty();
+        }
+    }
+
+    /** Conditions on the request; all must hold. */
+    public record Match(@JsonProperty("headers") List<HeaderMatch> headers) {
+        public Match {
+            headers = copy(headers);
+        }
+    }
+
+    /** One header condition: exactly one of an exact {@code value} or a {@code regex} (searched). */
+    public record HeaderMatch(@JsonProperty("name") String name,
+                              @JsonProperty("value") String value,
+                              @JsonProperty("regex") String regex) {
+    }
+
+    /** One upstream server. */
+    public record Server(@JsonProperty("url") String url, @JsonProperty("weight") Integer weight) {
+        public static final int DEFAULT_WEIGHT = 1;
+
+        public Server {
+            weight = weight == null ? DEFAULT_WEIGHT : weight;
+        }
+    }
+
+    /** The load-balancing policy of a pool. */
+    public record LoadBalance(@JsonProperty("policy") String policy,
+                              @JsonProperty("hashKey") HashKey hashKey,
+                              @JsonProperty("virtualNodes") Integer virtualNodes) {
+        public static final String DEFAULT_POLICY = "roundRobin";
+        public static final int DEFAULT_VIRTUAL_NODES = 160;
+
+        public LoadBalance {
+            policy = policy == null ? DEFAULT_POLICY : policy;
+        }
+
+        /** {@link #virtualNodes()} or its default; the field itself stays null when omitted. */
+        @JsonIgnore
+        public int virtualNodesOrDefault() {
+            return virtualNodes == null ? DEFAULT_VIRTUAL_NODES : virtualNodes;
+        }
+    }
+
+    /** Where consistentHash takes its key from: exactly one of the three. */
+    public record HashKey(@JsonProperty("header") String header,
+                          @JsonProperty("cookie") String cookie,
+                          @JsonProperty("clientIp") Boolean clientIp) {
+        /** True when {@code clientIp: true}. */
+        @JsonIgnore
+        public boolean usesClientIp() {
+            return Boolean.TRUE.equals(clientIp);
+        }
+    }
+}
