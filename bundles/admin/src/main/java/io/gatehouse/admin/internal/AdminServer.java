@@ -1,0 +1,163 @@
+package io.gatehouse.admin.internal;
+
+import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.Units;
+import java.net.BindException;
+import java.time.Duration;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.BlockingArrayQueue;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin REST API: an embedded Jetty 12 core server (no servlets, no Pax Web) on its own port, with a
+ * bounded thread pool and queue, serving {@link ConfigService} over HTTP. The port is bound during activation,
+ * so a port in use makes the component fail to activate with a precise message instead of running deaf.
+ * A configuration change restarts the server (deactivate + activate).
+ */
+@Component(configurationPid = AdminServer.PID, immediate = true)
+@Designate(ocd = AdminServer.Config.class)
+public class AdminServer {
+    static final String PID = "io.gatehouse.admin";
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    private static final int MAX_QUEUED = 256;
+
+    /** Settings of the admin API (configuration PID {@code io.gatehouse.admin}). */
+    @ObjectClassDefinition(name = "Gatehouse admin API", description = "The REST API that manages the configuration")
+    public @interface Config {
+        @AttributeDefinition(description = "Interface to listen on; 0.0.0.0 for all (secure it first)")
+        String host() default "127.0.0.1";
+
+        @AttributeDefinition(description = "TCP port, 1..65535 (0 picks a free port)")
+        int port() default 9900;
+
+        @AttributeDefinition(description = "Largest accepted request body, such as 4MiB; larger bodies get 413")
+        String maxRequestSize() default "4MiB";
+
+        @AttributeDefinition(description = "Maximum threads of the server's pool, 4..256")
+        int threads() default 16;
+
+        @AttributeDefinition(description = "Idle connections are closed after this long, such as 30s")
+        String idleTimeout() default "30s";
+    }
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    @Activate
+    public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config, Config settings) {
+        Settings s = Settings.of(settings);
+        QueuedThreadPool pool = new QueuedThreadPool(s.threads, Math.min(2, s.threads), 60_000, 0,
+                new BlockingArrayQueue<>(32, 32, MAX_QUEUED), null);
+        pool.setName("gatehouse-admin");
+        pool.setDaemon(true);
+        server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(s.host);
+        connector.setPort(s.port);
+        connector.setIdleTimeout(s.idleTimeout.toMillis());
+        server.addConnector(connector);
+        server.setStopTimeout(5_000);
+
+        Rendering rendering = new Rendering();
+        Router router = new Router();
+        new StatusEndpoints(config, rendering).register(router);
+        new ObjectsEndpoints(config, rendering).register(router);
+        server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
+        server.setErrorHandler(new JsonErrorHandler(rendering));
+        start(s);
+    }
+
+    private void start(Settings s) {
+        try {
+            server.start();
+        } catch (Exception e) {
+            String message = bindFailure(e)
+                    ? "Admin API cannot listen on " + s.host + ":" + s.port + ": the address is already in use"
+                        + " (set 'port' in configuration " + PID + ")"
+                    : "Admin API cannot start on " + s.host + ":" + s.port + ": " + e.getMessage();
+            LOG.error(message, e);
+            stopQuietly();
+            throw new IllegalStateException(message, e);
+        }
+        LOG.info("Admin API listening on http://{}:{}/api/v1 (maxRequestSize {} bytes, {} threads)", s.host,
+                port(), s.maxRequestSize, s.threads);
+    }
+
+    /** The port actually bound (differs from the configured one when that is 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Deactivate
+    public void stop() {
+        stopQuietly();
+        LOG.info("Admin API stopped");
+    }
+
+    private void stopQuietly() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("Admin API did not stop cleanly", e);
+        }
+    }
+
+    private static boolean bindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Validated settings; every rejection names the property and the configuration PID. */
+    private record Settings(String host, int port, int maxRequestSize, int threads, Duration idleTimeout) {
+        static Settings of(Config c) {
+            String host = c.host() == null || c.host().isBlank() ? "127.0.0.1" : c.host().trim();
+            if (c.port() < 0 || c.port() > 65535) {
+                throw invalid("port", c.port(), "use 1..65535, or 0 for a free port");
+            }
+            if (c.threads() < 4 || c.threads() > 256) {
+                throw invalid("threads", c.threads(), "use 4..256");
+            }
+            long size;
+            Duration idle;
+            try {
+                size = Units.bytes(c.maxRequestSize());
+                idle = Units.duration(c.idleTimeout());
+            } catch (IllegalArgumentException e) {
+                throw invalid("maxRequestSize/idleTimeout", c.maxRequestSize() + "/" + c.idleTimeout(), e.getMessage());
+            }
+            if (size < 1024 || size > 1024L * 1024 * 1024) {
+                throw invalid("maxRequestSize", c.maxRequestSize(), "use 1KiB..1GiB");
+            }
+            if (idle.toMillis() < 1000) {
+                throw invalid("idleTimeout", c.idleTimeout(), "use at least 1s");
+            }
+            return new Settings(host, c.port(), (int) size, c.threads(), idle);
+        }
+
+        private static IllegalArgumentException invalid(String property, Object value, String hint) {
+            String message = "Invalid admin API configuration (" + PID + "): " + property + "=" + value + ": " + hint;
+            LOG.error(message);
+            return new IllegalArgumentException(message);
+        }
+    }
+}

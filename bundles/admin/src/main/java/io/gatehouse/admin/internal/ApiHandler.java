@@ -1,0 +1,137 @@
+package io.gatehouse.admin.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.Violation;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API's single Jetty handler: routes the request, reads the body (bounded, asynchronously) for
+ * routes that take one, runs the endpoint and writes its answer, mapping every failure to the JSON error
+ * shape. The callback is completed exactly once on every path, including unexpected exceptions (500).
+ * Endpoints run on Jetty's bounded pool and may block briefly on the configuration service.
+ */
+final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+
+    private final Router router;
+    private final Rendering rendering;
+    private final int maxRequestSize;
+
+    ApiHandler(Router router, Rendering rendering, int maxRequestSize) {
+        this.router = router;
+        this.rendering = rendering;
+        this.maxRequestSize = maxRequestSize;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Exchange exchange = new Exchange(request, response, callback);
+        try {
+            String path = request.getHttpURI().getCanonicalPath();
+            Router.Match match = path == null ? null : router.match(request.getMethod(), path);
+            if (match == null) {
+                throw new ApiException(404, ConfigException.NOT_FOUND, "no such resource: " + path);
+            }
+            if (!match.found()) {
+                response.getHeaders().put(HttpHeader.ALLOW, String.join(", ", match.allowed()));
+                throw new ApiException(405, "method_not_allowed", request.getMethod() + " is not allowed on "
+                        + path + ": use " + String.join(", ", match.allowed()));
+            }
+            Fields query = Request.extractQueryParameters(request);
+            if (!match.route().body()) {
+                exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON), match.route());
+                return true;
+            }
+            Optional<ConfigFormat> declared = MediaTypes.declaredFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            if (request.getLength() > maxRequestSize) {
+                throw BodyReader.tooLarge(maxRequestSize);
+            }
+            new BodyReader(request, maxRequestSize,
+                    body -> exchange.run(new ApiRequest(match.params(), query, body,
+                            declared.orElseGet(() -> MediaTypes.sniff(body))), match.route()),
+                    exchange::fail).run();
+        } catch (Throwable t) {
+            exchange.fail(t);
+        }
+        return true;
+    }
+
+    /** One request/response pair; owns the callback and completes it once. */
+    private final class Exchange {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+
+        Exchange(Request request, Response response, Callback callback) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+        }
+
+        void run(ApiRequest apiRequest, Router.Route route) {
+            ApiResponse answer;
+            try {
+                answer = route.endpoint().handle(apiRequest);
+            } catch (Throwable t) {
+                fail(t);
+                return;
+            }
+            answer.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            if (answer.body() == null) {
+                write(answer.status(), null, null);
+            } else if (MediaTypes.prefersYaml(request.getHeaders().get(HttpHeader.ACCEPT))) {
+                write(answer.status(), MediaTypes.YAML, rendering.yaml(answer.body(), answer.documents()));
+            } else {
+                write(answer.status(), MediaTypes.JSON, rendering.json(answer.body()));
+            }
+        }
+
+        void fail(Throwable failure) {
+            JsonNode body;
+            int status;
+            if (failure instanceof ConfigException e) {
+                status = e.status();
+                body = rendering.error(status, e.code(), e.getMessage(), e.violations());
+                if (status >= 500) {
+                    LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(), e);
+                }
+            } else if (failure instanceof ApiException e) {
+                status = e.status();
+                body = rendering.error(status, e.code(), e.getMessage(), e.violations());
+            } else {
+                status = 500;
+                LOG.error("{} {} failed unexpectedly", request.getMethod(), request.getHttpURI().getPath(), failure);
+                body = rendering.error(500, "internal", "internal error (" + failure.getClass().getSimpleName()
+                        + "); the server log has the details", List.<Violation>of());
+            }
+            if (response.isCommitted()) {
+                callback.failed(failure);
+                return;
+            }
+            write(status, MediaTypes.JSON, rendering.json(body));
+        }
+
+        private void write(int status, String contentType, byte[] body) {
+            response.setStatus(status);
+            if (body == null) {
+                callback.succeeded();
+                return;
+            }
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+            response.write(true, ByteBuffer.wrap(body), callback);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.gatehouse.admin.internal;
+
+import io.gatehouse.api.config.ConfigFormat;
+import java.util.Map;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * A routed request as endpoints see it: the path parameters of the matched route, the query, and the body
+ * (already read within the size limit) with the format it is written in.
+ *
+ * @param params path parameters by name, such as {@code kind} and {@code name}
+ * @param query  decoded query parameters
+ * @param body   the request body, empty for methods without one
+ * @param format the body's format (declared by Content-Type or sniffed)
+ */
+record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format) {
+
+    String param(String name) {
+        return params.get(name);
+    }
+
+    String query(String name) {
+        return query.getValue(name);
+    }
+}

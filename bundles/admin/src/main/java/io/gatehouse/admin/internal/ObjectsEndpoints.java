@@ -1,0 +1,105 @@
+package io.gatehouse.admin.internal;
+
+import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.Violation;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The configuration objects resource. Every write is one {@link ConfigService} call, so the service's
+ * all-or-nothing guarantee is the API's: nothing here writes piecemeal.
+ */
+final class ObjectsEndpoints {
+    private static final String OBJECTS = "/api/v1/objects";
+    private static final String OBJECT = "/api/v1/objects/{kind}/{name}";
+
+    private final ConfigService config;
+    private final Rendering rendering;
+
+    ObjectsEndpoints(ConfigService config, Rendering rendering) {
+        this.config = config;
+        this.rendering = rendering;
+    }
+
+    void register(Router router) {
+        router.get(OBJECTS, this::list)
+                .post(OBJECTS, this::create)
+                .get(OBJECT, this::get)
+                .put(OBJECT, this::put)
+                .delete(OBJECT, this::delete)
+                .post("/api/v1/apply", this::apply);
+    }
+
+    private ApiResponse list(ApiRequest request) {
+        String kind = request.query("kind");
+        if (kind != null && !config.objectKinds().contains(kind)) {
+            throw new ApiException(400, ConfigException.INVALID,
+                    "unknown kind '" + kind + "': known kinds are " + String.join(", ", config.objectKinds()));
+        }
+        return ApiResponse.objects(200, rendering.objects(config.list(kind)), Map.of());
+    }
+
+    private ApiResponse get(ApiRequest request) throws ConfigException {
+        String kind = request.param("kind");
+        String name = request.param("name");
+        ConfigObject object = config.get(kind, name).orElseThrow(() -> ConfigException.notFound(kind, name));
+        return ApiResponse.ok(rendering.object(object));
+    }
+
+    private ApiResponse create(ApiRequest request) throws ConfigException {
+        List<ConfigObject> created = config.create(parse(request));
+        Map<String, String> headers = created.size() == 1 ? Map.of("Location", location(created.get(0))) : Map.of();
+        return ApiResponse.objects(201, rendering.objects(created), headers);
+    }
+
+    private ApiResponse apply(ApiRequest request) throws ConfigException {
+        return ApiResponse.objects(200, rendering.objects(config.apply(parse(request))), Map.of());
+    }
+
+    private ApiResponse put(ApiRequest request) throws ConfigException {
+        List<ConfigObject> objects = parse(request);
+        if (objects.size() != 1) {
+            throw ConfigException.invalid("$", "PUT takes exactly one object, the body holds " + objects.size());
+        }
+        ConfigObject object = objects.get(0);
+        List<Violation> violations = new ArrayList<>();
+        if (!object.kind().equals(request.param("kind"))) {
+            violations.add(new Violation("$.kind", "'" + object.kind() + "' does not match the kind in the URL, '"
+                    + request.param("kind") + "'"));
+        }
+        if (!object.name().equals(request.param("name"))) {
+            violations.add(new Violation("$.name", "'" + object.name() + "' does not match the name in the URL, '"
+                    + request.param("name") + "'"));
+        }
+        if (!violations.isEmpty()) {
+            throw ConfigException.invalid(violations);
+        }
+        List<ConfigObject> applied = config.apply(objects);
+        return ApiResponse.ok(rendering.object(applied.get(0)));
+    }
+
+    private ApiResponse delete(ApiRequest request) throws ConfigException {
+        config.delete(request.param("kind"), request.param("name"));
+        return ApiResponse.noContent();
+    }
+
+    private List<ConfigObject> parse(ApiRequest request) throws ConfigException {
+        if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) {
+            throw ConfigException.invalid("$", "the request body is empty: send one object, an array of objects"
+                    + " or a YAML stream of objects");
+        }
+        List<ConfigObject> objects = config.parse(request.body(), request.format());
+        if (objects.isEmpty()) {
+            throw ConfigException.invalid("$", "the request body holds no object");
+        }
+        return objects;
+    }
+
+    private static String location(ConfigObject object) {
+        return OBJECTS + "/" + object.kind() + "/" + object.name();
+    }
+}

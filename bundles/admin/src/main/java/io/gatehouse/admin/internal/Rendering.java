@@ -1,0 +1,113 @@
+package io.gatehouse.admin.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.config.Violation;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Turns API values into JSON trees and trees into JSON or YAML bytes. Field order is fixed here, so every
+ * endpoint renders objects, kinds and errors the same way. Thread-safe (the mappers are only used to write).
+ */
+final class Rendering {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+
+    ObjectNode object(ConfigObject object) {
+        ObjectNode node = NODES.objectNode();
+        node.put("kind", object.kind());
+        node.put("name", object.name());
+        node.set("spec", object.spec());
+        node.put("revision", object.revision());
+        return node;
+    }
+
+    ArrayNode objects(List<ConfigObject> objects) {
+        ArrayNode array = NODES.arrayNode();
+        objects.forEach(o -> array.add(object(o)));
+        return array;
+    }
+
+    ObjectNode kind(PluginKindInfo kind) {
+        ObjectNode node = NODES.objectNode();
+        node.put("name", kind.name());
+        node.put("description", kind.description());
+        ArrayNode results = node.putArray("results");
+        kind.results().forEach(results::add);
+        node.set("schema", kind.schema() == null ? NODES.nullNode() : kind.schema());
+        node.put("bundle", kind.bundle());
+        node.put("version", kind.version());
+        return node;
+    }
+
+    ObjectNode error(int status, String code, String message, List<Violation> violations) {
+        ObjectNode node = NODES.objectNode();
+        node.put("status", status);
+        node.put("error", code);
+        node.put("message", message);
+        ArrayNode list = node.putArray("violations");
+        for (Violation v : violations) {
+            list.addObject().put("path", v.path()).put("message", v.message());
+        }
+        return node;
+    }
+
+    /** The error code used when only an HTTP status is known (errors raised by Jetty itself). */
+    static String codeFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 408 -> "request_timeout";
+            case 409 -> "conflict";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 431 -> "header_too_large";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "internal" : "error";
+        };
+    }
+
+    byte[] json(JsonNode node) {
+        try {
+            return json.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot render JSON", e);
+        }
+    }
+
+    /**
+     * YAML bytes. With {@code documents}, an array is written as a multi-document stream (one object per
+     * {@code ---} document), which POST /api/v1/objects and /api/v1/apply accept back as is.
+     */
+    byte[] yaml(JsonNode node, boolean documents) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            if (documents && node.isArray()) {
+                try (SequenceWriter writer = yaml.writer().writeValues(out)) {
+                    for (JsonNode element : node) {
+                        writer.write(element);
+                    }
+                }
+            } else {
+                yaml.writeValue(out, node);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot render YAML", e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,106 @@
+package io.gatehouse.admin.internal;
+
+import io.gatehouse.api.config.ConfigException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A route table: method + path template ({@code /api/v1/objects/{kind}/{name}}) → endpoint. Matching is by
+ * path segments; a path that matches a template under another method yields the methods for the Allow header.
+ * Immutable once built; thread-safe.
+ */
+final class Router {
+
+    /** One endpoint: gets a routed request, answers or throws. */
+    @FunctionalInterface
+    interface Endpoint {
+        ApiResponse handle(ApiRequest request) throws ConfigException;
+    }
+
+    /** A table entry; {@code body} says whether the request body is read before the endpoint runs. */
+    record Route(String method, List<String> template, boolean body, Endpoint endpoint) {
+    }
+
+    /** The outcome of matching: the route and its parameters, or the methods allowed for the path (405). */
+    record Match(Route route, Map<String, String> params, Set<String> allowed) {
+        boolean found() {
+            return route != null;
+        }
+    }
+
+    private final List<Route> routes = new ArrayList<>();
+
+    Router get(String template, Endpoint endpoint) {
+        return add("GET", template, false, endpoint);
+    }
+
+    Router post(String template, Endpoint endpoint) {
+        return add("POST", template, true, endpoint);
+    }
+
+    Router put(String template, Endpoint endpoint) {
+        return add("PUT", template, true, endpoint);
+    }
+
+    Router delete(String template, Endpoint endpoint) {
+        return add("DELETE", template, false, endpoint);
+    }
+
+    private Router add(String method, String template, boolean body, Endpoint endpoint) {
+        routes.add(new Route(method, segments(template), body, endpoint));
+        return this;
+    }
+
+    /** The route for {@code method} and {@code path}; null when no template matches the path at all. */
+    Match match(String method, String path) {
+        List<String> segments = segments(path);
+        Set<String> allowed = new LinkedHashSet<>();
+        for (Route route : routes) {
+            Map<String, String> params = bind(route.template(), segments);
+            if (params == null) {
+                continue;
+            }
+            if (route.method().equals(method)) {
+                return new Match(route, params, Set.of());
+            }
+            allowed.add(route.method());
+        }
+        return allowed.isEmpty() ? null : new Match(null, Map.of(), allowed);
+    }
+
+    private static Map<String, String> bind(List<String> template, List<String> segments) {
+        if (template.size() != segments.size()) {
+            return null;
+        }
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < template.size(); i++) {
+            String t = template.get(i);
+            String s = segments.get(i);
+            if (t.startsWith("{") && t.endsWith("}")) {
+                if (s.isEmpty()) {
+                    return null;
+                }
+                params.put(t.substring(1, t.length() - 1), s);
+            } else if (!t.equals(s)) {
+                return null;
+            }
+        }
+        return params;
+    }
+
+    /** Path segments; a trailing slash is ignored ({@code /api/v1/objects/} is {@code /api/v1/objects}). */
+    private static List<String> segments(String path) {
+        List<String> segments = new ArrayList<>(List.of(path.split("/", -1)));
+        if (!segments.isEmpty() && segments.get(0).isEmpty()) {
+            segments.remove(0);
+        }
+        if (segments.size() > 1 && segments.get(segments.size() - 1).isEmpty()) {
+            segments.remove(segments.size() - 1);
+        }
+        return segments;
+    }
+}
