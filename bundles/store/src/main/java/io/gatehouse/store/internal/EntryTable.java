@@ -1,0 +1,203 @@
+package io.gatehouse.store.internal;
+
+import io.gatehouse.api.log.LogCorruption;
+import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.Operation;
+import io.gatehouse.api.log.ReadResult;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.h2.api.ErrorCode;
+
+/**
+ * SQL for the {@code oplog} and {@code oplog_rejected} tables. Every method runs in the caller's
+ * transaction; none commits.
+ *
+ * <p>Rows are decoded defensively: a row that cannot be turned back into a {@link LogEntry} (unknown
+ * operation, nanoseconds out of range, missing column) is reported as corruption at its index, like a
+ * checksum mismatch, because replaying around it would silently change the configuration history.
+ */
+final class EntryTable {
+
+    private static final String COLUMNS = "idx, epoch, ts_seconds, ts_nanos, op, kind, name, payload, checksum";
+
+    private EntryTable() {
+    }
+
+    /** Index and epoch of the last stored entry, or null when the table is empty. */
+    static Position last(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT idx, epoch FROM oplog ORDER BY idx DESC LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? new Position(rs.getLong(1), rs.getLong(2)) : null;
+        }
+    }
+
+    /** Inserts entries as they are (already stamped and checked by the caller). */
+    static void insert(Connection c, List<LogEntry> entries) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO oplog (" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (LogEntry e : entries) {
+                ps.setLong(1, e.index());
+                ps.setLong(2, e.epoch());
+                ps.setLong(3, e.timestamp().getEpochSecond());
+                ps.setInt(4, e.timestamp().getNano());
+                ps.setString(5, e.operation().name());
+                ps.setString(6, e.kind());
+                ps.setString(7, e.name());
+                ps.setBytes(8, e.payload());
+                ps.setLong(9, e.checksum());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Reads up to {@code max} entries from {@code fromIndex}, stopping before the first entry that is
+     * missing, unreadable or fails its checksum.
+     */
+    static ReadResult read(Connection c, long fromIndex, int max) throws SQLException {
+        List<LogEntry> entries = new ArrayList<>();
+        long expected = fromIndex;
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM oplog WHERE idx >= ? ORDER BY idx LIMIT ?")) {
+            ps.setLong(1, fromIndex);
+            ps.setInt(2, max);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long idx = rs.getLong(1);
+                    if (idx != expected) {
+                        return corrupt(entries, expected, "entry " + expected
+                                + " is missing (gap: the next stored entry is " + idx + ")");
+                    }
+                    LogEntry entry;
+                    try {
+                        entry = decode(rs, idx);
+                    } catch (UnreadableRowException e) {
+                        return corrupt(entries, idx, "unreadable row: " + e.getMessage());
+                    }
+                    if (!entry.intact()) {
+                        return corrupt(entries, idx, "checksum mismatch: stored " + entry.checksum()
+                                + ", content gives " + checksumOf(entry));
+                    }
+                    entries.add(entry);
+                    expected++;
+                }
+            }
+        } catch (SQLException e) {
+            // H2 reports a page it cannot decode as FILE_CORRUPTED; anything else is a storage failure.
+            if (e.getErrorCode() == ErrorCode.FILE_CORRUPTED_1) {
+                return corrupt(entries, expected, "unreadable row: " + e.getMessage());
+            }
+            throw e;
+        }
+        return new ReadResult(entries, Optional.empty());
+    }
+
+    private static ReadResult corrupt(List<LogEntry> entries, long index, String reason) {
+        return new ReadResult(entries, Optional.of(new LogCorruption(index, reason)));
+    }
+
+    private static long checksumOf(LogEntry e) {
+        return LogEntry.checksumOf(e.index(), e.epoch(), e.timestamp(), e.operation(), e.kind(), e.name(),
+                e.payload());
+    }
+
+    private static LogEntry decode(ResultSet rs, long idx) throws SQLException, UnreadableRowException {
+        long epoch = rs.getLong(2);
+        long seconds = rs.getLong(3);
+        int nanos = rs.getInt(4);
+        String op = rs.getString(5);
+        String kind = rs.getString(6);
+        String name = rs.getString(7);
+        byte[] payload = rs.getBytes(8);
+        long checksum = rs.getLong(9);
+        if (op == null || kind == null || name == null || payload == null) {
+            throw new UnreadableRowException("a required column is null");
+        }
+        if (nanos < 0 || nanos > 999_999_999) {
+            throw new UnreadableRowException("ts_nanos " + nanos + " is out of range");
+        }
+        Operation operation;
+        try {
+            operation = Operation.valueOf(op);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableRowException("unknown operation '" + op + "'", e);
+        }
+        Instant timestamp;
+        try {
+            timestamp = Instant.ofEpochSecond(seconds, nanos);
+        } catch (DateTimeException e) {
+            throw new UnreadableRowException("ts_seconds " + seconds + " is out of range", e);
+        }
+        return new LogEntry(idx, epoch, timestamp, operation, kind, name, payload, checksum);
+    }
+
+    /**
+     * Copies every entry with an index greater than {@code afterIndex} to {@code oplog_rejected} and
+     * deletes it from {@code oplog}. Works on raw columns, so undecodable rows move too.
+     *
+     * @param firstReason reason recorded for entry {@code afterIndex + 1}
+     * @param restReason  reason recorded for the entries after it
+     * @return how many entries were moved
+     */
+    static int moveToRejected(Connection c, long afterIndex, String firstReason, String restReason, Instant now)
+            throws SQLException {
+        try (PreparedStatement copy = c.prepareStatement("INSERT INTO oplog_rejected (" + COLUMNS
+                + ", reason, rejected_at) SELECT " + COLUMNS + ", CASE WHEN idx = ? THEN ? ELSE ? END, ? "
+                + "FROM oplog WHERE idx > ? ORDER BY idx")) {
+            copy.setLong(1, afterIndex + 1);
+            copy.setString(2, firstReason);
+            copy.setString(3, restReason);
+            copy.setObject(4, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            copy.setLong(5, afterIndex);
+            copy.executeUpdate();
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM oplog WHERE idx > ?")) {
+            delete.setLong(1, afterIndex);
+            return delete.executeUpdate();
+        }
+    }
+
+    /** Deletes the oldest quarantined rows beyond {@code keep}; returns how many were deleted. */
+    static int pruneRejected(Connection c, int keep) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM oplog_rejected WHERE id <= "
+                + "(SELECT MAX(id) FROM oplog_rejected) - ?")) {
+            ps.setLong(1, keep);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Deletes entries with an index up to {@code index}; returns how many. */
+    static int deleteUpTo(Connection c, long index) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM oplog WHERE idx <= ?")) {
+            ps.setLong(1, index);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** A position in the log: an entry's or a snapshot's index and epoch. */
+    record Position(long index, long epoch) {
+    }
+
+    /** A stored row that does not decode into an entry. */
+    static final class UnreadableRowException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableRowException(String message) {
+            super(message);
+        }
+
+        UnreadableRowException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

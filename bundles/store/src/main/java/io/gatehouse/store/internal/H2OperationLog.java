@@ -1,0 +1,466 @@
+package io.gatehouse.store.internal;
+
+import io.gatehouse.api.log.LogCorruption;
+import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.OperationLog;
+import io.gatehouse.api.log.ReadResult;
+import io.gatehouse.api.log.Snapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link OperationLog} on an embedded H2 file database.
+ *
+ * <p>Why it looks like this:
+ * <ul>
+ *   <li>One connection behind one lock: configuration writes are rare and serialized by the core anyway,
+ *   and a single writer makes "next index = last + 1" trivially race-free.</li>
+ *   <li>Durability: {@code WRITE_DELAY=0} makes H2 write the commit's chunk inside {@code commit()}, but
+ *   H2 does not fsync on commit; every write transaction is therefore followed by {@code CHECKPOINT SYNC}
+ *   ({@code FileChannel.force}) before the method returns.</li>
+ *   <li>Nothing is silently lost: {@link #truncateAfter} moves the removed rows to {@code oplog_rejected}
+ *   (reason {@code truncated}, or the corruption the last {@link #read} reported at that index) instead of
+ *   deleting them. The core drops a corrupt tail with {@code truncateAfter(corruption.index() - 1)}, which
+ *   is how the quarantine described in the architecture happens. The table keeps the newest
+ *   {@code maxRejectedEntries} rows.</li>
+ *   <li>Snapshots: the newest two are kept, so that a corrupt newest snapshot can fall back to the older
+ *   one. For that fallback to be replayable, {@link #compactUpTo} physically removes entries only up to
+ *   the older retained intact snapshot (never beyond the requested index): the entries between the two
+ *   snapshots stay until the next snapshot and compaction. The log therefore holds at most about two
+ *   snapshot intervals of entries.</li>
+ *   <li>Epochs never go backwards: an append with an epoch lower than the log's last epoch is refused, so
+ *   a deposed writer cannot extend the log.</li>
+ *   <li>A caller's interrupt flag is cleared for the duration of a call and restored afterwards, so an
+ *   interrupt cannot close H2's file channel in the middle of a write (the URL also uses H2's
+ *   {@code retry:} file system for the same reason).</li>
+ * </ul>
+ */
+@Component(service = OperationLog.class, configurationPid = H2OperationLog.PID, immediate = true)
+@Designate(ocd = H2OperationLog.Config.class)
+public class H2OperationLog implements OperationLog {
+
+    /** Configuration PID. */
+    public static final String PID = "io.gatehouse.store";
+
+    /** Configuration of the store. */
+    @ObjectClassDefinition(name = "Gatehouse operation log store",
+            description = "Where the H2 database holding the operation log and snapshots lives.")
+    public @interface Config {
+        @AttributeDefinition(name = "Directory", description = "Directory of the database files. "
+                + "${name} is replaced by the system property 'name'; ${karaf.data} falls back to ./data.")
+        String directory() default "${karaf.data}/gatehouse";
+
+        @AttributeDefinition(name = "Database name", description = "File name stem of the database "
+                + "(letters, digits, '_' and '-'); H2 adds .mv.db.")
+        String databaseName() default "oplog";
+
+        @AttributeDefinition(name = "Quarantined entries kept", description = "How many rows of "
+                + "oplog_rejected are kept; older ones are deleted.", min = "1")
+        int maxRejectedEntries() default 10_000;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(H2OperationLog.class);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Clock clock;
+    private final UnaryOperator<String> systemProperties;
+
+    // All guarded by lock.
+    private Connection connection;
+    private StoreLocation location;
+    private int maxRejected;
+    private LogCorruption lastCorruption;
+
+    /** Used by DS. */
+    public H2OperationLog() {
+        this(Clock.systemUTC(), System::getProperty);
+    }
+
+    /** For tests: a fixed clock and system properties. */
+    H2OperationLog(Clock clock, UnaryOperator<String> systemProperties) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
+    }
+
+    /**
+     * Opens (creating if needed) the database and its tables.
+     *
+     * @throws IllegalArgumentException when the configuration is unusable (message names the setting)
+     * @throws IOException              when the directory or the database cannot be opened
+     */
+    @Activate
+    public void activate(Config config) throws IOException {
+        if (config.maxRejectedEntries() < 1) {
+            throw new IllegalArgumentException("maxRejectedEntries: must be at least 1, got "
+                    + config.maxRejectedEntries());
+        }
+        StoreLocation where = StoreLocation.resolve(config.directory(), config.databaseName(), systemProperties);
+        Files.createDirectories(where.directory());
+        lock.lock();
+        try {
+            if (connection != null) {
+                throw new IllegalStateException("already active on " + location.databaseFile());
+            }
+            Connection c = open(where);
+            location = where;
+            maxRejected = config.maxRejectedEntries();
+            connection = c;
+        } finally {
+            lock.unlock();
+        }
+        EntryTable.Position last = call("open", false, this::lastPosition);
+        LOG.info("Operation log opened at {}: last index {}, epoch {}", where.databaseFile(), last.index(),
+                last.epoch());
+    }
+
+    private static Connection open(StoreLocation where) throws IOException {
+        Connection c;
+        try {
+            c = new org.h2.Driver().connect(where.jdbcUrl(), where.connectionProperties());
+        } catch (SQLException e) {
+            throw new IOException("cannot open the operation log database " + where.databaseFile() + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            c.setAutoCommit(false);
+            Schema.createOrVerify(c);
+            c.commit();
+            sync(c);
+            return c;
+        } catch (SQLException e) {
+            IOException failure = new IOException("cannot prepare the operation log database "
+                    + where.databaseFile() + ": " + e.getMessage(), e);
+            close(c, failure);
+            throw failure;
+        }
+    }
+
+    /** Closes the database; calls made afterwards fail with an {@link IOException}. */
+    @Deactivate
+    public void deactivate() {
+        lock.lock();
+        try {
+            if (connection == null) {
+                return;
+            }
+            IOException failure = new IOException("closing the operation log database "
+                    + location.databaseFile() + " failed");
+            close(connection, failure);
+            connection = null;
+            if (failure.getSuppressed().length > 0) {
+                LOG.error("Operation log: {}", failure.getMessage(), failure);
+            } else {
+                LOG.info("Operation log closed: {}", location.databaseFile());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<LogEntry> append(long epoch, List<NewEntry> operations) throws IOException {
+        Objects.requireNonNull(operations, "operations");
+        if (epoch < 1) {
+            throw new IllegalArgumentException("epoch must be at least 1, got " + epoch);
+        }
+        if (operations.isEmpty()) {
+            return List.of();
+        }
+        return call("append", true, c -> {
+            EntryTable.Position last = lastPosition(c);
+            if (epoch < last.epoch()) {
+                throw new IllegalArgumentException("epoch " + epoch + " is older than the log's last epoch "
+                        + last.epoch());
+            }
+            Instant now = clock.instant();
+            List<LogEntry> entries = new ArrayList<>(operations.size());
+            long index = last.index();
+            for (NewEntry op : operations) {
+                Objects.requireNonNull(op, "operations must not contain null");
+                entries.add(LogEntry.of(++index, epoch, now, op.operation(), op.kind(), op.name(), op.payload()));
+            }
+            EntryTable.insert(c, entries);
+            return List.copyOf(entries);
+        });
+    }
+
+    @Override
+    public void appendEntries(List<LogEntry> entries) throws IOException {
+        Objects.requireNonNull(entries, "entries");
+        if (entries.isEmpty()) {
+            return;
+        }
+        call("appendEntries", true, c -> {
+            EntryTable.Position last = lastPosition(c);
+            long expected = last.index() + 1;
+            long epoch = last.epoch();
+            for (int i = 0; i < entries.size(); i++) {
+                LogEntry e = Objects.requireNonNull(entries.get(i), "entries must not contain null");
+                String at = "entries[" + i + "] (index " + e.index() + ")";
+                if (e.index() != expected) {
+                    throw new IllegalArgumentException(at + " does not continue the log: expected index "
+                            + expected);
+                }
+                if (!e.intact()) {
+                    throw new IllegalArgumentException(at + " is corrupt: checksum mismatch");
+                }
+                if (e.epoch() < 1 || e.epoch() < epoch) {
+                    throw new IllegalArgumentException(at + " has epoch " + e.epoch()
+                            + ", lower than the preceding epoch " + Math.max(1, epoch));
+                }
+                epoch = e.epoch();
+                expected++;
+            }
+            EntryTable.insert(c, entries);
+            return null;
+        });
+    }
+
+    @Override
+    public long lastIndex() throws IOException {
+        return call("lastIndex", false, this::lastPosition).index();
+    }
+
+    @Override
+    public long lastEpoch() throws IOException {
+        return call("lastEpoch", false, this::lastPosition).epoch();
+    }
+
+    /** The last entry, or the newest snapshot when no entry follows it; (0, 0) when there is neither. */
+    private EntryTable.Position lastPosition(Connection c) throws SQLException {
+        EntryTable.Position entry = EntryTable.last(c);
+        EntryTable.Position snapshot = SnapshotTable.last(c);
+        if (entry == null && snapshot == null) {
+            return new EntryTable.Position(0, 0);
+        }
+        if (entry == null) {
+            return snapshot;
+        }
+        return snapshot == null || entry.index() >= snapshot.index() ? entry : snapshot;
+    }
+
+    @Override
+    public ReadResult read(long fromIndex, int max) throws IOException {
+        if (fromIndex < 1) {
+            throw new IllegalArgumentException("fromIndex must be at least 1, got " + fromIndex);
+        }
+        if (max < 0) {
+            throw new IllegalArgumentException("max must not be negative, got " + max);
+        }
+        if (max == 0) {
+            return new ReadResult(List.of(), Optional.empty());
+        }
+        return call("read", false, c -> {
+            long compacted = Schema.readMeta(c, Schema.COMPACTED_THROUGH);
+            if (fromIndex <= compacted) {
+                throw new IllegalArgumentException("entries up to " + compacted
+                        + " were compacted; read from a snapshot's index + 1 instead of " + fromIndex);
+            }
+            ReadResult result = EntryTable.read(c, fromIndex, max);
+            result.corruption().ifPresent(found -> {
+                lastCorruption = found;
+                LOG.warn("Operation log entry {} cannot be trusted: {}", found.index(), found.reason());
+            });
+            return result;
+        });
+    }
+
+    @Override
+    public int truncateAfter(long index) throws IOException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative, got " + index);
+        }
+        return call("truncateAfter", true, c -> {
+            long compacted = Schema.readMeta(c, Schema.COMPACTED_THROUGH);
+            if (index < compacted) {
+                throw new IllegalArgumentException("cannot truncate after " + index + ": entries up to "
+                        + compacted + " were compacted");
+            }
+            for (SnapshotTable.Stored s : SnapshotTable.listNewestFirst(c)) {
+                if (s.index() <= index) {
+                    break;
+                }
+                if (s.intact()) {
+                    throw new IllegalArgumentException("cannot truncate after " + index
+                            + ": the intact snapshot at " + s.index() + " includes the entries after it");
+                }
+                SnapshotTable.delete(c, s.index());
+                LOG.error("Deleted the corrupt snapshot at {} ({}) because the log is truncated after {}",
+                        s.index(), s.problem(), index);
+            }
+            LogCorruption known = lastCorruption;
+            String first = "truncated";
+            String rest = "truncated";
+            if (known != null && known.index() == index + 1) {
+                first = "truncated: " + known.reason();
+                rest = "truncated after corrupt entry " + known.index();
+            }
+            int moved = EntryTable.moveToRejected(c, index, first, rest, clock.instant());
+            EntryTable.pruneRejected(c, maxRejected);
+            lastCorruption = null;
+            if (moved > 0) {
+                LOG.warn("Moved {} operation log entries after index {} to oplog_rejected ({})", moved, index,
+                        first);
+            }
+            return moved;
+        });
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot snapshot) throws IOException {
+        Objects.requireNonNull(snapshot, "snapshot");
+        if (snapshot.index() < 1 || snapshot.epoch() < 1) {
+            throw new IllegalArgumentException("snapshot index and epoch must be at least 1, got index "
+                    + snapshot.index() + ", epoch " + snapshot.epoch());
+        }
+        if (!snapshot.intact()) {
+            throw new IllegalArgumentException("snapshot at " + snapshot.index()
+                    + " is corrupt: checksum does not match its state");
+        }
+        call("saveSnapshot", true, c -> {
+            EntryTable.Position newest = SnapshotTable.last(c);
+            if (newest != null && snapshot.index() < newest.index()) {
+                throw new IllegalArgumentException("snapshot at " + snapshot.index()
+                        + " is older than the stored snapshot at " + newest.index());
+            }
+            SnapshotTable.put(c, snapshot);
+            SnapshotTable.prune(c);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Snapshot> latestSnapshot() throws IOException {
+        return call("latestSnapshot", false, c -> {
+            List<SnapshotTable.Stored> intact = intactFirst(c, 1);
+            return intact.isEmpty() ? Optional.<Snapshot>empty() : Optional.of(intact.get(0).snapshot());
+        });
+    }
+
+    /** Up to {@code limit} intact snapshots, newest first; corrupt ones met on the way are logged. */
+    private static List<SnapshotTable.Stored> intactFirst(Connection c, int limit) throws SQLException {
+        List<SnapshotTable.Stored> intact = new ArrayList<>();
+        for (SnapshotTable.Stored s : SnapshotTable.listNewestFirst(c)) {
+            if (!s.intact()) {
+                LOG.error("Snapshot at index {} is corrupt and skipped: {}", s.index(), s.problem());
+            } else if (intact.add(s) && intact.size() == limit) {
+                break;
+            }
+        }
+        return intact;
+    }
+
+    @Override
+    public int compactUpTo(long index) throws IOException {
+        if (index < 0) {
+            throw new IllegalArgumentException("index must not be negative, got " + index);
+        }
+        return call("compactUpTo", true, c -> {
+            long compacted = Schema.readMeta(c, Schema.COMPACTED_THROUGH);
+            if (index <= compacted) {
+                return 0;
+            }
+            List<SnapshotTable.Stored> intact = intactFirst(c, SnapshotTable.KEEP);
+            if (intact.isEmpty()) {
+                throw new IllegalArgumentException("cannot compact up to " + index + ": there is no intact snapshot");
+            }
+            long latest = intact.get(0).index();
+            if (index > latest) {
+                throw new IllegalArgumentException("cannot compact up to " + index
+                        + ": the latest intact snapshot is at " + latest);
+            }
+            // Keep what the fallback snapshot needs to be replayed (see the class comment).
+            long fallback = intact.size() > 1 ? intact.get(1).index() : 0;
+            long bound = Math.min(index, fallback);
+            if (bound <= compacted) {
+                return 0;
+            }
+            int removed = EntryTable.deleteUpTo(c, bound);
+            Schema.writeMeta(c, Schema.COMPACTED_THROUGH, bound);
+            LOG.debug("Compacted {} operation log entries up to {} (requested {})", removed, bound, index);
+            return removed;
+        });
+    }
+
+    /** Runs one transaction on the connection, under the lock; commits (and syncs, for writes) on success. */
+    private <T> T call(String what, boolean write, SqlWork<T> work) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        lock.lock();
+        try {
+            Connection c = connection;
+            if (c == null) {
+                throw new IOException(what + ": the operation log is closed");
+            }
+            try {
+                T result = work.run(c);
+                c.commit();
+                if (write) {
+                    sync(c);
+                }
+                return result;
+            } catch (SQLException e) {
+                IOException failure = new IOException(what + " failed on " + location.databaseFile() + ": "
+                        + e.getMessage(), e);
+                rollback(c, failure);
+                throw failure;
+            } catch (RuntimeException e) {
+                rollback(c, e);
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Forces committed data to the disk (H2 writes on commit but does not fsync). */
+    private static void sync(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
+        }
+    }
+
+    private static void rollback(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static void close(Connection c, Exception failure) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Work done inside one transaction. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+}
