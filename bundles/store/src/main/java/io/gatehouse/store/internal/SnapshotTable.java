@@ -32,8 +32,8 @@ final class SnapshotTable {
 
     /** Stores (or replaces, at the same index) a snapshot. */
     static void put(Connection c, Snapshot s) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("MERGE INTO snapshot KEY(idx) "
-                + "(idx, epoch, ts_seconds, ts_nanos, state, checksum) VALUES (?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("MERGE INTO snapshot "
+                + "(idx, epoch, ts_seconds, ts_nanos, state, checksum) KEY(idx) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setLong(1, s.index());
             ps.setLong(2, s.epoch());
             ps.setLong(3, s.timestamp().getEpochSecond());

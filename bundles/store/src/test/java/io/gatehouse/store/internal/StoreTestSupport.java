@@ -1,0 +1,87 @@
+package io.gatehouse.store.internal;
+
+import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.Operation;
+import java.io.File;
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.rules.TemporaryFolder;
+
+/** Opens logs on a temporary directory and closes every one of them after the test. */
+abstract class StoreTestSupport {
+
+    /** Timestamp with a non-zero nanosecond part, to prove nanos survive the round trip. */
+    static final Instant NOW = Instant.ofEpochSecond(1_700_000_000L, 123_456_789);
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final List<H2OperationLog> opened = new ArrayList<>();
+
+    @After
+    public void closeAll() {
+        opened.forEach(H2OperationLog::deactivate);
+    }
+
+    /** A log on {@code dir} (database "oplog"), activated like DS would. */
+    H2OperationLog open(File dir) throws IOException {
+        return open(dir, 10_000);
+    }
+
+    H2OperationLog open(File dir, int maxRejected) throws IOException {
+        H2OperationLog log = new H2OperationLog(Clock.fixed(NOW, ZoneOffset.UTC), name -> null);
+        log.activate(config(dir.getPath(), "oplog", maxRejected));
+        opened.add(log);
+        return log;
+    }
+
+    /** Direct JDBC access to the database of {@code dir}, for tampering with rows (log closed first). */
+    Connection jdbc(File dir) throws SQLException {
+        StoreLocation where = StoreLocation.resolve(dir.getPath(), "oplog", name -> null);
+        Connection c = new org.h2.Driver().connect(where.jdbcUrl(), where.connectionProperties());
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    static NewEntry put(String kind, String name, String json) {
+        return new NewEntry(Operation.PUT, kind, name, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static NewEntry delete(String kind, String name) {
+        return new NewEntry(Operation.DELETE, kind, name, null);
+    }
+
+    static H2OperationLog.Config config(String directory, String databaseName, int maxRejected) {
+        return new H2OperationLog.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return H2OperationLog.Config.class;
+            }
+
+            @Override
+            public String directory() {
+                return directory;
+            }
+
+            @Override
+            public String databaseName() {
+                return databaseName;
+            }
+
+            @Override
+            public int maxRejectedEntries() {
+                return maxRejected;
+            }
+        };
+    }
+}
