@@ -1,0 +1,143 @@
+package io.gatehouse.admin.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.Test;
+
+/** Health, kinds, the HTTP-level errors (404/405/413/415/431/500) and the server's own lifecycle. */
+public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
+
+    @Test
+    public void healthReportsIndexObjectsAndPluginKinds() throws Exception {
+        write("POST", "/api/v1/objects", "application/json", pipeline("p"));
+        HttpResponse<String> health = get("/api/v1/health");
+        assertEquals(200, health.statusCode());
+        JsonNode body = json(health);
+        assertEquals("UP", body.get("status").asText());
+        assertEquals(1, body.get("appliedIndex").asLong());
+        assertEquals(1, body.get("objects").asInt());
+        assertEquals("[\"mock\",\"proxy\"]", body.get("pluginKinds").toString());
+    }
+
+    @Test
+    public void kindsDescribeEachPluginKind() throws Exception {
+        JsonNode kinds = json(get("/api/v1/kinds"));
+        assertEquals(2, kinds.size());
+        JsonNode proxy = kinds.get(1);
+        assertEquals("proxy", proxy.get("name").asText());
+        assertEquals("Forwards to upstream servers", proxy.get("description").asText());
+        assertEquals("[\"noServer\",\"upstreamError\"]", proxy.get("results").toString());
+        assertEquals("object", proxy.at("/schema/type").asText());
+        assertEquals("gatehouse-plugin-proxy", proxy.get("bundle").asText());
+        assertEquals("0.1.0", proxy.get("version").asText());
+    }
+
+    @Test
+    public void unknownPathsAndObjectsAre404Json() throws Exception {
+        assertError(get("/api/v2/nothing"), 404, "not_found");
+        assertError(get("/api/v1/objects/Pipeline/missing"), 404, "not_found");
+        assertError(get("/api/v1/objects?kind=Bogus"), 400, "invalid");
+    }
+
+    @Test
+    public void wrongMethodIs405WithAllow() throws Exception {
+        HttpResponse<String> r = delete("/api/v1/objects");
+        assertError(r, 405, "method_not_allowed");
+        assertEquals("GET, POST", r.headers().firstValue("Allow").orElse(null));
+        HttpResponse<String> one = write("POST", "/api/v1/objects/Pipeline/p", "application/json", pipeline("p"));
+        assertError(one, 405, "method_not_allowed");
+        assertEquals("GET, PUT, DELETE", one.headers().firstValue("Allow").orElse(null));
+        assertEquals("POST", send(request("/api/v1/apply").GET()).headers().firstValue("Allow").orElse(null));
+    }
+
+    @Test
+    public void bodyLargerThanTheLimitIs413() throws Exception {
+        String big = "{\"kind\":\"Pipeline\",\"name\":\"big\",\"spec\":{\"pad\":\"" + "x".repeat(17 * 1024) + "\"}}";
+        assertError(write("POST", "/api/v1/objects", "application/json", big), 413, "payload_too_large");
+
+        // streamed (chunked, no Content-Length): cut off while reading
+        HttpRequest.Builder chunked = request("/api/v1/apply").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big.getBytes())));
+        assertError(send(chunked), 413, "payload_too_large");
+        assertEquals(404, get("/api/v1/objects/Pipeline/big").statusCode());
+
+        String fits = "{\"kind\":\"Pipeline\",\"name\":\"fits\",\"spec\":{\"pad\":\"" + "x".repeat(15 * 1024) + "\"}}";
+        assertEquals(201, write("POST", "/api/v1/objects", "application/json", fits).statusCode());
+    }
+
+    @Test
+    public void unsupportedMediaTypesAre415() throws Exception {
+        assertError(write("POST", "/api/v1/objects", "application/x-www-form-urlencoded", "kind=Pipeline"),
+                415, "unsupported_media_type");
+        assertError(write("POST", "/api/v1/objects", "application/json; charset=ISO-8859-1", pipeline("p")),
+                415, "unsupported_media_type");
+        assertEquals(404, get("/api/v1/objects/Pipeline/p").statusCode());
+    }
+
+    @Test
+    public void unexpectedFailureIs500Json() throws Exception {
+        service.failNext = new IllegalStateException("boom");
+        HttpResponse<String> r = get("/api/v1/objects");
+        assertError(r, 500, "internal");
+        assertTrue(r.body().contains("IllegalStateException"));
+        assertEquals(200, get("/api/v1/objects").statusCode());
+    }
+
+    @Test
+    public void errorsRaisedByJettyAreJsonToo() throws Exception {
+        HttpResponse<String> r = send(request("/api/v1/health").header("X-Big", "y".repeat(16 * 1024)).GET());
+        assertEquals(431, r.statusCode());
+        assertEquals("application/json; charset=utf-8", r.headers().firstValue("Content-Type").orElse(null));
+        assertEquals(431, json(r).get("status").asInt());
+    }
+
+    @Test
+    public void portInUseFailsActivationWithAPreciseMessage() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> new AdminServer(service, settings(taken.getLocalPort(), "4MiB", 8)));
+            assertEquals("Admin API cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": the address is already in use (set 'port' in configuration io.gatehouse.admin)", e.getMessage());
+        }
+    }
+
+    @Test
+    public void invalidSettingsAreRejectedNamingTheProperty() {
+        IllegalArgumentException threads = assertThrows(IllegalArgumentException.class,
+                () -> new AdminServer(service, settings(0, "4MiB", 2)));
+        assertTrue(threads.getMessage(), threads.getMessage().contains("threads=2"));
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> new AdminServer(service, settings(0, "lots", 8)));
+        assertTrue(size.getMessage(), size.getMessage().contains("'lots' is not a size"));
+    }
+
+    @Test
+    public void stopReleasesThePort() throws Exception {
+        int port = server.port();
+        assertNotEquals(0, port);
+        server.stop();
+        server = null;
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+            assertEquals(port, again.getLocalPort());
+        }
+    }
+
+    private void assertError(HttpResponse<String> r, int status, String code) throws Exception {
+        assertEquals(r.body(), status, r.statusCode());
+        assertEquals("application/json; charset=utf-8", r.headers().firstValue("Content-Type").orElse(null));
+        JsonNode body = json(r);
+        assertEquals(status, body.get("status").asInt());
+        assertEquals(code, body.get("error").asText());
+        assertTrue(body.get("message").asText().length() > 0);
+        assertTrue(body.get("violations").isArray());
+    }
+}

@@ -1,0 +1,195 @@
+package io.gatehouse.admin.internal;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.config.Violation;
+import io.gatehouse.api.config.Violations;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * An in-memory ConfigService honouring the contract the HTTP layer relies on: parse errors and invalid
+ * fields as 400 with JSON paths, 409 on duplicates and on deleting a referenced Pipeline, 404 on missing
+ * objects, all-or-nothing batches, revisions from a growing index.
+ */
+final class FakeConfigService implements ConfigService {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final List<String> KINDS = List.of("HTTPServer", "Pipeline");
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    private final Map<String, ConfigObject> objects = new TreeMap<>();
+    private long index;
+    volatile RuntimeException failNext;
+
+    @Override
+    public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = (format == ConfigFormat.JSON ? json : yaml).readerFor(JsonNode.class)
+                .readValues(document)) {
+            while (it.hasNextValue()) {
+                JsonNode node = it.nextValue();
+                if (node.isArray()) {
+                    node.forEach(docs::add);
+                } else if (node != null && !node.isNull() && !node.isMissingNode()) {
+                    docs.add(node);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+            throw ConfigException.invalid("$", where + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ConfigException.invalid("$", e.getMessage());
+        }
+        Violations v = Violations.root();
+        List<ConfigObject> result = new ArrayList<>();
+        for (JsonNode doc : docs) {
+            if (!doc.path("kind").isTextual() || !doc.path("name").isTextual() || !doc.path("spec").isObject()) {
+                v.check(doc.path("kind").isTextual(), "kind", "required, a string");
+                v.check(doc.path("name").isTextual(), "name", "required, a string");
+                v.check(doc.path("spec").isObject(), "spec", "required, an object");
+                continue;
+            }
+            result.add(new ConfigObject(doc.get("kind").asText(), doc.get("name").asText(),
+                    ((ObjectNode) doc.get("spec")).deepCopy(), 0));
+        }
+        v.throwIfAny();
+        return result;
+    }
+
+    @Override
+    public synchronized List<ConfigObject> create(List<ConfigObject> batch) throws ConfigException {
+        for (ConfigObject o : batch) {
+            if (objects.containsKey(o.key())) {
+                throw ConfigException.conflict("$.name", o.kind() + " '" + o.name() + "' already exists");
+            }
+        }
+        return write(batch);
+    }
+
+    @Override
+    public synchronized List<ConfigObject> update(List<ConfigObject> batch) throws ConfigException {
+        for (ConfigObject o : batch) {
+            if (!objects.containsKey(o.key())) {
+                throw ConfigException.notFound(o.kind(), o.name());
+            }
+        }
+        return write(batch);
+    }
+
+    @Override
+    public synchronized List<ConfigObject> apply(List<ConfigObject> batch) throws ConfigException {
+        return write(batch);
+    }
+
+    private List<ConfigObject> write(List<ConfigObject> batch) throws ConfigException {
+        RuntimeException failure = failNext;
+        if (failure != null) {
+            failNext = null;
+            throw failure;
+        }
+        validate(batch);
+        List<ConfigObject> written = new ArrayList<>();
+        for (ConfigObject o : batch) {
+            ConfigObject stored = new ConfigObject(o.kind(), o.name(), o.spec(), ++index);
+            objects.put(o.key(), stored);
+            written.add(stored);
+        }
+        return written;
+    }
+
+    private void validate(List<ConfigObject> batch) throws ConfigException {
+        List<Violation> violations = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
+        Set<String> pipelines = new HashSet<>();
+        objects.values().stream().filter(o -> o.kind().equals("Pipeline")).forEach(o -> pipelines.add(o.name()));
+        batch.stream().filter(o -> o.kind().equals("Pipeline")).forEach(o -> pipelines.add(o.name()));
+        for (ConfigObject o : batch) {
+            Violations v = Violations.at("$", violations);
+            v.check(KINDS.contains(o.kind()), "kind", "unknown kind '" + o.kind() + "'");
+            v.check(NAME.matcher(o.name()).matches(), "name", "must match " + NAME.pattern());
+            v.check(keys.add(o.key()), "name", "appears twice in the batch");
+            if (o.kind().equals("HTTPServer")) {
+                int port = o.spec().path("port").asInt(-1);
+                v.at("spec").check(port >= 1 && port <= 65535, "port", "required, 1..65535");
+                JsonNode rules = o.spec().path("rules");
+                for (int i = 0; i < rules.size(); i++) {
+                    String p = rules.get(i).path("pipeline").asText();
+                    v.at("spec").at("rules").at(i).check(pipelines.contains(p), "pipeline",
+                            "Pipeline '" + p + "' does not exist");
+                }
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw ConfigException.invalid(violations);
+        }
+    }
+
+    @Override
+    public synchronized void delete(String kind, String name) throws ConfigException {
+        if (!objects.containsKey(kind + "/" + name)) {
+            throw ConfigException.notFound(kind, name);
+        }
+        for (ConfigObject o : objects.values()) {
+            for (JsonNode rule : o.spec().path("rules")) {
+                if (kind.equals("Pipeline") && name.equals(rule.path("pipeline").asText())) {
+                    throw ConfigException.conflict("$.name", "Pipeline '" + name + "' is used by " + o.key());
+                }
+            }
+        }
+        objects.remove(kind + "/" + name);
+        index++;
+    }
+
+    @Override
+    public synchronized Optional<ConfigObject> get(String kind, String name) {
+        return Optional.ofNullable(objects.get(kind + "/" + name));
+    }
+
+    @Override
+    public synchronized List<ConfigObject> list(String kind) {
+        RuntimeException failure = failNext;
+        if (failure != null) {
+            failNext = null;
+            throw failure;
+        }
+        return objects.values().stream().filter(o -> kind == null || o.kind().equals(kind)).toList();
+    }
+
+    @Override
+    public List<String> objectKinds() {
+        return KINDS;
+    }
+
+    @Override
+    public List<PluginKindInfo> pluginKinds() {
+        return List.of(
+                new PluginKindInfo("mock", "Answers with a fixed response", List.of(),
+                        json.createObjectNode().put("type", "object"), "gatehouse-plugin-mock", "0.1.0"),
+                new PluginKindInfo("proxy", "Forwards to upstream servers", List.of("noServer", "upstreamError"),
+                        json.createObjectNode().put("type", "object"), "gatehouse-plugin-proxy", "0.1.0"));
+    }
+
+    @Override
+    public synchronized long appliedIndex() {
+        return index;
+    }
+}
