@@ -57,7 +57,8 @@ public class AdminServer {
     private final ServerConnector connector;
 
     @Activate
-    public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config, Config settings) {
+    public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config,
+                       Config settings) {
         Settings s = Settings.of(settings);
         QueuedThreadPool pool = new QueuedThreadPool(s.threads, Math.min(2, s.threads), 60_000, 0,
                 new BlockingArrayQueue<>(32, 32, MAX_QUEUED), null);

@@ -54,7 +54,8 @@ final class ApiHandler extends Handler.Abstract {
                 exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON), match.route());
                 return true;
             }
-            Optional<ConfigFormat> declared = MediaTypes.declaredFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            Optional<ConfigFormat> declared =
+                    MediaTypes.declaredFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
             if (request.getLength() > maxRequestSize) {
                 throw BodyReader.tooLarge(maxRequestSize);
             }
@@ -105,7 +106,8 @@ final class ApiHandler extends Handler.Abstract {
                 status = e.status();
                 body = rendering.error(status, e.code(), e.getMessage(), e.violations());
                 if (status >= 500) {
-                    LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(), e);
+                    LOG.warn("{} {} failed: {}", request.getMethod(), request.getHttpURI().getPath(), e.getMessage(),
+                            e);
                 }
             } else if (failure instanceof ApiException e) {
                 status = e.status();

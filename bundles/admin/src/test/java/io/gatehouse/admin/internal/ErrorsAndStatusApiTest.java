@@ -106,7 +106,8 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new AdminServer(service, settings(taken.getLocalPort(), "4MiB", 8)));
             assertEquals("Admin API cannot listen on 127.0.0.1:" + taken.getLocalPort()
-                    + ": the address is already in use (set 'port' in configuration io.gatehouse.admin)", e.getMessage());
+                    + ": the address is already in use (set 'port' in configuration io.gatehouse.admin)",
+                    e.getMessage());
         }
     }
 
