@@ -1,0 +1,386 @@
+package io.gatehouse.core.internal.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.log.OperationLog;
+import io.gatehouse.api.plugin.PluginKind;
+import io.gatehouse.core.internal.kinds.KindEntry;
+import io.gatehouse.core.internal.kinds.PluginKindRegistry;
+import io.gatehouse.dataplane.DataPlane;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ConfigService}: a DS component that owns the single configuration thread. Writes and
+ * plugin-kind changes are tasks on that thread (so they are serialized without a lock the data path
+ * could ever see); reads use the volatile snapshots the {@link Configurator} publishes.
+ */
+@Component(service = ConfigService.class, immediate = true, configurationPid = "io.gatehouse.core")
+@Designate(ocd = CoreConfigService.Config.class)
+public class CoreConfigService implements ConfigService {
+    private static final Logger LOG = LoggerFactory.getLogger(CoreConfigService.class);
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]+)}");
+    private static final int QUEUE = 1024;
+
+    /** Configuration of the core. */
+    @ObjectClassDefinition(name = "Gatehouse core", description = "Configuration objects, pipelines and routing")
+    public @interface Config {
+        @AttributeDefinition(description = "YAML applied through the ordinary write path when the operation log "
+                + "is empty at first start; a missing file means no defaults")
+        String defaults() default "${karaf.etc}/gatehouse-default.yaml";
+
+        @AttributeDefinition(description = "Store a snapshot and compact the log every this many entries (0 = never)")
+        int snapshotEvery() default 100;
+
+        @AttributeDefinition(description = "Epoch stamped on log entries (1 on a single node)")
+        long epoch() default 1;
+    }
+
+    private final PluginKindRegistry kinds = new PluginKindRegistry();
+    private final ConfigCodec codec;
+    private final SpecBinder binder;
+
+    @Reference
+    private OperationLog log;
+    @Reference
+    private DataPlane dataPlane;
+
+    private volatile ThreadPoolExecutor executor;
+    private volatile Thread configThread;
+    private volatile Configurator configurator;
+
+    public CoreConfigService() {
+        Json json = new Json();
+        this.codec = new ConfigCodec(json);
+        this.binder = new SpecBinder(json.json());
+    }
+
+    /** For tests: the references DS would inject. */
+    CoreConfigService(OperationLog log, DataPlane dataPlane) {
+        this();
+        this.log = log;
+        this.dataPlane = dataPlane;
+    }
+
+    @Activate
+    void activate(Config config) throws Exception {
+        if (config.snapshotEvery() < 0) {
+            throw new IllegalArgumentException("snapshotEvery must be 0 or more: " + config.snapshotEvery());
+        }
+        if (config.epoch() < 1) {
+            throw new IllegalArgumentException("epoch must be at least 1: " + config.epoch());
+        }
+        ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(QUEUE), r -> {
+                    Thread t = new Thread(r, "gatehouse-config");
+                    t.setDaemon(true);
+                    configThread = t;
+                    return t;
+                });
+        executor = ex;
+        Configurator c = new Configurator(log, dataPlane, kinds, codec, binder, config.epoch(), config.snapshotEvery());
+        try {
+            boolean fresh = call(() -> c.recover());
+            configurator = c;
+            if (fresh) {
+                call(() -> {
+                    applyDefaults(c, resolve(config.defaults()));
+                    return null;
+                });
+            }
+        } catch (Exception e) {
+            LOG.error("The Gatehouse core cannot start", e);
+            shutdown(c);
+            throw e;
+        }
+        LOG.info("Gatehouse core started at log index {} with {} objects", c.appliedIndex(), c.state().size());
+    }
+
+    @Deactivate
+    void deactivate() {
+        Configurator c = configurator;
+        configurator = null;
+        shutdown(c);
+    }
+
+    private void shutdown(Configurator c) {
+        ThreadPoolExecutor ex = executor;
+        if (ex == null) {
+            return;
+        }
+        if (c != null) {
+            try {
+                Future<?> f = ex.submit(c::close);
+                f.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
+                LOG.error("Closing listeners and plugins failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ex.shutdown();
+        try {
+            if (!ex.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("The configuration thread did not stop in 10 s; interrupting it");
+                ex.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            ex.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        executor = null;
+    }
+
+    static Path resolve(String path) {
+        Matcher m = PLACEHOLDER.matcher(path);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = System.getProperty(m.group(1));
+            if (v == null && m.group(1).equals("karaf.etc")) {
+                v = "etc";
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(v == null ? "" : v));
+        }
+        m.appendTail(out);
+        return Path.of(out.toString());
+    }
+
+    private void applyDefaults(Configurator c, Path file) {
+        if (!Files.isRegularFile(file)) {
+            LOG.info("The operation log is empty and there is no default configuration at {}", file);
+            return;
+        }
+        try {
+            byte[] doc = Files.readAllBytes(file);
+            ConfigFormat format = file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
+            List<ConfigObject> objects = codec.parse(doc, format);
+            c.write(objects, Configurator.Mode.APPLY);
+            LOG.info("Applied {} default objects from {}", objects.size(), file);
+        } catch (ConfigException e) {
+            LOG.error("The default configuration {} was refused: {} {}", file, e.getMessage(), e.violations());
+        } catch (IOException e) {
+            LOG.error("The default configuration {} cannot be read", file, e);
+        }
+    }
+
+    // ---- plugin-kind whiteboard
+
+    @Reference(service = PluginKind.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindKind")
+    void bindKind(PluginKind<?> kind, ServiceReference<?> ref) {
+        Bundle bundle = ref.getBundle();
+        Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
+        Object id = ref.getProperty(Constants.SERVICE_ID);
+        addKind(kind, ranking instanceof Integer r ? r : 0, id instanceof Long l ? l : Long.MAX_VALUE,
+                bundle == null ? "unknown" : bundle.getSymbolicName(),
+                bundle == null ? "0.0.0" : bundle.getVersion().toString());
+    }
+
+    void unbindKind(PluginKind<?> kind, ServiceReference<?> ref) {
+        removeKind(kind);
+    }
+
+    /** Registers a kind (the whiteboard's bind, without OSGi types). */
+    void addKind(PluginKind<?> kind, int ranking, long serviceId, String bundle, String version) {
+        String name;
+        JsonNode schema;
+        try {
+            name = kind.name();
+            schema = codec.readJson(kind.schema());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Plugin kind {} from bundle {} publishes no readable schema: {}", kind, bundle, e.getMessage());
+            name = kind.name();
+            schema = JsonNodeFactory.instance.objectNode();
+        }
+        kinds.add(new KindEntry(kind, name, ranking, serviceId, bundle, version, schema));
+        LOG.info("Plugin kind '{}' registered by {} {}", name, bundle, version);
+        scheduleRebuild(name);
+    }
+
+    void removeKind(PluginKind<?> kind) {
+        String name = kinds.remove(kind);
+        if (name != null) {
+            LOG.info("Plugin kind '{}' unregistered", name);
+            scheduleRebuild(name);
+        }
+    }
+
+    private void scheduleRebuild(String kindName) {
+        ThreadPoolExecutor ex = executor;
+        if (ex == null) {
+            return;
+        }
+        try {
+            ex.execute(() -> {
+                Configurator c = configurator;
+                if (c != null) {
+                    c.kindChanged(kindName);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Not rebuilding pipelines for kind '{}': the core is stopping", kindName, e);
+        }
+    }
+
+    // ---- ConfigService
+
+    @Override
+    public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {
+        return codec.parse(document, format);
+    }
+
+    @Override
+    public List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {
+        return write(objects, Configurator.Mode.CREATE);
+    }
+
+    @Override
+    public List<ConfigObject> update(List<ConfigObject> objects) throws ConfigException {
+        return write(objects, Configurator.Mode.UPDATE);
+    }
+
+    @Override
+    public List<ConfigObject> apply(List<ConfigObject> objects) throws ConfigException {
+        return write(objects, Configurator.Mode.APPLY);
+    }
+
+    private List<ConfigObject> write(List<ConfigObject> objects, Configurator.Mode mode) throws ConfigException {
+        List<ConfigObject> copy = objects == null ? List.of() : new ArrayList<>(objects);
+        return call(() -> running().write(copy, mode));
+    }
+
+    @Override
+    public void delete(String kind, String name) throws ConfigException {
+        call(() -> {
+            running().delete(kind, name);
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<ConfigObject> get(String kind, String name) {
+        Configurator c = configurator;
+        return c == null ? Optional.empty() : Optional.ofNullable(c.state().get(new ObjectKey(kind, name)));
+    }
+
+    @Override
+    public List<ConfigObject> list(String kind) {
+        Configurator c = configurator;
+        if (c == null) {
+            return List.of();
+        }
+        return c.state().values().stream().filter(o -> kind == null || o.kind().equals(kind)).toList();
+    }
+
+    @Override
+    public List<String> objectKinds() {
+        return ObjectKinds.ALL;
+    }
+
+    @Override
+    public List<PluginKindInfo> pluginKinds() {
+        return kinds.infos();
+    }
+
+    @Override
+    public long appliedIndex() {
+        Configurator c = configurator;
+        return c == null ? 0 : c.appliedIndex();
+    }
+
+    /** HTTPServers that are configured but not serving (for example their port was taken at start). */
+    public Map<String, String> serverProblems() {
+        Configurator c = configurator;
+        return c == null ? Map.of() : c.serverProblems();
+    }
+
+    Configurator configurator() {
+        return configurator;
+    }
+
+    private Configurator running() throws ConfigException {
+        Configurator c = configurator;
+        if (c == null) {
+            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the configuration service is not running",
+                    List.of());
+        }
+        return c;
+    }
+
+    /** Runs a task on the configuration thread and waits for it (inline when already on that thread). */
+    private <T> T call(Callable<T> task) throws ConfigException {
+        if (Thread.currentThread() == configThread) {
+            return run(task);
+        }
+        ThreadPoolExecutor ex = executor;
+        if (ex == null) {
+            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the configuration service is not running",
+                    List.of());
+        }
+        Future<T> f;
+        try {
+            f = ex.submit(() -> run(task));
+        } catch (RejectedExecutionException e) {
+            throw new ConfigException(503, ConfigException.UNAVAILABLE,
+                    "the configuration service is stopping or overloaded", e);
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(503, ConfigException.UNAVAILABLE,
+                    "interrupted while waiting for the configuration thread; the change may still be applied", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ConfigException ce) {
+                throw ce;
+            }
+            LOG.error("A configuration task failed", cause);
+            throw new ConfigException(500, ConfigException.UNAVAILABLE, "internal error: " + cause, cause);
+        }
+    }
+
+    private static <T> T run(Callable<T> task) throws ConfigException {
+        try {
+            return task.call();
+        } catch (ConfigException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the operation log failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.gatehouse.core.internal.config;
+
+import java.util.List;
+
+/**
+ * The spec of an HTTPServer as written (sizes and durations still text). Bound by Jackson with unknown
+ * fields rejected; defaults and cross-field rules are applied by {@link HttpServerValidator}.
+ */
+public record HttpServerSpec(String address, Integer port, Boolean http2, String maxInitialLineLength,
+                             String maxHeaderSize, String maxRequestBody, String idleTimeout, Boolean xForwarded,
+                             String via, List<Rule> rules) {
+
+    /** One routing rule. */
+    public record Rule(String host, String path, String pathPrefix, String pathRegex, List<String> methods,
+                       List<Header> headers, String pipeline) {
+    }
+
+    /** One header condition of a rule. */
+    public record Header(String name, String value, String regex) {
+    }
+}

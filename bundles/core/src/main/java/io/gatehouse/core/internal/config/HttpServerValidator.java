@@ -1,0 +1,220 @@
+package io.gatehouse.core.internal.config;
+
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.Units;
+import io.gatehouse.api.config.Violation;
+import io.gatehouse.core.internal.routing.HeaderMatch;
+import io.gatehouse.core.internal.routing.HostMatch;
+import io.gatehouse.core.internal.routing.Route;
+import io.gatehouse.core.internal.routing.RouteTable;
+import io.gatehouse.dataplane.ListenerSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Validates an HTTPServer object: binds its spec, applies defaults, checks the rules a type cannot express
+ * (ranges, one-of, regexes, tokens, units) and compiles the routes. Identical rules are conflicts (409):
+ * the second could never match.
+ */
+public final class HttpServerValidator {
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    private static final Pattern HOST = Pattern.compile(
+            "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+
+    private final SpecBinder binder;
+
+    public HttpServerValidator(SpecBinder binder) {
+        this.binder = binder;
+    }
+
+    /** Returns the model, or null when violations were added to either list. */
+    public ServerModel validate(ConfigObject o, String prefix, List<Violation> invalid, List<Violation> conflicts) {
+        String base = prefix + ".spec";
+        int before = invalid.size() + conflicts.size();
+        HttpServerSpec spec = binder.bind(o.spec(), HttpServerSpec.class, base, invalid);
+        if (spec == null) {
+            return null;
+        }
+        String address = spec.address() == null ? "0.0.0.0" : spec.address();
+        if (!IPV4.matcher(address).matches() && !IPV6.matcher(address).matches()) {
+            invalid.add(new Violation(base + ".address", "must be an IP address such as 127.0.0.1 or 0.0.0.0"));
+        }
+        int port = 0;
+        if (spec.port() == null) {
+            invalid.add(new Violation(base + ".port", "is required"));
+        } else if (spec.port() < 1 || spec.port() > 65535) {
+            invalid.add(new Violation(base + ".port", "must be between 1 and 65535"));
+        } else {
+            port = spec.port();
+        }
+        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength", 1, invalid);
+        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", 1, invalid);
+        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, invalid);
+        Duration idle = Duration.ofSeconds(60);
+        try {
+            idle = Units.duration(spec.idleTimeout() == null ? "60s" : spec.idleTimeout());
+            if (idle.isZero()) {
+                invalid.add(new Violation(base + ".idleTimeout", "must be positive"));
+            }
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(base + ".idleTimeout", e.getMessage()));
+        }
+        String via = spec.via() == null ? "gatehouse" : spec.via();
+        if (!via.isEmpty() && !TOKEN.matcher(via).matches()) {
+            invalid.add(new Violation(base + ".via", "must be a token (letters, digits and !#$%&'*+.^_`|~-) or empty"));
+        }
+        List<Route> routes = new ArrayList<>();
+        List<String> pipelines = new ArrayList<>();
+        if (spec.rules() == null || spec.rules().isEmpty()) {
+            invalid.add(new Violation(base + ".rules", "at least one rule is required"));
+        } else {
+            Map<RuleKey, Integer> seen = new HashMap<>();
+            for (int i = 0; i < spec.rules().size(); i++) {
+                String rp = base + ".rules[" + i + "]";
+                HttpServerSpec.Rule rule = spec.rules().get(i);
+                if (rule == null) {
+                    invalid.add(new Violation(rp, "must be an object"));
+                    continue;
+                }
+                Route route = rule(rule, rp, invalid);
+                if (route == null) {
+                    continue;
+                }
+                routes.add(route);
+                pipelines.add(route.pipeline());
+                Integer first = seen.putIfAbsent(RuleKey.of(rule), i);
+                if (first != null) {
+                    conflicts.add(new Violation(rp, "has the same matchers as rules[" + first
+                            + "], so it could never match"));
+                }
+            }
+        }
+        if (invalid.size() + conflicts.size() > before) {
+            return null;
+        }
+        ListenerSettings settings = new ListenerSettings(o.name(), address, port, line, header, body, idle,
+                spec.http2() == null || spec.http2(), spec.xForwarded() == null || spec.xForwarded(),
+                via.isEmpty() ? null : via);
+        return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
+    }
+
+    private static long size(String text, String dflt, String path, long min, List<Violation> invalid) {
+        try {
+            long v = Units.bytes(text == null ? dflt : text);
+            if (v < min) {
+                invalid.add(new Violation(path, "must be at least " + min));
+            } else if (path.endsWith("Length") || path.endsWith("HeaderSize")) {
+                if (v > Integer.MAX_VALUE) {
+                    invalid.add(new Violation(path, "must be less than 2GiB"));
+                }
+            }
+            return v;
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(path, e.getMessage()));
+            return 0;
+        }
+    }
+
+    private static Route rule(HttpServerSpec.Rule rule, String rp, List<Violation> invalid) {
+        int before = invalid.size();
+        if (rule.host() != null && !HOST.matcher(rule.host()).matches()) {
+            invalid.add(new Violation(rp + ".host", "must be a host name such as api.example.com or *.example.com"));
+        }
+        int paths = (rule.path() == null ? 0 : 1) + (rule.pathPrefix() == null ? 0 : 1)
+                + (rule.pathRegex() == null ? 0 : 1);
+        if (paths > 1) {
+            invalid.add(new Violation(rp, "at most one of path, pathPrefix and pathRegex may be set"));
+        }
+        if (rule.path() != null && !rule.path().startsWith("/")) {
+            invalid.add(new Violation(rp + ".path", "must start with /"));
+        }
+        if (rule.pathPrefix() != null && !rule.pathPrefix().startsWith("/")) {
+            invalid.add(new Violation(rp + ".pathPrefix", "must start with /"));
+        }
+        Pattern pathRegex = rule.pathRegex() == null ? null : regex(rule.pathRegex(), rp + ".pathRegex", invalid);
+        String[] methods = null;
+        if (rule.methods() != null) {
+            if (rule.methods().isEmpty()) {
+                invalid.add(new Violation(rp + ".methods", "must not be empty (omit it to accept every method)"));
+            }
+            for (int m = 0; m < rule.methods().size(); m++) {
+                String method = rule.methods().get(m);
+                if (method == null || !TOKEN.matcher(method).matches()) {
+                    invalid.add(new Violation(rp + ".methods[" + m + "]", "must be an HTTP method such as GET"));
+                }
+            }
+            methods = rule.methods().toArray(new String[0]);
+        }
+        List<HeaderMatch> headers = new ArrayList<>();
+        if (rule.headers() != null) {
+            for (int h = 0; h < rule.headers().size(); h++) {
+                HeaderMatch hm = header(rule.headers().get(h), rp + ".headers[" + h + "]", invalid);
+                if (hm != null) {
+                    headers.add(hm);
+                }
+            }
+        }
+        if (rule.pipeline() == null) {
+            invalid.add(new Violation(rp + ".pipeline", "is required"));
+        } else if (!ObjectKinds.NAME.matcher(rule.pipeline()).matches()) {
+            invalid.add(new Violation(rp + ".pipeline", ObjectKinds.NAME_RULE));
+        }
+        if (invalid.size() > before) {
+            return null;
+        }
+        return new Route(rule.host() == null ? null : new HostMatch(rule.host()), rule.path(), rule.pathPrefix(),
+                pathRegex, methods, headers.toArray(new HeaderMatch[0]), rule.pipeline());
+    }
+
+    private static HeaderMatch header(HttpServerSpec.Header h, String hp, List<Violation> invalid) {
+        if (h == null) {
+            invalid.add(new Violation(hp, "must be an object"));
+            return null;
+        }
+        int before = invalid.size();
+        if (h.name() == null) {
+            invalid.add(new Violation(hp + ".name", "is required"));
+        } else if (!TOKEN.matcher(h.name()).matches()) {
+            invalid.add(new Violation(hp + ".name", "must be a header field name"));
+        }
+        if ((h.value() == null) == (h.regex() == null)) {
+            invalid.add(new Violation(hp, "exactly one of value and regex is required"));
+        }
+        Pattern regex = h.regex() == null ? null : regex(h.regex(), hp + ".regex", invalid);
+        return invalid.size() > before ? null : new HeaderMatch(h.name(), h.value(), regex);
+    }
+
+    private static Pattern regex(String text, String path, List<Violation> invalid) {
+        try {
+            return Pattern.compile(text);
+        } catch (PatternSyntaxException e) {
+            invalid.add(new Violation(path, "is not a valid regular expression: " + e.getDescription()
+                    + " near index " + e.getIndex()));
+            return null;
+        }
+    }
+
+    /** What makes two rules identical: every matcher, normalized (the pipeline does not count). */
+    private record RuleKey(String host, String path, String pathPrefix, String pathRegex, Object methods,
+                           Object headers) {
+        static RuleKey of(HttpServerSpec.Rule r) {
+            TreeSet<String> headers = new TreeSet<>();
+            if (r.headers() != null) {
+                r.headers().forEach(h -> headers.add(h.name().toLowerCase(Locale.ROOT) + "\u0000"
+                        + (h.value() != null ? "=" + h.value() : "~" + h.regex())));
+            }
+            return new RuleKey(r.host() == null ? null : r.host().toLowerCase(Locale.ROOT), r.path(), r.pathPrefix(),
+                    r.pathRegex(), r.methods() == null ? null : new TreeSet<>(r.methods()), headers);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.gatehouse.core.internal.engine;
+
+import io.gatehouse.api.plugin.Completion;
+import io.gatehouse.api.plugin.HttpResponse;
+import io.gatehouse.dataplane.ServerExchange;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one exchange through one generation. Synchronous completions are trampolined (a loop, not a
+ * recursion); a completion from a foreign thread hops back to the exchange's event loop. One small
+ * {@link Step} is allocated per plugin call: it is the exactly-once guard for that call.
+ */
+public final class PipelineRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
+
+    private final Generation generation;
+    private final ServerExchange exchange;
+    private final Thread loop;
+    /** The step whose handle() is on the stack, or null. Event loop only. */
+    private Step inHandle;
+
+    private PipelineRunner(Generation generation, ServerExchange exchange) {
+        this.generation = generation;
+        this.exchange = exchange;
+        this.loop = Thread.currentThread();
+    }
+
+    /** Starts the pipeline for an exchange; must be called on the exchange's event loop. */
+    public static void run(Generation generation, ServerExchange exchange) {
+        new PipelineRunner(generation, exchange).runFrom(0);
+    }
+
+    private void runFrom(int start) {
+        int i = start;
+        while (i < generation.size()) {
+            Step step = new Step(this, i);
+            inHandle = step;
+            try {
+                generation.plugin(i).handle(exchange, step);
+            } catch (Throwable t) {
+                if (!step.compareAndSet(false, true)) {
+                    LOG.error("Plugin '{}' of pipeline '{}' threw after completing", generation.name(i),
+                            generation.pipeline(), t);
+                } else {
+                    step.failure = t;
+                    step.syncDone = true;
+                }
+            } finally {
+                inHandle = null;
+            }
+            if (!step.syncDone) {
+                return;
+            }
+            if (step.failure != null) {
+                failed(i, step.failure);
+                return;
+            }
+            i = generation.next(i, step.result);
+        }
+        end();
+    }
+
+    void completed(Step step, String result, Throwable failure) {
+        if (inHandle == step && Thread.currentThread() == loop) {
+            step.result = result;
+            step.failure = failure;
+            step.syncDone = true;
+            return;
+        }
+        Runnable resume = () -> resume(step.index, result, failure);
+        if (Thread.currentThread() == loop) {
+            resume.run();
+            return;
+        }
+        try {
+            exchange.executor().execute(resume);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("Pipeline '{}' cannot resume after plugin '{}': the event loop is shutting down",
+                    generation.pipeline(), generation.name(step.index), e);
+        }
+    }
+
+    private void resume(int index, String result, Throwable failure) {
+        if (failure != null) {
+            failed(index, failure);
+        } else {
+            runFrom(generation.next(index, result));
+        }
+    }
+
+    private void failed(int index, Throwable error) {
+        String plugin = generation.name(index);
+        LOG.error("Plugin '{}' of pipeline '{}' failed", plugin, generation.pipeline(), error);
+        HttpResponse response = exchange.response();
+        if (response == null || !response.committed()) {
+            try {
+                exchange.respondError(500, "plugin_failed",
+                        "plugin '" + plugin + "' of pipeline '" + generation.pipeline() + "' failed");
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot answer 500 for pipeline '{}'", generation.pipeline(), e);
+            }
+        }
+        end();
+    }
+
+    private void end() {
+        try {
+            exchange.end();
+        } catch (RuntimeException e) {
+            LOG.error("Ending the exchange of pipeline '{}' failed", generation.pipeline(), e);
+        }
+    }
+
+    /** The completion handed to one plugin call: exactly once, then IllegalStateException. */
+    static final class Step extends AtomicBoolean implements Completion {
+        private static final long serialVersionUID = 1L;
+
+        final transient PipelineRunner runner;
+        final int index;
+        /** Set only for a completion during handle(), read after handle() returns (same thread). */
+        transient String result;
+        transient Throwable failure;
+        transient boolean syncDone;
+
+        Step(PipelineRunner runner, int index) {
+            this.runner = runner;
+            this.index = index;
+        }
+
+        @Override
+        public void complete(String result) {
+            once();
+            runner.completed(this, result, null);
+        }
+
+        @Override
+        public void fail(Throwable error) {
+            once();
+            runner.completed(this, null, error == null ? new IllegalStateException("failed without a cause") : error);
+        }
+
+        private void once() {
+            if (!compareAndSet(false, true)) {
+                throw new IllegalStateException("plugin '" + runner.generation.name(index) + "' of pipeline '"
+                        + runner.generation.pipeline() + "' completed more than once");
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.gatehouse.core.internal.routing;
+
+import io.gatehouse.core.internal.engine.Generation;
+import io.gatehouse.core.internal.engine.PipelineRegistry;
+import io.gatehouse.core.internal.engine.PipelineRunner;
+import io.gatehouse.dataplane.RequestHandler;
+import io.gatehouse.dataplane.ServerExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request handler of one HTTPServer: matches the compiled route table, then runs the routed
+ * pipeline's current generation, looked up by name at request time (so a pipeline update never touches
+ * servers). Until the server's change is applied, its table is null and requests get 503.
+ */
+public final class ServerHandler implements RequestHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerHandler.class);
+
+    private final String server;
+    private final PipelineRegistry pipelines;
+    private volatile RouteTable routes;
+
+    public ServerHandler(String server, PipelineRegistry pipelines) {
+        this.server = server;
+        this.pipelines = pipelines;
+    }
+
+    /** Publishes a new route table (null: not serving yet). */
+    public void routes(RouteTable table) {
+        this.routes = table;
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public String server() {
+        return server;
+    }
+
+    @Override
+    public void handle(ServerExchange exchange) {
+        try {
+            RouteTable table = routes;
+            if (table == null) {
+                exchange.respondError(503, "server_starting", "server '" + server + "' is not serving yet");
+                exchange.end();
+                return;
+            }
+            Route route = table.match(exchange.request());
+            if (route == null) {
+                exchange.respondError(404, "no_route", "no route for " + exchange.request().method() + " "
+                        + exchange.request().path());
+                exchange.end();
+                return;
+            }
+            String name = route.pipeline();
+            exchange.pipeline(name);
+            Generation generation = pipelines.current(name);
+            if (generation == null) {
+                exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' does not exist");
+                exchange.end();
+                return;
+            }
+            if (!generation.available()) {
+                exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' is unavailable: "
+                        + generation.unavailableReason());
+                exchange.end();
+                return;
+            }
+            PipelineRunner.run(generation, exchange);
+        } catch (RuntimeException e) {
+            LOG.error("Routing a request on server '{}' failed", server, e);
+            try {
+                if (exchange.response() == null || !exchange.response().committed()) {
+                    exchange.respondError(500, "internal_error", "the gateway failed to route the request");
+                }
+            } finally {
+                exchange.end();
+            }
+        }
+    }
+}
