@@ -47,7 +47,7 @@ public class ProxySpecTest {
         String json = """
             {"pools": [
                {"name": "canary",
-                "match": {"headers": [{"name": "X-Canary", "value": "1"}]},
+                "match": {"headers": [{"name": "X-Canary", "value": "1"}, {"name": "X-Team", "regex": "^(web|mobile)$"}]},
                 "servers": [{"url": "http://127.0.0.1:18081", "weight": 1}],
                 "loadBalance": {"policy": "roundRobin"}},
                {"servers": [{"url": "http://127.0.0.1:18080", "weight": 3}, {"url": "http://127.0.0.1:18082"}],

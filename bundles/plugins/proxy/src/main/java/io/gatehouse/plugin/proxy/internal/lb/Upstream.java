@@ -43,11 +43,6 @@ public final class Upstream {
         return active.get();
     }
 
-    /** The shared in-flight counter (handed to the next config generation). */
-    public AtomicInteger activeCounter() {
-        return active;
-    }
-
     /** Counts one more exchange in flight. */
     public void acquire() {
         active.incrementAndGet();
