@@ -6,9 +6,9 @@ import java.net.BindException;
 import java.time.Duration;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API: an embedded Jetty 12 core server (no servlets, no Pax Web) on its own port, with a
- * bounded thread pool and queue, serving {@link ConfigService} over HTTP. The port is bound during activation,
+ * bounded thread pool and a connection limit, serving {@link ConfigService} over HTTP. The port is bound during activation,
  * so a port in use makes the component fail to activate with a precise message instead of running deaf.
  * A configuration change restarts the server (deactivate + activate).
  */
@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public class AdminServer {
     static final String PID = "io.gatehouse.admin";
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
-    private static final int MAX_QUEUED = 256;
 
     /** Settings of the admin API (configuration PID {@code io.gatehouse.admin}). */
     @ObjectClassDefinition(name = "Gatehouse admin API", description = "The REST API that manages the configuration")
@@ -49,6 +48,9 @@ public class AdminServer {
         @AttributeDefinition(description = "Maximum threads of the server's pool, 4..256")
         int threads() default 16;
 
+        @AttributeDefinition(description = "Maximum open client connections, 1..10000; more wait in the OS backlog")
+        int maxConnections() default 64;
+
         @AttributeDefinition(description = "Idle connections are closed after this long, such as 30s")
         String idleTimeout() default "30s";
     }
@@ -60,8 +62,10 @@ public class AdminServer {
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config,
                        Config settings) {
         Settings s = Settings.of(settings);
-        QueuedThreadPool pool = new QueuedThreadPool(s.threads, Math.min(2, s.threads), 60_000, 0,
-                new BlockingArrayQueue<>(32, 32, MAX_QUEUED), null);
+        // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
+        // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
+        // time per connection, so queued work is at most a few tasks per admitted connection.
+        QueuedThreadPool pool = new QueuedThreadPool(s.threads, Math.min(2, s.threads), 60_000, 0, null, null);
         pool.setName("gatehouse-admin");
         pool.setDaemon(true);
         server = new Server(pool);
@@ -73,6 +77,7 @@ public class AdminServer {
         connector.setPort(s.port);
         connector.setIdleTimeout(s.idleTimeout.toMillis());
         server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(s.maxConnections, connector));
         server.setStopTimeout(5_000);
 
         Rendering rendering = new Rendering();
@@ -96,8 +101,8 @@ public class AdminServer {
             stopQuietly();
             throw new IllegalStateException(message, e);
         }
-        LOG.info("Admin API listening on http://{}:{}/api/v1 (maxRequestSize {} bytes, {} threads)", s.host,
-                port(), s.maxRequestSize, s.threads);
+        LOG.info("Admin API listening on http://{}:{}/api/v1 (maxRequestSize {} bytes, {} threads, {} connections)",
+                s.host, port(), s.maxRequestSize, s.threads, s.maxConnections);
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */
@@ -129,7 +134,8 @@ public class AdminServer {
     }
 
     /** Validated settings; every rejection names the property and the configuration PID. */
-    private record Settings(String host, int port, int maxRequestSize, int threads, Duration idleTimeout) {
+    private record Settings(String host, int port, int maxRequestSize, int threads, int maxConnections,
+                            Duration idleTimeout) {
         static Settings of(Config c) {
             String host = c.host() == null || c.host().isBlank() ? "127.0.0.1" : c.host().trim();
             if (c.port() < 0 || c.port() > 65535) {
@@ -137,6 +143,9 @@ public class AdminServer {
             }
             if (c.threads() < 4 || c.threads() > 256) {
                 throw invalid("threads", c.threads(), "use 4..256");
+            }
+            if (c.maxConnections() < 1 || c.maxConnections() > 10_000) {
+                throw invalid("maxConnections", c.maxConnections(), "use 1..10000");
             }
             long size;
             Duration idle;
@@ -152,7 +161,7 @@ public class AdminServer {
             if (idle.toMillis() < 1000) {
                 throw invalid("idleTimeout", c.idleTimeout(), "use at least 1s");
             }
-            return new Settings(host, c.port(), (int) size, c.threads(), idle);
+            return new Settings(host, c.port(), (int) size, c.threads(), c.maxConnections(), idle);
         }
 
         private static IllegalArgumentException invalid(String property, Object value, String hint) {

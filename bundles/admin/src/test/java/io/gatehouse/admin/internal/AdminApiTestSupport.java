@@ -37,6 +37,10 @@ abstract class AdminApiTestSupport {
     }
 
     static AdminServer.Config settings(int port, String maxRequestSize, int threads) {
+        return settings(port, maxRequestSize, threads, "30s");
+    }
+
+    static AdminServer.Config settings(int port, String maxRequestSize, int threads, String idleTimeout) {
         return new AdminServer.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -64,8 +68,13 @@ abstract class AdminApiTestSupport {
             }
 
             @Override
+            public int maxConnections() {
+                return 8;
+            }
+
+            @Override
             public String idleTimeout() {
-                return "30s";
+                return idleTimeout;
             }
         };
     }

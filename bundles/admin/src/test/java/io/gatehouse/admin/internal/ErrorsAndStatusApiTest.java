@@ -7,10 +7,14 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.Test;
 
 /** Health, kinds, the HTTP-level errors (404/405/413/415/431/500) and the server's own lifecycle. */
@@ -98,6 +102,28 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertEquals(431, r.statusCode());
         assertEquals("application/json; charset=utf-8", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals(431, json(r).get("status").asInt());
+        assertEquals("header_too_large", json(r).get("error").asText());
+
+        HttpResponse<String> ambiguous = get("/api/v1/objects/a%2Fb/c");
+        assertEquals(ambiguous.body(), 400, ambiguous.statusCode());
+        assertEquals("bad_request", json(ambiguous).get("error").asText());
+    }
+
+    @Test
+    public void bodyThatStopsArrivingIs408() throws Exception {
+        server.stop();
+        server = new AdminServer(service, settings(0, "4MiB", 8, "1s"));
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), server.port())) {
+            socket.setSoTimeout((int) TIMEOUT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/objects HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"kind\"").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response, response.startsWith("HTTP/1.1 408 "));
+            assertTrue(response, response.contains("\"error\":\"request_timeout\""));
+        }
+        assertEquals(List.of(), service.list(null));
     }
 
     @Test
