@@ -83,7 +83,7 @@ public final class ConfigCodec {
             while (it.hasNextValue()) {
                 JsonNode n = it.nextValue();
                 documents++;
-                if (n == null || n.isNull() || n.isMissingNode()) {
+                if (n == null || n.isNull() || n.isMissingNode() || (n.isTextual() && n.textValue().isEmpty())) {
                     continue;
                 }
                 if (n instanceof ArrayNode array && documents == 1) {
@@ -98,11 +98,34 @@ public final class ConfigCodec {
 
     static String syntaxMessage(JsonProcessingException e) {
         JsonLocation loc = e.getLocation();
-        String what = SpecBinder.firstLine(e.getOriginalMessage());
+        String what = summary(e.getOriginalMessage());
         if (loc == null || loc.getLineNr() < 0) {
             return "syntax error: " + what;
         }
         return "syntax error at line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": " + what;
+    }
+
+    /**
+     * The gist of a parser message: Jackson's first line, or for SnakeYAML's multi-line messages
+     * ("context / excerpt / problem / excerpt") the problem followed by its context.
+     */
+    static String summary(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        List<String> lines = new ArrayList<>();
+        for (String line : message.split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+                lines.add(line.trim());
+            }
+        }
+        if (lines.isEmpty()) {
+            return message.trim();
+        }
+        if (lines.size() == 1) {
+            return lines.get(0);
+        }
+        return lines.get(lines.size() - 1) + " (" + lines.get(0) + ")";
     }
 
     /** Checks the envelope of one object ({@code kind}, {@code name}, {@code spec}). */

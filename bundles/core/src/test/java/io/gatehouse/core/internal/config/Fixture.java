@@ -1,0 +1,132 @@
+package io.gatehouse.core.internal.config;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.Violation;
+import io.gatehouse.api.log.OperationLog;
+import io.gatehouse.core.internal.testkit.FakeDataPlane;
+import io.gatehouse.core.internal.testkit.MemoryLog;
+import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A core wired to fakes, started and stopped like DS would. */
+final class Fixture implements AutoCloseable {
+    final OperationLog log;
+    final FakeDataPlane dataPlane;
+    final CoreConfigService service;
+    private final List<Runnable> cleanups = new ArrayList<>();
+
+    Fixture() {
+        this(new MemoryLog(), new FakeDataPlane());
+    }
+
+    Fixture(OperationLog log, FakeDataPlane dataPlane) {
+        this.log = log;
+        this.dataPlane = dataPlane;
+        this.service = new CoreConfigService(log, dataPlane);
+    }
+
+    MemoryLog memoryLog() {
+        return (MemoryLog) log;
+    }
+
+    Fixture start() throws Exception {
+        return start("/nonexistent/gatehouse-default.yaml", 100);
+    }
+
+    Fixture start(String defaults, int snapshotEvery) throws Exception {
+        service.activate(config(defaults, snapshotEvery));
+        return this;
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery) {
+        return new CoreConfigService.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return CoreConfigService.Config.class;
+            }
+
+            @Override
+            public String defaults() {
+                return defaults;
+            }
+
+            @Override
+            public int snapshotEvery() {
+                return snapshotEvery;
+            }
+
+            @Override
+            public long epoch() {
+                return 1;
+            }
+        };
+    }
+
+    List<ConfigObject> apply(String yaml) throws ConfigException {
+        return service.apply(parse(yaml));
+    }
+
+    List<ConfigObject> parse(String yaml) throws ConfigException {
+        return service.parse(yaml.getBytes(StandardCharsets.UTF_8), ConfigFormat.YAML);
+    }
+
+    /** Applies and expects a refusal with the given status. */
+    ConfigException refused(int status, String yaml) throws ConfigException {
+        List<ConfigObject> objects = parse(yaml);
+        try {
+            service.apply(objects);
+        } catch (ConfigException e) {
+            assertEquals(e.getMessage(), status, e.status());
+            return e;
+        }
+        fail("expected " + status + " for:\n" + yaml);
+        return null;
+    }
+
+    static void assertViolation(ConfigException e, String path, String fragment) {
+        for (Violation v : e.violations()) {
+            if (v.path().equals(path) && v.message().contains(fragment)) {
+                return;
+            }
+        }
+        fail("no violation at " + path + " containing '" + fragment + "' in " + e.violations());
+    }
+
+    @Override
+    public void close() {
+        service.deactivate();
+        cleanups.forEach(Runnable::run);
+    }
+
+    static String server(String name, int port, String pipeline) {
+        return """
+                kind: HTTPServer
+                name: %s
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pathPrefix: /
+                      pipeline: %s
+                """.formatted(name, port, pipeline);
+    }
+
+    static String pipeline(String name, String kind, String spec) {
+        return """
+                kind: Pipeline
+                name: %s
+                spec:
+                  plugins:
+                    - name: p1
+                      kind: %s
+                      spec: %s
+                """.formatted(name, kind, spec);
+    }
+}
