@@ -51,7 +51,10 @@ final class MediaTypes {
         if (SNIFFED_TYPES.contains(type)) {
             return Optional.empty();
         }
-        throw unsupported("Content-Type '" + type + "' is not supported: send application/json or application/yaml");
+        String hint = type.equals("application/x-www-form-urlencoded")
+                ? " (curl sends it by default with -d/--data-binary: add -H 'Content-Type: application/yaml')" : "";
+        throw unsupported("Content-Type '" + type + "' is not supported: send application/json or application/yaml"
+                + hint);
     }
 
     /** JSON when the first character that is not blank (after an optional UTF-8 BOM) is '{' or '[', else YAML. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Violation;
@@ -23,7 +24,11 @@ final class Rendering {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final ObjectMapper json = new ObjectMapper();
-    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    // plain scalars where safe; strings that would read back as numbers or booleans stay quoted
+    private final ObjectMapper yaml = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .build());
 
     ObjectNode object(ConfigObject object) {
         ObjectNode node = NODES.objectNode();
