@@ -1,7 +1,6 @@
 package io.gatehouse.core.internal.engine;
 
 import io.gatehouse.api.plugin.Completion;
-import io.gatehouse.api.plugin.HttpResponse;
 import io.gatehouse.dataplane.ServerExchange;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -94,8 +93,7 @@ public final class PipelineRunner {
     private void failed(int index, Throwable error) {
         String plugin = generation.name(index);
         LOG.error("Plugin '{}' of pipeline '{}' failed", plugin, generation.pipeline(), error);
-        HttpResponse response = exchange.response();
-        if (response == null || !response.committed()) {
+        if (exchange.response() == null) {
             try {
                 exchange.respondError(500, "plugin_failed",
                         "plugin '" + plugin + "' of pipeline '" + generation.pipeline() + "' failed");
