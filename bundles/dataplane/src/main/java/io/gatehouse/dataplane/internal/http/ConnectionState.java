@@ -1,0 +1,54 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.dataplane.ListenerSettings;
+import io.netty.channel.Channel;
+
+/**
+ * Per client connection (TCP), touched only on its event loop: the limits it was accepted with, how many
+ * exchanges are in flight on it (HTTP/2 streams included) and whether its listener is draining.
+ */
+final class ConnectionState {
+    final NettyHttpListener listener;
+    final ListenerSettings settings;
+    final Channel channel;
+    private int inFlight;
+    private boolean draining;
+    private boolean http2;
+
+    ConnectionState(NettyHttpListener listener, ListenerSettings settings, Channel channel) {
+        this.listener = listener;
+        this.settings = settings;
+        this.channel = channel;
+    }
+
+    void exchangeStarted() {
+        inFlight++;
+    }
+
+    void exchangeEnded() {
+        inFlight--;
+        if (draining && inFlight == 0 && !http2) {
+            channel.close();
+        }
+    }
+
+    boolean idle() {
+        return inFlight == 0;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void http2() {
+        http2 = true;
+    }
+
+    /** Stops the connection gracefully: HTTP/2 sends GOAWAY and waits for its streams; HTTP/1 closes when idle. */
+    void drain() {
+        draining = true;
+        if (http2 || inFlight == 0) {
+            channel.close();
+        }
+    }
+}

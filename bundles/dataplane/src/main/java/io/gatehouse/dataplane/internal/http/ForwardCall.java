@@ -1,0 +1,508 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.api.plugin.Forward;
+import io.gatehouse.api.plugin.HttpResponse;
+import io.gatehouse.api.plugin.UpstreamException;
+import io.gatehouse.api.plugin.UpstreamException.Reason;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One forward attempt of an exchange: gets a connection from the event loop's pool (or connects on the
+ * same event loop), writes the head, streams the client body, completes the promise with the response
+ * head, then streams the response body to the client once the exchange commits. Runs entirely on the
+ * exchange's event loop. A pooled connection found closed before any byte of the request was written is
+ * replaced once by a fresh connection; nothing else is retried.
+ */
+final class ForwardCall implements ChannelFutureListener, Runnable {
+    private final NettyExchange exchange;
+    private final Forward target;
+    private final UpstreamPool pool;
+    private final HttpRequest head;
+    private final CompletableFuture<HttpResponse> promise = new CompletableFuture<>();
+    private final long timeoutNanos;
+
+    private UpstreamConnection conn;
+    private boolean pooledConn;
+    private boolean retried;
+    private boolean headWritten;
+    private boolean requestComplete;
+    private boolean headReceived;
+    private boolean skipInformationalEnd;
+    private boolean upstreamKeepAlive;
+    private boolean framed;
+    private boolean streaming;
+    private boolean responseComplete;
+    private boolean done;
+    private boolean readPaused;
+    private ArrayDeque<HttpContent> pending;
+    private UpstreamException broken;
+    private ScheduledFuture<?> timer;
+    private long lastActivity;
+
+    ForwardCall(NettyExchange exchange, Forward target, UpstreamPool pool, HttpRequest head) {
+        this.exchange = exchange;
+        this.target = target;
+        this.pool = pool;
+        this.head = head;
+        this.timeoutNanos = target.readTimeout().toNanos();
+    }
+
+    CompletableFuture<HttpResponse> promise() {
+        return promise;
+    }
+
+    /** Set when the upstream response broke before commit; the exchange answers with this instead. */
+    UpstreamException brokenResponse() {
+        return broken;
+    }
+
+    void start() {
+        UpstreamConnection c = pool.acquire(target.host(), target.port());
+        if (c != null) {
+            attach(c, true);
+        } else {
+            connect();
+        }
+    }
+
+    // ------------------------------------------------------------------ connect
+
+    private void connect() {
+        String host = target.host();
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        if (literal != null) {
+            try {
+                connect(new InetSocketAddress(InetAddress.getByAddress(literal), target.port()));
+            } catch (UnknownHostException e) {
+                fail(new UpstreamException(Reason.CONNECT_FAILED, "invalid address " + host, e));
+            }
+            return;
+        }
+        // name resolution blocks: do it on the blocking executor, connect back on the event loop
+        try {
+            exchange.stream().conn.listener.context().blocking().execute(() -> {
+                try {
+                    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), target.port());
+                    pool.loop().execute(() -> connect(address));
+                } catch (UnknownHostException e) {
+                    pool.loop().execute(() -> fail(new UpstreamException(Reason.CONNECT_FAILED,
+                            "cannot resolve upstream host " + host, e)));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            fail(new UpstreamException(Reason.CONNECT_FAILED, "cannot resolve upstream host " + host
+                    + ": blocking executor saturated", e));
+        }
+    }
+
+    private void connect(InetSocketAddress address) {
+        if (done) {
+            return;
+        }
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, target.connectTimeout().toMillis()));
+        ChannelFuture f = pool.connect(target.host(), target.port(), address, millis);
+        f.addListener((ChannelFuture cf) -> connected(cf));
+    }
+
+    private void connected(ChannelFuture f) {
+        if (done) {
+            f.channel().close();
+            return;
+        }
+        if (f.isSuccess()) {
+            attach(f.channel().pipeline().get(UpstreamConnection.class), false);
+            return;
+        }
+        Throwable cause = f.cause();
+        if (cause instanceof ConnectTimeoutException) {
+            fail(new UpstreamException(Reason.CONNECT_TIMEOUT, "no connection to " + target.authority()
+                    + " within " + target.connectTimeout().toMillis() + " ms", cause));
+        } else {
+            fail(new UpstreamException(Reason.CONNECT_FAILED, "cannot connect to " + target.authority() + ": "
+                    + cause.getMessage(), cause));
+        }
+    }
+
+    private void attach(UpstreamConnection c, boolean pooled) {
+        conn = c;
+        pooledConn = pooled;
+        headWritten = false;
+        c.call = this;
+        c.channel.config().setAutoRead(true);
+        if (timer == null) {
+            lastActivity = System.nanoTime();
+            timer = pool.loop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        c.channel.write(head).addListener(this);
+        c.channel.flush();
+    }
+
+    /** The head write finished. */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        UpstreamConnection c = conn;
+        if (done || c == null || f.channel() != c.channel) {
+            return;
+        }
+        if (f.isSuccess()) {
+            headWritten = true;
+            exchange.body().startStreaming(this);
+            return;
+        }
+        detach().close();
+        if (pooledConn && !retried) {
+            retried = true;
+            connect();
+        } else {
+            fail(new UpstreamException(Reason.RESET, "cannot send the request to " + target.authority() + ": "
+                    + f.cause().getMessage(), f.cause()));
+        }
+    }
+
+    // ------------------------------------------------------------------ request body
+
+    void writeRequestContent(HttpContent content, boolean last) {
+        UpstreamConnection c = conn;
+        if (c == null || done) {
+            content.release();
+            return;
+        }
+        c.channel.write(content, c.channel.voidPromise());
+        if (last) {
+            requestComplete = true;
+            lastActivity = System.nanoTime();
+            c.channel.flush();
+        } else if (!c.channel.isWritable()) {
+            c.channel.flush();
+        }
+    }
+
+    void flushRequest() {
+        UpstreamConnection c = conn;
+        if (c != null) {
+            c.channel.flush();
+        }
+    }
+
+    boolean upstreamWritable() {
+        UpstreamConnection c = conn;
+        return c != null && c.channel.isWritable() && !done;
+    }
+
+    void upstreamWritabilityChanged() {
+        if (!requestComplete) {
+            exchange.stream().updateAutoRead();
+        }
+    }
+
+    // ------------------------------------------------------------------ response
+
+    void onResponseHead(io.netty.handler.codec.http.HttpResponse r) {
+        lastActivity = System.nanoTime();
+        if (r.decoderResult().isFailure()) {
+            protocolError("invalid response from " + target.authority() + ": " + r.decoderResult().cause());
+            return;
+        }
+        HttpResponseStatus status = r.status();
+        if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
+            if (status.code() == 101) {
+                protocolError("unexpected 101 Switching Protocols from " + target.authority());
+                return;
+            }
+            skipInformationalEnd = true;
+            return;
+        }
+        if (headReceived) {
+            protocolError("a second response from " + target.authority());
+            return;
+        }
+        headReceived = true;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(r);
+        framed = r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                || HttpUtil.isTransferEncodingChunked(r)
+                || status.code() == 204 || status.code() == 304
+                || "HEAD".equals(head.method().name());
+        HopByHop.strip(r.headers());
+        String via = exchange.stream().conn.settings.via();
+        if (via != null && !via.isEmpty()) {
+            UpstreamRequest.appendVia(r.headers(), r.protocolVersion().majorVersion() + "."
+                    + r.protocolVersion().minorVersion() + " " + via);
+        }
+        // the pipeline decides what happens next: hold the body until the exchange commits
+        setUpstreamRead(false);
+        NettyResponse response = NettyResponse.fromUpstream(r);
+        exchange.upstreamResponse(response);
+        promise.complete(response);
+    }
+
+    void onResponseContent(HttpContent content) {
+        if (done) {
+            content.release();
+            return;
+        }
+        lastActivity = System.nanoTime();
+        if (skipInformationalEnd) {
+            content.release();
+            if (content instanceof LastHttpContent) {
+                skipInformationalEnd = false;
+            }
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            protocolError("invalid response body from " + target.authority() + ": " + cause);
+            return;
+        }
+        if (!headReceived) {
+            content.release();
+            protocolError("response body without a head from " + target.authority());
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            // complete from the upstream's side: the connection is free before the client has it all
+            responseComplete = true;
+            cancelTimer();
+            UpstreamConnection c = detach();
+            if (c != null) {
+                if (upstreamKeepAlive && framed && requestComplete && broken == null) {
+                    pool.release(c);
+                } else {
+                    c.close();
+                }
+            }
+        }
+        if (streaming) {
+            exchange.writeResponseContent(content);
+            if (!last && !exchange.clientWritable()) {
+                setUpstreamRead(false);
+            }
+        } else {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
+            pending.add(content);
+        }
+    }
+
+    void upstreamReadComplete() {
+        if (streaming) {
+            exchange.flush();
+        }
+    }
+
+    /** The exchange committed an upstream response: send what arrived so far and let the rest flow. */
+    void startResponseStream() {
+        streaming = true;
+        HttpContent c;
+        while (pending != null && (c = pending.poll()) != null) {
+            exchange.writeResponseContent(c);
+        }
+        exchange.flush();
+        if (!responseComplete) {
+            lastActivity = System.nanoTime();
+            setUpstreamRead(exchange.clientWritable());
+        }
+    }
+
+    void clientWritabilityChanged(boolean writable) {
+        if (streaming && !responseComplete && !done) {
+            if (writable) {
+                lastActivity = System.nanoTime();
+            }
+            setUpstreamRead(writable);
+        }
+    }
+
+    private void setUpstreamRead(boolean on) {
+        readPaused = !on;
+        UpstreamConnection c = conn;
+        if (c != null && c.channel.config().isAutoRead() != on) {
+            c.channel.config().setAutoRead(on);
+        }
+    }
+
+    /** A plugin replaced the upstream response with its own: drop the body, free the connection. */
+    void discardResponse() {
+        releasePending();
+        if (!responseComplete) {
+            UpstreamConnection c = detach();
+            if (c != null) {
+                c.close();
+            }
+        }
+        done = true;
+        cancelTimer();
+    }
+
+    // ------------------------------------------------------------------ failures
+
+    void upstreamClosed(UpstreamConnection c) {
+        if (c != conn || done) {
+            return;
+        }
+        conn = null;
+        if (!headWritten && pooledConn && !retried) {
+            // the pooled connection was closed by the upstream before the request went out
+            retried = true;
+            connect();
+            return;
+        }
+        Throwable cause = c.lastError;
+        if (!headReceived) {
+            fail(new UpstreamException(Reason.RESET, "upstream " + target.authority()
+                    + " closed the connection before responding", cause));
+        } else if (!responseComplete) {
+            breakResponse(new UpstreamException(Reason.RESET, "upstream " + target.authority()
+                    + " closed the connection in the middle of the response", cause));
+        }
+    }
+
+    private void protocolError(String message) {
+        UpstreamException e = new UpstreamException(Reason.PROTOCOL_ERROR, message, null);
+        UpstreamConnection c = detach();
+        if (c != null) {
+            c.close();
+        }
+        if (!headReceived) {
+            fail(e);
+        } else {
+            breakResponse(e);
+        }
+    }
+
+    /** Read timeout tick. */
+    @Override
+    public void run() {
+        timer = null;
+        if (done || responseComplete) {
+            return;
+        }
+        long now = System.nanoTime();
+        boolean waiting = requestComplete && (!headReceived || streaming && !readPaused);
+        if (!waiting) {
+            lastActivity = now;
+            timer = pool.loop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        long idle = now - lastActivity;
+        if (idle < timeoutNanos) {
+            timer = pool.loop().schedule(this, timeoutNanos - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        UpstreamConnection c = detach();
+        if (c != null) {
+            c.close();
+        }
+        String message = "no " + (headReceived ? "response data" : "response") + " from " + target.authority()
+                + " within " + target.readTimeout().toMillis() + " ms";
+        UpstreamException e = new UpstreamException(Reason.READ_TIMEOUT, message, null);
+        if (!headReceived) {
+            fail(e);
+        } else {
+            breakResponse(e);
+        }
+    }
+
+    /** The response head was received but its body cannot complete. */
+    private void breakResponse(UpstreamException e) {
+        broken = e;
+        releasePending();
+        cancelTimer();
+        if (streaming) {
+            done = true;
+            exchange.abort(e);
+        }
+    }
+
+    /** The attempt failed before a response head: complete the promise exceptionally. */
+    private void fail(UpstreamException e) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        UpstreamConnection c = detach();
+        if (c != null) {
+            c.close();
+        }
+        releasePending();
+        promise.completeExceptionally(e);
+    }
+
+    /** The client side aborted (gone, or its body broke): close the upstream side, never pool it. */
+    void abort(UpstreamException cause) {
+        UpstreamConnection c = detach();
+        if (c != null) {
+            c.close();
+        }
+        releasePending();
+        cancelTimer();
+        if (!done && !headReceived) {
+            done = true;
+            promise.completeExceptionally(cause);
+        }
+        done = true;
+    }
+
+    /** The exchange is over (response sent or aborted). */
+    void exchangeFinished(Throwable cause) {
+        if (cause != null || !responseComplete) {
+            UpstreamConnection c = detach();
+            if (c != null) {
+                c.close();
+            }
+        }
+        releasePending();
+        cancelTimer();
+        if (!done && !headReceived) {
+            promise.completeExceptionally(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended",
+                    cause));
+        }
+        done = true;
+    }
+
+    private UpstreamConnection detach() {
+        UpstreamConnection c = conn;
+        conn = null;
+        if (c != null && c.call == this) {
+            c.call = null;
+        }
+        return c;
+    }
+
+    private void cancelTimer() {
+        ScheduledFuture<?> t = timer;
+        timer = null;
+        if (t != null) {
+            t.cancel(false);
+        }
+    }
+
+    private void releasePending() {
+        HttpContent c;
+        while (pending != null && (c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+}

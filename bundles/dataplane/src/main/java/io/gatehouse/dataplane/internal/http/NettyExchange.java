@@ -1,0 +1,528 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.api.plugin.Forward;
+import io.gatehouse.api.plugin.HttpRequest;
+import io.gatehouse.api.plugin.HttpResponse;
+import io.gatehouse.api.plugin.UpstreamException;
+import io.gatehouse.dataplane.ServerExchange;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response on a client connection's event loop. Commits the response when the
+ * pipeline ends: a gateway-made response in one write, an upstream response as a head followed by its
+ * body streamed from the upstream connection with backpressure both ways.
+ */
+final class NettyExchange implements ServerExchange, ChannelFutureListener {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
+
+    private final ServerStreamHandler stream;
+    private final ChannelHandlerContext ctx;
+    private final io.netty.handler.codec.http.HttpRequest head;
+    private final NettyRequest request;
+    private final HttpVersion clientVersion;
+    private final boolean keepAlive;
+    private final boolean headRequest;
+    private final boolean expectContinue;
+    private final RequestBody body;
+    private final long startNanos;
+    private NettyResponse response;
+    private NettyResponse forced;
+    private ForwardCall forward;
+    private String pipeline;
+    private Map<String, Object> attributes;
+    private Object listeners;
+    private Throwable outcome;
+    private boolean ended;
+    private boolean committed;
+    private boolean finished;
+    private boolean closeAfter;
+
+    NettyExchange(ServerStreamHandler stream, io.netty.handler.codec.http.HttpRequest head, long contentLength,
+                  boolean expectContinue) {
+        this.startNanos = System.nanoTime();
+        this.stream = stream;
+        this.ctx = stream.ctx();
+        this.head = head;
+        this.clientVersion = head.protocolVersion();
+        this.keepAlive = stream.h2 || HttpUtil.isKeepAlive(head);
+        this.headRequest = HttpMethod.HEAD.equals(head.method());
+        this.expectContinue = expectContinue;
+        this.request = new NettyRequest(head, stream.h2 ? "HTTP/2.0" : clientVersion.text(), contentLength);
+        this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody());
+    }
+
+    RequestBody body() {
+        return body;
+    }
+
+    ServerStreamHandler stream() {
+        return stream;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    boolean http2() {
+        return stream.h2;
+    }
+
+    String clientProtocolVersion() {
+        return stream.h2 ? "2.0" : clientVersion.majorVersion() + "." + clientVersion.minorVersion();
+    }
+
+    // ------------------------------------------------------------------ Exchange
+
+    @Override
+    public HttpRequest request() {
+        return request;
+    }
+
+    NettyRequest nettyRequest() {
+        return request;
+    }
+
+    @Override
+    public HttpResponse response() {
+        return response;
+    }
+
+    @Override
+    public HttpResponse respond(int status) {
+        if (committed) {
+            throw new IllegalStateException("the response is already committed");
+        }
+        NettyResponse r = NettyResponse.gateway(status);
+        replaceResponse(r);
+        return r;
+    }
+
+    @Override
+    public HttpResponse respondError(int status, String code, String message) {
+        HttpResponse r = respond(status);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE.toString(), HttpHeaderValues.APPLICATION_JSON.toString());
+        r.body(ErrorBody.json(status, code, message));
+        return r;
+    }
+
+    private void replaceResponse(NettyResponse r) {
+        NettyResponse old = response;
+        response = r;
+        if (old != null && old.fromUpstream() && forward != null) {
+            forward.discardResponse();
+        }
+    }
+
+    @Override
+    public CompletionStage<HttpResponse> forward(Forward target) {
+        Objects.requireNonNull(target, "target");
+        if (forward != null) {
+            throw new IllegalStateException("the exchange was already forwarded");
+        }
+        if (committed || ended) {
+            throw new IllegalStateException("the response is already committed");
+        }
+        if (finished) {
+            return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                    "the client went away", outcome));
+        }
+        if (body.failed()) {
+            return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                    "the request body could not be read", null));
+        }
+        request.seal();
+        UpstreamRequest.prepare(this, head, target);
+        ForwardCall call = new ForwardCall(this, target, stream.conn.listener.context().pool(ctx.executor()),
+                head);
+        forward = call;
+        call.start();
+        return call.promise();
+    }
+
+    @Override
+    public <T> CompletionStage<T> offload(Callable<T> task) {
+        Objects.requireNonNull(task, "task");
+        CompletableFuture<T> result = new CompletableFuture<>();
+        EventExecutor loop = ctx.executor();
+        try {
+            stream.conn.listener.context().blocking().execute(() -> {
+                T value;
+                try {
+                    value = task.call();
+                } catch (Throwable t) {
+                    deliver(loop, () -> result.completeExceptionally(t));
+                    return;
+                }
+                deliver(loop, () -> result.complete(value));
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    private static void deliver(EventExecutor loop, Runnable r) {
+        try {
+            loop.execute(r);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("Could not deliver an offloaded result: the event loop is shutting down", e);
+        }
+    }
+
+    @Override
+    public AutoCloseable schedule(Runnable task, long delay, TimeUnit unit) {
+        ScheduledFuture<?> f = ctx.executor().schedule(task, delay, unit);
+        return () -> f.cancel(false);
+    }
+
+    @Override
+    public Executor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) ctx.channel().localAddress();
+    }
+
+    @Override
+    public String scheme() {
+        return "http";
+    }
+
+    @Override
+    public String server() {
+        return stream.conn.settings.name();
+    }
+
+    @Override
+    public String pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public void pipeline(String name) {
+        this.pipeline = name;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> a = attributes;
+        if (a == null) {
+            a = attributes = new HashMap<>(8);
+        }
+        return a;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onComplete(Consumer<Throwable> listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (finished) {
+            notify(listener, outcome);
+            return;
+        }
+        Object l = listeners;
+        if (l == null) {
+            listeners = listener;
+        } else if (l instanceof List) {
+            ((List<Consumer<Throwable>>) l).add(listener);
+        } else {
+            List<Consumer<Throwable>> list = new ArrayList<>(4);
+            list.add((Consumer<Throwable>) l);
+            list.add(listener);
+            listeners = list;
+        }
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    @Override
+    public void end() {
+        if (ended) {
+            throw new IllegalStateException("end() was already called for " + request);
+        }
+        ended = true;
+        if (finished) {
+            return;
+        }
+        NettyResponse r = forced != null ? forced : response;
+        if (r == null) {
+            r = errorResponse(500, "no_response", "the pipeline ended without a response");
+        } else if (r.fromUpstream() && forward.brokenResponse() != null) {
+            UpstreamException e = forward.brokenResponse();
+            r = errorResponse(e.status(), "upstream_error", e.getMessage());
+        }
+        if (r != response) {
+            replaceResponse(r);
+        }
+        commit(r);
+    }
+
+    private NettyResponse errorResponse(int status, String code, String message) {
+        NettyResponse r = NettyResponse.gateway(status);
+        r.nettyHeaders().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        r.body(ErrorBody.json(status, code, message));
+        return r;
+    }
+
+    /** A handler threw: answer 500 unless the exchange already ended. */
+    void handlerFailed(Throwable t) {
+        if (ended || finished) {
+            return;
+        }
+        if (!committed) {
+            response = null;
+            forced = errorResponse(500, "internal_error", "the request handler failed");
+        }
+        end();
+    }
+
+    private void commit(NettyResponse r) {
+        committed = true;
+        r.markCommitted();
+        int status = r.status();
+        boolean noBody = headRequest || status == 204 || status == 304 || status < 200;
+        boolean h2 = stream.h2;
+        closeAfter = !h2 && (!keepAlive || stream.conn.draining() || !body.complete() || forced != null);
+        HttpHeaders hs = r.nettyHeaders();
+        if (!r.fromUpstream()) {
+            body.discard();
+            byte[] bytes = r.bodyBytes();
+            ByteBuf content = bytes == null || bytes.length == 0 || noBody ? Unpooled.EMPTY_BUFFER
+                    : Unpooled.wrappedBuffer(bytes);
+            hs.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            if (status == 204 || status < 200) {
+                hs.remove(HttpHeaderNames.CONTENT_LENGTH);
+            } else if (status != 304 && !hs.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                hs.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes == null ? 0 : bytes.length);
+            }
+            connectionHeader(hs);
+            DefaultFullHttpResponse full = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : clientVersion,
+                    HttpResponseStatus.valueOf(status), content, hs, EmptyHttpHeaders.INSTANCE);
+            ctx.writeAndFlush(full).addListener(this);
+            return;
+        }
+        io.netty.handler.codec.http.HttpResponse upstreamHead = r.upstreamHead();
+        upstreamHead.setProtocolVersion(h2 ? HttpVersion.HTTP_1_1 : clientVersion);
+        if (status == 204 || status < 200) {
+            hs.remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else if (!noBody && !hs.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (h2 || clientVersion.equals(HttpVersion.HTTP_1_1)) {
+                hs.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                closeAfter = true;
+            }
+        }
+        connectionHeader(hs);
+        ctx.write(upstreamHead, ctx.voidPromise());
+        forward.startResponseStream();
+    }
+
+    private void connectionHeader(HttpHeaders hs) {
+        if (stream.h2) {
+            return;
+        }
+        boolean http10 = clientVersion.equals(HttpVersion.HTTP_1_0);
+        if (closeAfter) {
+            if (http10) {
+                hs.remove(HttpHeaderNames.CONNECTION);
+            } else {
+                hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+        } else if (http10) {
+            hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            hs.remove(HttpHeaderNames.CONNECTION);
+        }
+    }
+
+    /** Writes a piece of the upstream response body (after commit); the last piece completes the exchange. */
+    void writeResponseContent(HttpContent content) {
+        if (finished) {
+            content.release();
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            ctx.writeAndFlush(content).addListener(this);
+        } else {
+            ctx.write(content, ctx.voidPromise());
+        }
+    }
+
+    void flush() {
+        if (!finished) {
+            ctx.flush();
+        }
+    }
+
+    boolean clientWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    void clientWritabilityChanged(boolean writable) {
+        if (forward != null) {
+            forward.clientWritabilityChanged(writable);
+        }
+    }
+
+    /** The last write of the response completed. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        if (future.isSuccess()) {
+            finish(null);
+        } else {
+            finish(future.cause());
+        }
+    }
+
+    /** Sends {@code 100 Continue} once, when the request body is about to be consumed. */
+    void continueIfExpected() {
+        if (expectContinue && !committed && !finished && !body.complete()) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+    }
+
+    // ------------------------------------------------------------------ failures
+
+    /** The request body went over the limit. */
+    void bodyTooLarge(long limit) {
+        UpstreamException cause = new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                "the request body is larger than " + limit + " bytes", null);
+        if (committed) {
+            abort(cause);
+            return;
+        }
+        forced = errorResponse(413, "payload_too_large", "the request body is larger than " + limit + " bytes");
+        if (forward != null) {
+            forward.abort(cause);
+        }
+        stream.updateAutoRead();
+    }
+
+    /** The request body could not be decoded. */
+    void bodyBroken(Throwable cause) {
+        UpstreamException e = new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                "malformed request body: " + cause.getMessage(), cause);
+        if (committed) {
+            abort(e);
+            return;
+        }
+        forced = errorResponse(400, "bad_request", "malformed request body");
+        if (forward != null) {
+            forward.abort(e);
+        }
+        stream.updateAutoRead();
+    }
+
+    /** The client went away or the exchange cannot go on: close both sides, tell the listeners. */
+    void abort(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        if (forward != null) {
+            forward.abort(cause instanceof UpstreamException ? (UpstreamException) cause
+                    : new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED, "the client went away", cause));
+        }
+        closeAfter = true;
+        finish(cause);
+    }
+
+    private void finish(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        outcome = cause;
+        if (forward != null) {
+            forward.exchangeFinished(cause);
+        }
+        body.release();
+        stream.exchangeFinished(this, closeAfter || cause != null);
+        Object l = listeners;
+        listeners = null;
+        if (l instanceof List) {
+            for (Object o : (List<?>) l) {
+                notify(castListener(o), cause);
+            }
+        } else if (l != null) {
+            notify(castListener(l), cause);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Consumer<Throwable> castListener(Object o) {
+        return (Consumer<Throwable>) o;
+    }
+
+    private void notify(Consumer<Throwable> listener, Throwable cause) {
+        try {
+            listener.accept(cause);
+        } catch (RuntimeException e) {
+            LOG.warn("An onComplete listener of {} threw", request, e);
+        }
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    boolean isCommitted() {
+        return committed;
+    }
+
+    /** Whether the exchange was ended before the upstream response head arrived (pipelines normally wait). */
+    boolean isEnded() {
+        return ended;
+    }
+
+    /** The upstream answered: the response every later plugin sees. */
+    void upstreamResponse(NettyResponse r) {
+        if (!committed) {
+            response = r;
+        }
+    }
+}

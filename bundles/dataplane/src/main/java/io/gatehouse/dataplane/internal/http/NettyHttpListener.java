@@ -1,0 +1,206 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.dataplane.HttpListener;
+import io.gatehouse.dataplane.ListenerSettings;
+import io.gatehouse.dataplane.RequestHandler;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One bound HTTP listener on the data plane's shared event loops. Settings and handler are volatile
+ * snapshots: a new handler applies to the next request head, new limits to the next connection. Closing
+ * stops accepting, closes idle connections, lets exchanges in progress finish up to the drain timeout,
+ * then cuts what is left.
+ */
+public final class NettyHttpListener implements HttpListener {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyHttpListener.class);
+
+    private final DataPlaneContext context;
+    private final Consumer<NettyHttpListener> onDrained;
+    private final Set<ConnectionState> connections = ConcurrentHashMap.newKeySet();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile ListenerSettings settings;
+    private volatile RequestHandler handler;
+    private volatile boolean closed;
+    private Channel serverChannel;
+    private InetSocketAddress localAddress;
+
+    private NettyHttpListener(DataPlaneContext context, ListenerSettings settings, RequestHandler handler,
+                              Consumer<NettyHttpListener> onDrained) {
+        this.context = context;
+        this.settings = settings;
+        this.handler = handler;
+        this.onDrained = onDrained;
+    }
+
+    /** Binds now, so that an address in use surfaces as a {@link BindException} to the caller. */
+    public static NettyHttpListener bind(DataPlaneContext context, ListenerSettings settings, RequestHandler handler,
+                                         Consumer<NettyHttpListener> onDrained) throws IOException {
+        NettyHttpListener listener = new NettyHttpListener(context, settings, handler, onDrained);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(context.group())
+                .channel(context.transport().serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ServerInitializer(listener));
+        InetSocketAddress address = new InetSocketAddress(settings.address(), settings.port());
+        if (address.isUnresolved()) {
+            throw new BindException("cannot resolve listener address " + settings.address());
+        }
+        ChannelFuture f = b.bind(address).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw bindFailure(settings, f.cause());
+        }
+        listener.serverChannel = f.channel();
+        listener.localAddress = (InetSocketAddress) f.channel().localAddress();
+        LOG.info("HTTP listener {} bound to {} (h2c {})", settings.name(), listener.localAddress,
+                settings.http2() ? "on" : "off");
+        return listener;
+    }
+
+    private static IOException bindFailure(ListenerSettings s, Throwable cause) {
+        String where = s.address() + ":" + s.port();
+        if (cause instanceof BindException) {
+            BindException e = new BindException("cannot bind " + where + ": " + cause.getMessage());
+            e.initCause(cause);
+            return e;
+        }
+        String message = String.valueOf(cause.getMessage());
+        if (message.contains("Address already in use") || message.contains("Cannot assign requested address")
+                || message.contains("Permission denied")) {
+            BindException e = new BindException("cannot bind " + where + ": " + message);
+            e.initCause(cause);
+            return e;
+        }
+        return cause instanceof IOException ? new IOException("cannot bind " + where + ": " + message, cause)
+                : new IOException("cannot bind " + where, cause);
+    }
+
+    DataPlaneContext context() {
+        return context;
+    }
+
+    RequestHandler handler() {
+        return handler;
+    }
+
+    @Override
+    public ListenerSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public void handler(RequestHandler handler) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+    }
+
+    @Override
+    public void reconfigure(ListenerSettings newSettings) {
+        Objects.requireNonNull(newSettings, "settings");
+        if (!newSettings.sameSocket(settings)) {
+            throw new IllegalArgumentException("listener " + settings.name() + " is bound to " + settings.address()
+                    + ":" + settings.port() + "; " + newSettings.address() + ":" + newSettings.port()
+                    + " needs a new listener");
+        }
+        this.settings = newSettings;
+    }
+
+    void connectionOpened(ConnectionState conn) {
+        connections.add(conn);
+        if (closed) {
+            conn.channel.eventLoop().execute(conn::drain);
+        }
+    }
+
+    void connectionClosed(ConnectionState conn) {
+        connections.remove(conn);
+        if (closed && connections.isEmpty()) {
+            markDrained();
+        }
+    }
+
+    private void markDrained() {
+        if (drained.complete(null)) {
+            onDrained.accept(this);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().awaitUninterruptibly();
+        LOG.info("HTTP listener {} on {} closed; draining {} connections", settings.name(), localAddress,
+                connections.size());
+        for (ConnectionState conn : connections) {
+            conn.channel.eventLoop().execute(conn::drain);
+        }
+        if (connections.isEmpty()) {
+            markDrained();
+            return;
+        }
+        long drainMillis = context.drainTimeout().toMillis();
+        serverChannel.eventLoop().schedule(this::cutRemaining, drainMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void cutRemaining() {
+        List<ConnectionState> left = new ArrayList<>(connections);
+        if (!left.isEmpty()) {
+            LOG.warn("HTTP listener {}: {} connections still busy after the drain timeout, closing them",
+                    settings.name(), left.size());
+        }
+        for (ConnectionState conn : left) {
+            conn.channel.close();
+        }
+    }
+
+    /** Waits until every connection is closed, cutting the remaining ones when the time is up. */
+    public void awaitDrained(long millis) {
+        try {
+            drained.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            cutRemaining();
+            try {
+                drained.get(2, TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException again) {
+                LOG.warn("HTTP listener {}: connections did not close in time", settings.name());
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (ExecutionException e) {
+            LOG.warn("HTTP listener {}: drain failed", settings.name(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Number of open client connections (for tests and diagnostics). */
+    public int connectionCount() {
+        return connections.size();
+    }
+}

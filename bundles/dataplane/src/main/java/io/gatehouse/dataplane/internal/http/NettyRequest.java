@@ -1,0 +1,128 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.api.plugin.Headers;
+import io.gatehouse.api.plugin.HttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+
+/**
+ * The plugin view of the client's request head. It wraps the decoded Netty request, which is the very
+ * object written to the upstream (after hop-by-hop fields are removed), so nothing is copied.
+ */
+final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
+    private final io.netty.handler.codec.http.HttpRequest head;
+    private final String protocol;
+    private final long contentLength;
+    private NettyHeaders headers;
+    private boolean sealed;
+
+    NettyRequest(io.netty.handler.codec.http.HttpRequest head, String protocol, long contentLength) {
+        this.head = head;
+        this.protocol = protocol;
+        this.contentLength = contentLength;
+    }
+
+    io.netty.handler.codec.http.HttpRequest netty() {
+        return head;
+    }
+
+    void seal() {
+        sealed = true;
+    }
+
+    @Override
+    public void checkMutable() {
+        if (sealed) {
+            throw new IllegalStateException("the request was already sent upstream");
+        }
+    }
+
+    @Override
+    public String method() {
+        return head.method().name();
+    }
+
+    @Override
+    public void method(String method) {
+        checkMutable();
+        head.setMethod(HttpMethod.valueOf(method));
+    }
+
+    @Override
+    public String uri() {
+        return head.uri();
+    }
+
+    @Override
+    public void uri(String uri) {
+        checkMutable();
+        if (uri == null || uri.isEmpty()) {
+            throw new IllegalArgumentException("the request target must not be empty");
+        }
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                throw new IllegalArgumentException("the request target must be encoded: illegal character at "
+                        + i);
+            }
+        }
+        head.setUri(uri);
+    }
+
+    @Override
+    public String path() {
+        String uri = head.uri();
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    @Override
+    public String query() {
+        String uri = head.uri();
+        int q = uri.indexOf('?');
+        return q < 0 ? null : uri.substring(q + 1);
+    }
+
+    @Override
+    public String protocol() {
+        return protocol;
+    }
+
+    @Override
+    public Headers headers() {
+        NettyHeaders h = headers;
+        if (h == null) {
+            h = headers = new NettyHeaders(head.headers(), this);
+        }
+        return h;
+    }
+
+    @Override
+    public String host() {
+        String host = head.headers().get(HttpHeaderNames.HOST);
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        if (host.charAt(0) == '[') {
+            int end = host.indexOf(']');
+            return end < 0 ? host : host.substring(0, end + 1);
+        }
+        int colon = host.indexOf(':');
+        return colon < 0 ? host : host.substring(0, colon);
+    }
+
+    @Override
+    public long contentLength() {
+        return contentLength;
+    }
+
+    @Override
+    public boolean hasBody() {
+        return contentLength != 0;
+    }
+
+    @Override
+    public String toString() {
+        return head.method() + " " + head.uri() + " " + protocol;
+    }
+}

@@ -1,0 +1,86 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.dataplane.ListenerSettings;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of an accepted connection with the limits its listener has at that moment:
+ * idle timeout, HTTP/1.1 codec, and when enabled h2c by prior knowledge or by {@code Upgrade: h2c}, both
+ * ending in the same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
+ */
+final class ServerInitializer extends ChannelInitializer<Channel> {
+    private static final int MAX_CHUNK = 65536;
+    private static final int MAX_UPGRADE_BODY = 65536;
+
+    private final NettyHttpListener listener;
+
+    ServerInitializer(NettyHttpListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ListenerSettings s = listener.settings();
+        ConnectionState conn = new ConnectionState(listener, s, ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(new ConnectionGuard(conn));
+        ServerCodec codec = new ServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(s.maxInitialLineLength())
+                .setMaxHeaderSize(s.maxHeaderSize())
+                .setMaxChunkSize(MAX_CHUNK)
+                .setAllowDuplicateContentLengths(false));
+        ServerStreamHandler http1 = new ServerStreamHandler(conn, false);
+        if (!s.http2()) {
+            p.addLast(codec, http1);
+            return;
+        }
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                        ? new Http2ServerUpgradeCodec(frameCodec(s), multiplex(conn)) : null, MAX_UPGRADE_BODY);
+        ChannelHandler priorKnowledge = new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel c) {
+                c.pipeline().addLast(frameCodec(s), multiplex(conn));
+            }
+        };
+        p.addLast(new PriorKnowledgeDetector(conn, priorKnowledge, codec, upgrade, http1));
+        p.addLast(codec, upgrade, http1);
+    }
+
+    private Http2FrameCodec frameCodec(ListenerSettings s) {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxHeaderListSize(Math.max(s.maxHeaderSize(), 4096))
+                        .maxConcurrentStreams(256))
+                .gracefulShutdownTimeoutMillis(listener.context().drainTimeout().toMillis())
+                .validateHeaders(true)
+                .build();
+    }
+
+    private static Http2MultiplexHandler multiplex(ConnectionState conn) {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true),
+                        new ServerStreamHandler(conn, true));
+            }
+        });
+    }
+}

@@ -1,0 +1,295 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns decoded requests into exchanges, one at a time, on an HTTP/1.1 connection or on one HTTP/2 stream
+ * (whose frames are converted to the same HTTP objects). Framing is checked here before any handler sees
+ * the request. Reading is paused while a request body waits for a consumer; pipelined requests wait in a
+ * small backlog (reading stops as soon as one is queued).
+ */
+final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerStreamHandler.class);
+
+    final ConnectionState conn;
+    final boolean h2;
+    private ChannelHandlerContext ctx;
+    private NettyExchange current;
+    private ArrayDeque<Object> backlog;
+    private boolean closing;
+
+    ServerStreamHandler(ConnectionState conn, boolean h2) {
+        this.conn = conn;
+        this.h2 = h2;
+    }
+
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        NettyExchange ex = current;
+        if (ex != null) {
+            if (!ex.body().lastSeen() && msg instanceof HttpContent && !(msg instanceof HttpRequest)) {
+                ex.body().onContent((HttpContent) msg);
+                return;
+            }
+            if (backlog == null) {
+                backlog = new ArrayDeque<>(4);
+            }
+            backlog.add(msg);
+            updateAutoRead();
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest) {
+            onRequest((HttpRequest) msg);
+        } else {
+            // the terminator of a request that was already answered, or the body of a rejected one
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        DecoderResult result = req.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(req);
+            Throwable cause = result.cause();
+            if (cause instanceof TooLongHttpLineException) {
+                reject(414, "uri_too_long", "the request line is longer than "
+                        + conn.settings.maxInitialLineLength() + " bytes");
+            } else if (cause instanceof TooLongHttpHeaderException) {
+                reject(431, "headers_too_large", "the request header block is larger than "
+                        + conn.settings.maxHeaderSize() + " bytes");
+            } else {
+                reject(400, "bad_request", "malformed request: " + cause.getMessage());
+            }
+            return;
+        }
+        String problem = h2 ? null : framingProblem(req);
+        if (problem != null) {
+            ReferenceCountUtil.release(req);
+            reject(problem.startsWith("501") ? 501 : 400, problem.startsWith("501") ? "not_implemented"
+                    : "bad_request", problem.substring(4));
+            return;
+        }
+        HttpRequest head = req;
+        LastHttpContent initial = null;
+        if (req instanceof FullHttpRequest) {
+            FullHttpRequest full = (FullHttpRequest) req;
+            head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+            initial = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+        }
+        long length = contentLength(head, initial);
+        long max = conn.settings.maxRequestBody();
+        if (max > 0 && length > max) {
+            ReferenceCountUtil.release(initial);
+            reject(413, "payload_too_large", "the request body is larger than " + max + " bytes");
+            return;
+        }
+        boolean expectContinue = false;
+        String expect = head.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                ReferenceCountUtil.release(initial);
+                reject(417, "expectation_failed", "unsupported expectation: " + expect);
+                return;
+            }
+            expectContinue = !head.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        }
+        NettyExchange ex = new NettyExchange(this, head, length, expectContinue);
+        current = ex;
+        conn.exchangeStarted();
+        setAutoRead(false);
+        if (initial != null) {
+            ex.body().onContent(initial);
+        }
+        try {
+            conn.listener.handler().handle(ex);
+        } catch (Throwable t) {
+            LOG.error("Request handler of server {} failed on {}", conn.settings.name(), ex.request(), t);
+            ex.handlerFailed(t);
+        }
+    }
+
+    /** RFC 9112 framing checks Netty's decoder leaves to us; null when fine, else "NNN message". */
+    private static String framingProblem(HttpRequest req) {
+        HttpHeaders h = req.headers();
+        if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                return "400 Content-Length and Transfer-Encoding together are not accepted";
+            }
+            List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+            if (te.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
+                return "501 only the chunked transfer coding is supported";
+            }
+        }
+        if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+            if (hosts.size() != 1) {
+                return hosts.isEmpty() ? "400 an HTTP/1.1 request needs a Host header"
+                        : "400 more than one Host header";
+            }
+        }
+        return null;
+    }
+
+    private long contentLength(HttpRequest head, LastHttpContent initial) {
+        HttpHeaders h = head.headers();
+        String cl = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (cl != null) {
+            return Long.parseLong(cl.trim());
+        }
+        if (initial != null) {
+            return initial.content().readableBytes();
+        }
+        return h.contains(HttpHeaderNames.TRANSFER_ENCODING) ? -1 : 0;
+    }
+
+    /** Answers a request that never becomes an exchange, then closes the connection (or the stream). */
+    private void reject(int status, String code, String message) {
+        closing = true;
+        setAutoRead(false);
+        byte[] body = ErrorBody.json(status, code, message);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                Unpooled.wrappedBuffer(body));
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (!h2) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Called by the exchange once its response is fully written (or it was aborted). */
+    void exchangeFinished(NettyExchange ex, boolean close) {
+        if (current != ex) {
+            return;
+        }
+        current = null;
+        conn.exchangeEnded();
+        if (close || closing || conn.draining() || (h2 && !ex.body().lastSeen())) {
+            closing = true;
+            releaseBacklog();
+            ctx.close();
+            return;
+        }
+        while (current == null && backlog != null && !backlog.isEmpty() && !closing) {
+            dispatch(backlog.poll());
+        }
+        updateAutoRead();
+    }
+
+    void updateAutoRead() {
+        boolean want;
+        if (closing) {
+            want = false;
+        } else if (current == null) {
+            want = backlog == null || backlog.isEmpty();
+        } else if (current.body().lastSeen()) {
+            // nothing more to read for this exchange; keep reading to notice a client that goes away
+            want = backlog == null || backlog.isEmpty();
+        } else {
+            want = current.body().wantsRead();
+        }
+        setAutoRead(want);
+    }
+
+    private void setAutoRead(boolean on) {
+        if (ctx.channel().config().isAutoRead() != on) {
+            ctx.channel().config().setAutoRead(on);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        NettyExchange ex = current;
+        if (ex != null) {
+            ex.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closing = true;
+        releaseBacklog();
+        NettyExchange ex = current;
+        if (ex != null) {
+            ex.abort(new ClosedChannelException());
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("Client connection {} failed", ctx.channel(), cause);
+        closing = true;
+        releaseBacklog();
+        NettyExchange ex = current;
+        if (ex != null) {
+            ex.abort(cause);
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+            // h2c via Upgrade: the HTTP/2 handlers now sit before us; streams get their own handlers
+            conn.http2();
+            ctx.fireUserEventTriggered(evt);
+            ctx.pipeline().remove(this);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private void releaseBacklog() {
+        if (backlog != null) {
+            Object o;
+            while ((o = backlog.poll()) != null) {
+                ReferenceCountUtil.release(o);
+            }
+        }
+    }
+}

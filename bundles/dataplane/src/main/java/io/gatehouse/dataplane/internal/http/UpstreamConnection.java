@@ -1,0 +1,96 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an upstream connection: routes what the upstream sends to the forward call that
+ * currently owns the connection. Idle in the pool it owns nothing; any data or a close then only removes
+ * it from the pool.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnection.class);
+
+    final UpstreamPool pool;
+    final String host;
+    final int port;
+    Channel channel;
+    ForwardCall call;
+    long idleSince;
+    Throwable lastError;
+
+    UpstreamConnection(UpstreamPool pool, String host, int port) {
+        this.pool = pool;
+        this.host = host;
+        this.port = port;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ForwardCall c = call;
+        if (c == null) {
+            // an idle connection must stay silent: anything it says makes it unusable
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        if (msg instanceof HttpResponse) {
+            c.onResponseHead((HttpResponse) msg);
+        }
+        if (msg instanceof HttpContent) {
+            c.onResponseContent((HttpContent) msg);
+        } else if (!(msg instanceof HttpResponse)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ForwardCall c = call;
+        if (c != null) {
+            c.upstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ForwardCall c = call;
+        if (c != null) {
+            c.upstreamWritabilityChanged();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ForwardCall c = call;
+        call = null;
+        if (c != null) {
+            c.upstreamClosed(this);
+        } else {
+            pool.removeIdle(this);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("Upstream connection {} failed", ctx.channel(), cause);
+        lastError = cause;
+        ctx.close();
+    }
+
+    void close() {
+        channel.close();
+    }
+}

@@ -1,0 +1,81 @@
+package io.gatehouse.dataplane.internal.http;
+
+import io.gatehouse.api.plugin.Forward;
+import io.gatehouse.dataplane.ListenerSettings;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
+
+/**
+ * Turns the client's request head, in place, into the upstream request: always HTTP/1.1, hop-by-hop fields
+ * removed, {@code X-Forwarded-*}, {@code Via} and {@code Host} set, body re-framed.
+ */
+final class UpstreamRequest {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString H2_STREAM_ID = AsciiString.cached("x-http2-stream-id");
+    private static final AsciiString H2_SCHEME = AsciiString.cached("x-http2-scheme");
+
+    private UpstreamRequest() {
+    }
+
+    static void prepare(NettyExchange exchange, HttpRequest head, Forward target) {
+        HttpHeaders h = head.headers();
+        ListenerSettings settings = exchange.stream().conn.settings;
+        String originalHost = h.get(HttpHeaderNames.HOST);
+        HopByHop.strip(h);
+        h.remove(HttpHeaderNames.EXPECT);
+        if (exchange.http2()) {
+            h.remove(H2_STREAM_ID);
+            h.remove(H2_SCHEME);
+        }
+        if (settings.xForwarded()) {
+            InetSocketAddress remote = exchange.remoteAddress();
+            String ip = remote == null ? "unknown" : remote.getAddress() == null ? remote.getHostString()
+                    : remote.getAddress().getHostAddress();
+            if (h.contains(X_FORWARDED_FOR)) {
+                String prior = String.join(", ", h.getAll(X_FORWARDED_FOR));
+                h.set(X_FORWARDED_FOR, prior + ", " + ip);
+            } else {
+                h.set(X_FORWARDED_FOR, ip);
+            }
+            h.set(X_FORWARDED_PROTO, exchange.scheme());
+            if (originalHost != null) {
+                h.set(X_FORWARDED_HOST, originalHost);
+            }
+        }
+        String via = settings.via();
+        if (via != null && !via.isEmpty()) {
+            appendVia(h, exchange.clientProtocolVersion() + " " + via);
+        }
+        switch (target.hostMode()) {
+            case UPSTREAM -> h.set(HttpHeaderNames.HOST, target.authority());
+            case FIXED -> h.set(HttpHeaderNames.HOST, target.hostValue());
+            default -> {
+                if (originalHost == null) {
+                    h.set(HttpHeaderNames.HOST, target.authority());
+                }
+            }
+        }
+        if (exchange.request().hasBody()) {
+            if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        head.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    static void appendVia(HttpHeaders h, String entry) {
+        if (h.contains(HttpHeaderNames.VIA)) {
+            String prior = String.join(", ", h.getAll(HttpHeaderNames.VIA));
+            h.set(HttpHeaderNames.VIA, prior + ", " + entry);
+        } else {
+            h.set(HttpHeaderNames.VIA, entry);
+        }
+    }
+}
