@@ -7,10 +7,8 @@ import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.log.ReadResult;
 import io.gatehouse.api.log.Snapshot;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +48,8 @@ import org.slf4j.LoggerFactory;
  *   snapshot intervals of entries.</li>
  *   <li>Epochs never go backwards: an append with an epoch lower than the log's last epoch is refused, so
  *   a deposed writer cannot extend the log.</li>
+ *   <li>The file is compacted by closing and reopening the database when it has grown a lot (see
+ *   {@link StoreConnection}).</li>
  *   <li>A caller's interrupt flag is cleared for the duration of a call and restored afterwards, so an
  *   interrupt cannot close H2's file channel in the middle of a write (the URL also uses H2's
  *   {@code retry:} file system for the same reason).</li>
@@ -85,21 +85,23 @@ public class H2OperationLog implements OperationLog {
     private final Clock clock;
     private final UnaryOperator<String> systemProperties;
 
-    // All guarded by lock.
-    private Connection connection;
-    private StoreLocation location;
+    private final long minReopenSize;
+
+    // Guarded by lock.
+    private StoreConnection store;
     private int maxRejected;
     private LogCorruption lastCorruption;
 
     /** Used by DS. */
     public H2OperationLog() {
-        this(Clock.systemUTC(), System::getProperty);
+        this(Clock.systemUTC(), System::getProperty, StoreConnection.MIN_REOPEN_SIZE);
     }
 
-    /** For tests: a fixed clock and system properties. */
-    H2OperationLog(Clock clock, UnaryOperator<String> systemProperties) {
+    /** For tests: a fixed clock, system properties and file size that triggers a compaction. */
+    H2OperationLog(Clock clock, UnaryOperator<String> systemProperties, long minReopenSize) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
+        this.minReopenSize = minReopenSize;
     }
 
     /**
@@ -115,16 +117,13 @@ public class H2OperationLog implements OperationLog {
                     + config.maxRejectedEntries());
         }
         StoreLocation where = StoreLocation.resolve(config.directory(), config.databaseName(), systemProperties);
-        Files.createDirectories(where.directory());
         lock.lock();
         try {
-            if (connection != null) {
-                throw new IllegalStateException("already active on " + location.databaseFile());
+            if (store != null) {
+                throw new IllegalStateException("already active on " + store.databaseFile());
             }
-            Connection c = open(where);
-            location = where;
+            store = StoreConnection.open(where, minReopenSize);
             maxRejected = config.maxRejectedEntries();
-            connection = c;
         } finally {
             lock.unlock();
         }
@@ -133,45 +132,21 @@ public class H2OperationLog implements OperationLog {
                 last.epoch());
     }
 
-    private static Connection open(StoreLocation where) throws IOException {
-        Connection c;
-        try {
-            c = new org.h2.Driver().connect(where.jdbcUrl(), where.connectionProperties());
-        } catch (SQLException e) {
-            throw new IOException("cannot open the operation log database " + where.databaseFile() + ": "
-                    + e.getMessage(), e);
-        }
-        try {
-            c.setAutoCommit(false);
-            Schema.createOrVerify(c);
-            c.commit();
-            sync(c);
-            return c;
-        } catch (SQLException e) {
-            IOException failure = new IOException("cannot prepare the operation log database "
-                    + where.databaseFile() + ": " + e.getMessage(), e);
-            close(c, failure);
-            throw failure;
-        }
-    }
-
     /** Closes the database; calls made afterwards fail with an {@link IOException}. */
     @Deactivate
     public void deactivate() {
         lock.lock();
         try {
-            if (connection == null) {
+            if (store == null) {
                 return;
             }
-            IOException failure = new IOException("closing the operation log database "
-                    + location.databaseFile() + " failed");
-            close(connection, failure);
-            connection = null;
-            if (failure.getSuppressed().length > 0) {
+            IOException failure = store.close();
+            if (failure != null) {
                 LOG.error("Operation log: {}", failure.getMessage(), failure);
             } else {
-                LOG.info("Operation log closed: {}", location.databaseFile());
+                LOG.info("Operation log closed: {}", store.databaseFile());
             }
+            store = null;
         } finally {
             lock.unlock();
         }
@@ -402,24 +377,27 @@ public class H2OperationLog implements OperationLog {
         });
     }
 
-    /** Runs one transaction on the connection, under the lock; commits (and syncs, for writes) on success. */
+    /**
+     * Runs one transaction on the connection, under the lock; commits (and, for writes, syncs and does the
+     * file housekeeping) on success, rolls back on failure.
+     */
     private <T> T call(String what, boolean write, SqlWork<T> work) throws IOException {
         boolean interrupted = Thread.interrupted();
         lock.lock();
         try {
-            Connection c = connection;
-            if (c == null) {
+            if (store == null) {
                 throw new IOException(what + ": the operation log is closed");
             }
+            Connection c = store.get(what);
+            T result;
             try {
-                T result = work.run(c);
+                result = work.run(c);
                 c.commit();
                 if (write) {
-                    sync(c);
+                    StoreConnection.sync(c);
                 }
-                return result;
             } catch (SQLException e) {
-                IOException failure = new IOException(what + " failed on " + location.databaseFile() + ": "
+                IOException failure = new IOException(what + " failed on " + store.databaseFile() + ": "
                         + e.getMessage(), e);
                 rollback(c, failure);
                 throw failure;
@@ -427,6 +405,10 @@ public class H2OperationLog implements OperationLog {
                 rollback(c, e);
                 throw e;
             }
+            if (write) {
+                store.compactIfGrown();
+            }
+            return result;
         } finally {
             lock.unlock();
             if (interrupted) {
@@ -435,26 +417,11 @@ public class H2OperationLog implements OperationLog {
         }
     }
 
-    /** Forces committed data to the disk (H2 writes on commit but does not fsync). */
-    private static void sync(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CHECKPOINT SYNC");
-        }
-    }
-
     private static void rollback(Connection c, Exception cause) {
         try {
             c.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
-        }
-    }
-
-    private static void close(Connection c, Exception failure) {
-        try {
-            c.close();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
         }
     }
 

@@ -154,6 +154,24 @@ public class H2OperationLogTest extends StoreTestSupport {
     }
 
     @Test
+    public void grownFileIsCompactedWhileOpen() throws Exception {
+        File plain = tmp.newFolder();
+        File compacting = tmp.newFolder();
+        H2OperationLog a = open(plain);
+        H2OperationLog b = open(compacting, 10, 1);
+        for (int i = 0; i < 150; i++) {
+            List<NewEntry> batch = List.of(put("Pipeline", "p" + i, "{\"n\":" + i + "}"));
+            a.append(1, batch);
+            b.append(1, batch);
+        }
+        long plainSize = Files.size(plain.toPath().resolve("oplog.mv.db"));
+        long compactedSize = Files.size(compacting.toPath().resolve("oplog.mv.db"));
+        assertTrue("compacted " + compactedSize + " vs plain " + plainSize, compactedSize * 2 < plainSize);
+        assertEquals(a.read(1, 200).entries(), b.read(1, 200).entries());
+        assertEquals(150, b.read(1, 200).entries().size());
+    }
+
+    @Test
     public void schemaVersionIsRecordedAndANewerOneRefused() throws Exception {
         File dir = tmp.newFolder();
         open(dir).deactivate();

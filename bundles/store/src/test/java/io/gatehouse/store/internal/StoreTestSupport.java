@@ -39,7 +39,11 @@ abstract class StoreTestSupport {
     }
 
     H2OperationLog open(File dir, int maxRejected) throws IOException {
-        H2OperationLog log = new H2OperationLog(Clock.fixed(NOW, ZoneOffset.UTC), name -> null);
+        return open(dir, maxRejected, StoreConnection.MIN_REOPEN_SIZE);
+    }
+
+    H2OperationLog open(File dir, int maxRejected, long minReopenSize) throws IOException {
+        H2OperationLog log = new H2OperationLog(Clock.fixed(NOW, ZoneOffset.UTC), name -> null, minReopenSize);
         log.activate(config(dir.getPath(), "oplog", maxRejected));
         opened.add(log);
         return log;
