@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** An in-memory operation log honouring the contract (checksums verified on read, gap-free indices). */
-public final class MemoryLog implements OperationLog {
+public class MemoryLog implements OperationLog {
     private final List<LogEntry> entries = new ArrayList<>();
     public final List<LogEntry> rejected = new ArrayList<>();
     private Snapshot snapshot;
