@@ -78,6 +78,8 @@ public class AdminServer {
         connector.setIdleTimeout(s.idleTimeout.toMillis());
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(s.maxConnections, connector));
+        // graceful stop: an in-flight write finishes (bounded) instead of having its thread interrupted;
+        // idle keep-alive connections cost up to a second of the stop
         server.setStopTimeout(5_000);
 
         Rendering rendering = new Rendering();

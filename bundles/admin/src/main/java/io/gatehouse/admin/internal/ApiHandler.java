@@ -7,6 +7,7 @@ import io.gatehouse.api.config.Violation;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -112,6 +113,11 @@ final class ApiHandler extends Handler.Abstract {
             } else if (failure instanceof ApiException e) {
                 status = e.status();
                 body = rendering.error(status, e.code(), e.getMessage(), e.violations());
+            } else if (failure instanceof HttpException e && e.getCode() < 500) {
+                // Jetty's own verdict on the request, such as an undecodable query string
+                status = e.getCode();
+                String reason = e.getReason() == null ? "bad request" : e.getReason();
+                body = rendering.error(status, Rendering.codeFor(status), reason, List.<Violation>of());
             } else {
                 status = 500;
                 LOG.error("{} {} failed unexpectedly", request.getMethod(), request.getHttpURI().getPath(), failure);

@@ -50,6 +50,11 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertError(get("/api/v2/nothing"), 404, "not_found");
         assertError(get("/api/v1/objects/Pipeline/missing"), 404, "not_found");
         assertError(get("/api/v1/objects?kind=Bogus"), 400, "invalid");
+        // java.net.URI refuses to send a malformed escape: write it by hand
+        String raw = raw(server.port(), "GET /api/v1/objects?kind=%ZZ HTTP/1.1\r\nHost: localhost\r\n"
+                + "Connection: close\r\n\r\n");
+        assertTrue(raw, raw.startsWith("HTTP/1.1 400 "));
+        assertTrue(raw, raw.contains("\"error\":\"bad_request\""));
     }
 
     @Test
@@ -113,16 +118,10 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
     public void bodyThatStopsArrivingIs408() throws Exception {
         server.stop();
         server = new AdminServer(service, settings(0, "4MiB", 8, "1s"));
-        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), server.port())) {
-            socket.setSoTimeout((int) TIMEOUT.toMillis());
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /api/v1/objects HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 100\r\n\r\n{\"kind\"").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(response, response.startsWith("HTTP/1.1 408 "));
-            assertTrue(response, response.contains("\"error\":\"request_timeout\""));
-        }
+        String response = raw(server.port(), "POST /api/v1/objects HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"kind\"");
+        assertTrue(response, response.startsWith("HTTP/1.1 408 "));
+        assertTrue(response, response.contains("\"error\":\"request_timeout\""));
         assertEquals(List.of(), service.list(null));
     }
 
@@ -155,6 +154,17 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         server = null;
         try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
             assertEquals(port, again.getLocalPort());
+        }
+    }
+
+    /** Writes a request as is and reads until the server closes the connection. */
+    private static String raw(int port, String request) throws Exception {
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+            socket.setSoTimeout((int) TIMEOUT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
