@@ -1,0 +1,157 @@
+package io.gatehouse.core.internal.config;
+
+import static io.gatehouse.core.internal.config.Fixture.pipeline;
+import static io.gatehouse.core.internal.config.Fixture.server;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.core.internal.testkit.FakeDataPlane;
+import io.gatehouse.core.internal.testkit.FakeExchange;
+import io.gatehouse.core.internal.testkit.MemoryLog;
+import io.gatehouse.core.internal.testkit.TestKind;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class RecoveryTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final List<Fixture> fixtures = new ArrayList<>();
+    private final TestKind mock = new TestKind("mock");
+
+    @After
+    public void stopAll() {
+        fixtures.forEach(Fixture::close);
+    }
+
+    private Fixture start(MemoryLog log, FakeDataPlane dataPlane, String defaults, int snapshotEvery) throws Exception {
+        Fixture f = new Fixture(log, dataPlane);
+        f.service.addKind(mock, 0, 1, "test", "1");
+        fixtures.add(f);
+        return f.start(defaults, snapshotEvery);
+    }
+
+    private Fixture start(MemoryLog log) throws Exception {
+        return start(log, new FakeDataPlane(), "/nonexistent.yaml", 100);
+    }
+
+    private static void stop(Fixture f) {
+        f.close();
+    }
+
+    private static void write(Fixture f) throws Exception {
+        f.apply(pipeline("a", "mock", "{status: 200}"));
+        f.apply(pipeline("b", "mock", "{status: 201}"));
+        f.apply(server("web", 10080, "a"));
+        f.apply(server("web", 10080, "b"));
+    }
+
+    @Test
+    public void replaysTheLogWithoutAppending() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log);
+        write(first);
+        List<ConfigObject> state = first.service.list(null);
+        stop(first);
+
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture second = start(log, dp, "/nonexistent.yaml", 100);
+        assertEquals(state, second.service.list(null));
+        assertEquals(4, second.service.appliedIndex());
+        assertEquals(4, log.entries().size());
+        assertEquals(201, dp.on(10080).serve(FakeExchange.get("/")).status());
+        assertEquals(5, second.apply(pipeline("c", "mock", "{}")).get(0).revision());
+    }
+
+    @Test
+    public void snapshotsCompactTheLogAndReplayStartsFromThem() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane(), "/nonexistent.yaml", 3);
+        write(first);
+        List<ConfigObject> state = first.service.list(null);
+        assertEquals(3, log.latestSnapshot().orElseThrow().index());
+        assertEquals(List.of(4L), log.entries().stream().map(LogEntry::index).toList());
+        stop(first);
+
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture second = start(log, dp, "/nonexistent.yaml", 3);
+        assertEquals(state, second.service.list(null));
+        assertEquals(4, second.service.appliedIndex());
+        assertEquals(201, dp.on(10080).serve(FakeExchange.get("/")).status());
+    }
+
+    @Test
+    public void aCorruptTailIsRejectedAndTheIntactPrefixApplied() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log);
+        write(first);
+        stop(first);
+        LogEntry third = log.entries().get(2);
+        log.replace(new LogEntry(third.index(), third.epoch(), third.timestamp(), third.operation(), third.kind(),
+                third.name(), "{\"kind\":\"HTTPServer\",\"name\":\"web\",\"spec\":{}}".getBytes(StandardCharsets.UTF_8),
+                third.checksum()));
+
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture second = start(log, dp, "/nonexistent.yaml", 100);
+        assertEquals(2, second.service.appliedIndex());
+        assertEquals(List.of("Pipeline/a", "Pipeline/b"), second.service.list(null).stream().map(ConfigObject::key).toList());
+        assertEquals(List.of(3L, 4L), log.rejected.stream().map(LogEntry::index).toList());
+        assertTrue(dp.open().isEmpty());
+        assertEquals(3, second.apply(server("web", 10080, "a")).get(0).revision());
+    }
+
+    @Test
+    public void aServerWhosePortIsTakenAtStartIsKeptAndReported() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log);
+        write(first);
+        stop(first);
+
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        Fixture second = start(log, dp, "/nonexistent.yaml", 100);
+        assertTrue(second.service.get("HTTPServer", "web").isPresent());
+        assertTrue(second.service.serverProblems().get("web").contains("127.0.0.1:10080"));
+        dp.foreignPorts.clear();
+        second.apply(server("web", 10080, "b"));
+        assertTrue(second.service.serverProblems().isEmpty());
+        assertEquals(201, dp.on(10080).serve(FakeExchange.get("/")).status());
+    }
+
+    @Test
+    public void defaultsAreAppliedThroughTheLogOnlyWhenItIsEmpty() throws Exception {
+        File defaults = tmp.newFile("gatehouse-default.yaml");
+        Files.writeString(defaults.toPath(), pipeline("welcome", "mock", "{status: 200}") + "---\n"
+                + server("default", 10080, "welcome"));
+        MemoryLog log = new MemoryLog();
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture first = start(log, dp, defaults.getPath(), 100);
+        assertEquals(2, log.entries().size());
+        assertEquals(200, dp.on(10080).serve(FakeExchange.get("/")).status());
+        first.service.delete("HTTPServer", "default");
+        stop(first);
+
+        Fixture second = start(log, new FakeDataPlane(), defaults.getPath(), 100);
+        assertEquals(3, log.entries().size());
+        assertEquals(List.of("Pipeline/welcome"), second.service.list(null).stream().map(ConfigObject::key).toList());
+    }
+
+    @Test
+    public void placeholdersInTheDefaultsPathAreResolved() {
+        System.setProperty("gatehouse.test.etc", "/x/etc");
+        try {
+            assertEquals("/x/etc/d.yaml", CoreConfigService.resolve("${gatehouse.test.etc}/d.yaml").toString());
+        } finally {
+            System.clearProperty("gatehouse.test.etc");
+        }
+    }
+}
