@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin REST API: an embedded Jetty 12 core server (no servlets, no Pax Web) on its own port, with a
- * bounded thread pool and a connection limit, serving {@link ConfigService} over HTTP. The port is bound during activation,
- * so a port in use makes the component fail to activate with a precise message instead of running deaf.
+ * bounded thread pool and a connection limit, serving {@link ConfigService} over HTTP. The port is bound
+ * during activation, so a port in use makes the component fail to activate with a precise message instead
+ * of running deaf.
  * A configuration change restarts the server (deactivate + activate).
  */
 @Component(configurationPid = AdminServer.PID, immediate = true)
