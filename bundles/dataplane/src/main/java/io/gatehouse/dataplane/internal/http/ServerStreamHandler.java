@@ -64,9 +64,14 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (backlog != null && !backlog.isEmpty()) {
+            backlog.add(msg);
+            updateAutoRead();
+            return;
+        }
         NettyExchange ex = current;
         if (ex != null) {
-            if (!ex.body().lastSeen() && msg instanceof HttpContent && !(msg instanceof HttpRequest)) {
+            if (!ex.body().lastSeen() && isBodyContent(msg)) {
                 ex.body().onContent((HttpContent) msg);
                 return;
             }
@@ -78,6 +83,30 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         dispatch(msg);
+    }
+
+    private static boolean isBodyContent(Object msg) {
+        return msg instanceof HttpContent && !(msg instanceof HttpRequest);
+    }
+
+    /**
+     * Feeds queued (pipelined) messages in order: body pieces to the current exchange, the next request
+     * once the current exchange is over.
+     */
+    private void drainBacklog() {
+        while (!closing && backlog != null && !backlog.isEmpty()) {
+            Object msg = backlog.peek();
+            NettyExchange ex = current;
+            if (ex != null && (ex.body().lastSeen() || !isBodyContent(msg))) {
+                return;
+            }
+            backlog.poll();
+            if (ex != null) {
+                ex.body().onContent((HttpContent) msg);
+            } else {
+                dispatch(msg);
+            }
+        }
     }
 
     private void dispatch(Object msg) {
@@ -143,6 +172,8 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (initial != null) {
             ex.body().onContent(initial);
         }
+        // a pipelined request's body may already be waiting: give it to the exchange first
+        drainBacklog();
         try {
             conn.listener.handler().handle(ex);
         } catch (Throwable t) {
@@ -213,9 +244,7 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        while (current == null && backlog != null && !backlog.isEmpty() && !closing) {
-            dispatch(backlog.poll());
-        }
+        drainBacklog();
         updateAutoRead();
     }
 
