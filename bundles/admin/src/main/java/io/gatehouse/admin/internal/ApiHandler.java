@@ -82,22 +82,26 @@ final class ApiHandler extends Handler.Abstract {
             this.callback = callback;
         }
 
+        /** Runs the endpoint and writes its answer; any failure up to the write becomes an error response. */
         void run(ApiRequest apiRequest, Router.Route route) {
             ApiResponse answer;
+            String contentType = null;
+            byte[] body = null;
             try {
                 answer = route.endpoint().handle(apiRequest);
+                if (answer.body() != null && MediaTypes.prefersYaml(request.getHeaders().get(HttpHeader.ACCEPT))) {
+                    contentType = MediaTypes.YAML;
+                    body = rendering.yaml(answer.body(), answer.documents());
+                } else if (answer.body() != null) {
+                    contentType = MediaTypes.JSON;
+                    body = rendering.json(answer.body());
+                }
             } catch (Throwable t) {
                 fail(t);
                 return;
             }
             answer.headers().forEach((name, value) -> response.getHeaders().put(name, value));
-            if (answer.body() == null) {
-                write(answer.status(), null, null);
-            } else if (MediaTypes.prefersYaml(request.getHeaders().get(HttpHeader.ACCEPT))) {
-                write(answer.status(), MediaTypes.YAML, rendering.yaml(answer.body(), answer.documents()));
-            } else {
-                write(answer.status(), MediaTypes.JSON, rendering.json(answer.body()));
-            }
+            write(answer.status(), contentType, body);
         }
 
         void fail(Throwable failure) {
