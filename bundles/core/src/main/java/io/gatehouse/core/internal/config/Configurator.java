@@ -379,7 +379,11 @@ public final class Configurator {
                             + invalid));
                 } else {
                     definitions.put(o.name(), def);
-                    generations.put(o.name(), factory.rebuild(def, kindSnapshot, null));
+                    Generation g = factory.rebuild(def, kindSnapshot, null);
+                    if (!g.available()) {
+                        LOG.info("Pipeline '{}' is unavailable for now: {}", o.name(), g.unavailableReason());
+                    }
+                    generations.put(o.name(), g);
                 }
             } else if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
                 ServerModel m = serverValidator.validate(o, "$", invalid, conflicts);

@@ -165,13 +165,12 @@ public final class GenerationFactory {
         if (bound == null) {
             String reason = "its spec is not valid for the installed plugin kinds: "
                     + sink.stream().map(Violation::toString).collect(Collectors.joining("; "));
-            LOG.warn("Pipeline '{}' is unavailable: {}", def.name(), reason);
             return Generation.unavailable(def.name(), ++counter, reason);
         }
         try {
             return create(bound, previous);
         } catch (PluginCreationException e) {
-            LOG.warn("Pipeline '{}' is unavailable: {}", def.name(), e.getMessage(), e.getCause());
+            LOG.debug("Pipeline '{}': {}", def.name(), e.getMessage(), e.getCause());
             return Generation.unavailable(def.name(), ++counter, e.getMessage());
         }
     }

@@ -40,44 +40,48 @@ public final class ServerHandler implements RequestHandler {
 
     @Override
     public void handle(ServerExchange exchange) {
+        Generation generation;
         try {
-            RouteTable table = routes;
-            if (table == null) {
-                exchange.respondError(503, "server_starting", "server '" + server + "' is not serving yet");
-                exchange.end();
-                return;
-            }
-            Route route = table.match(exchange.request());
-            if (route == null) {
-                exchange.respondError(404, "no_route", "no route for " + exchange.request().method() + " "
-                        + exchange.request().path());
-                exchange.end();
-                return;
-            }
-            String name = route.pipeline();
-            exchange.pipeline(name);
-            Generation generation = pipelines.current(name);
-            if (generation == null) {
-                exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' does not exist");
-                exchange.end();
-                return;
-            }
-            if (!generation.available()) {
-                exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' is unavailable: "
-                        + generation.unavailableReason());
-                exchange.end();
-                return;
-            }
-            PipelineRunner.run(generation, exchange);
+            generation = route(exchange);
         } catch (RuntimeException e) {
             LOG.error("Routing a request on server '{}' failed", server, e);
-            try {
-                if (exchange.response() == null || !exchange.response().committed()) {
-                    exchange.respondError(500, "internal_error", "the gateway failed to route the request");
-                }
-            } finally {
-                exchange.end();
+            if (exchange.response() == null) {
+                exchange.respondError(500, "internal_error", "the gateway failed to route the request");
             }
+            generation = null;
         }
+        if (generation == null) {
+            exchange.end();
+            return;
+        }
+        PipelineRunner.run(generation, exchange);
+    }
+
+    /** The generation to run, or null when an error response was set and the exchange should just end. */
+    private Generation route(ServerExchange exchange) {
+        RouteTable table = routes;
+        if (table == null) {
+            exchange.respondError(503, "server_starting", "server '" + server + "' is not serving yet");
+            return null;
+        }
+        Route route = table.match(exchange.request());
+        if (route == null) {
+            exchange.respondError(404, "no_route", "no route for " + exchange.request().method() + " "
+                    + exchange.request().path());
+            return null;
+        }
+        String name = route.pipeline();
+        exchange.pipeline(name);
+        Generation generation = pipelines.current(name);
+        if (generation == null) {
+            exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' does not exist");
+            return null;
+        }
+        if (!generation.available()) {
+            exchange.respondError(503, "pipeline_unavailable", "pipeline '" + name + "' is unavailable: "
+                    + generation.unavailableReason());
+            return null;
+        }
+        return generation;
     }
 }
