@@ -1,0 +1,107 @@
+package io.gatehouse.core.internal.config;
+
+import static io.gatehouse.core.internal.config.Fixture.pipeline;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.core.internal.testkit.MemoryLog;
+import io.gatehouse.core.internal.testkit.TestKind;
+import io.gatehouse.dataplane.internal.DataPlaneSettings;
+import io.gatehouse.dataplane.internal.NettyDataPlane;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/** The core on the real Netty data plane: HTTP requests on 127.0.0.1, ephemeral ports. */
+public class EndToEndTest {
+    private NettyDataPlane dataPlane;
+    private CoreConfigService service;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Before
+    public void start() throws Exception {
+        dataPlane = new NettyDataPlane(DataPlaneSettings.defaults().withEventLoops(1).withTransport("nio"));
+        service = new CoreConfigService(new MemoryLog(), dataPlane);
+        service.addKind(new TestKind("mock"), 0, 1, "test", "1");
+        service.activate(Fixture.config("/nonexistent.yaml", 100));
+    }
+
+    @After
+    public void stop() {
+        service.deactivate();
+        dataPlane.close();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void apply(String yaml) throws Exception {
+        service.apply(service.parse(yaml.getBytes(StandardCharsets.UTF_8), ConfigFormat.YAML));
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String server(int port) {
+        return """
+                kind: HTTPServer
+                name: web
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - path: /hello
+                      pipeline: demo
+                    - pathPrefix: /later/
+                      pipeline: later
+                """.formatted(port);
+    }
+
+    @Test
+    public void routesRequestsThroughPipelinesAndAnswersErrorsAsJson() throws Exception {
+        int port = freePort();
+        apply(pipeline("demo", "mock", "{status: 204}") + "---\n" + pipeline("later", "absent", "{}") + "---\n"
+                + server(port));
+
+        assertEquals(204, get(port, "/hello").statusCode());
+
+        HttpResponse<String> missing = get(port, "/nothing");
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body(), missing.body().contains("\"error\":\"no_route\""));
+        assertEquals("application/json", missing.headers().firstValue("content-type").orElse("").split(";")[0]);
+
+        HttpResponse<String> unavailable = get(port, "/later/x");
+        assertEquals(503, unavailable.statusCode());
+        assertTrue(unavailable.body(), unavailable.body().contains(
+                "pipeline 'later' is unavailable: plugin kind 'absent' is not installed"));
+    }
+
+    @Test
+    public void movingTheServerReleasesTheOldPort() throws Exception {
+        int first = freePort();
+        apply(pipeline("demo", "mock", "{status: 200}") + "---\n" + pipeline("later", "mock", "{}") + "---\n"
+                + server(first));
+        assertEquals(200, get(first, "/hello").statusCode());
+        int second = freePort();
+        apply(server(second));
+        assertEquals(200, get(second, "/hello").statusCode());
+        assertThrows(IOException.class, () -> get(first, "/hello"));
+    }
+}
