@@ -74,9 +74,9 @@ public class CoreConfigService implements ConfigService {
     private final ConfigCodec codec;
     private final SpecBinder binder;
 
-    @Reference
+    @Reference(policyOption = ReferencePolicyOption.GREEDY)
     private OperationLog log;
-    @Reference
+    @Reference(policyOption = ReferencePolicyOption.GREEDY)
     private DataPlane dataPlane;
 
     private volatile ThreadPoolExecutor executor;
@@ -217,13 +217,21 @@ public class CoreConfigService implements ConfigService {
     /** Registers a kind (the whiteboard's bind, without OSGi types). */
     void addKind(PluginKind<?> kind, int ranking, long serviceId, String bundle, String version) {
         String name;
-        JsonNode schema;
         try {
             name = kind.name();
+        } catch (RuntimeException e) {
+            LOG.error("Plugin kind {} from bundle {} cannot tell its name; it is ignored", kind, bundle, e);
+            return;
+        }
+        if (name == null || name.isEmpty()) {
+            LOG.error("Plugin kind {} from bundle {} has no name; it is ignored", kind, bundle);
+            return;
+        }
+        JsonNode schema;
+        try {
             schema = codec.readJson(kind.schema());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Plugin kind {} from bundle {} publishes no readable schema: {}", kind, bundle, e.getMessage());
-            name = kind.name();
+            LOG.warn("Plugin kind '{}' from bundle {} publishes no readable schema: {}", name, bundle, e.getMessage());
             schema = JsonNodeFactory.instance.objectNode();
         }
         kinds.add(new KindEntry(kind, name, ranking, serviceId, bundle, version, schema));

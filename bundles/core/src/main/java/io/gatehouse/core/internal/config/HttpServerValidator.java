@@ -57,9 +57,10 @@ public final class HttpServerValidator {
         } else {
             port = spec.port();
         }
-        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength", 1, invalid);
-        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", 1, invalid);
-        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, invalid);
+        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength", 1,
+                Integer.MAX_VALUE, invalid);
+        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", 1, Integer.MAX_VALUE, invalid);
+        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, Long.MAX_VALUE, invalid);
         Duration idle = Duration.ofSeconds(60);
         try {
             idle = Units.duration(spec.idleTimeout() == null ? "60s" : spec.idleTimeout());
@@ -108,15 +109,13 @@ public final class HttpServerValidator {
         return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
     }
 
-    private static long size(String text, String dflt, String path, long min, List<Violation> invalid) {
+    private static long size(String text, String dflt, String path, long min, long max, List<Violation> invalid) {
         try {
             long v = Units.bytes(text == null ? dflt : text);
             if (v < min) {
                 invalid.add(new Violation(path, "must be at least " + min));
-            } else if (path.endsWith("Length") || path.endsWith("HeaderSize")) {
-                if (v > Integer.MAX_VALUE) {
-                    invalid.add(new Violation(path, "must be less than 2GiB"));
-                }
+            } else if (v > max) {
+                invalid.add(new Violation(path, "must be at most " + max + " bytes"));
             }
             return v;
         } catch (IllegalArgumentException e) {
