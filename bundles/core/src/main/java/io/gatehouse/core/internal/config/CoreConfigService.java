@@ -16,9 +16,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -71,6 +73,7 @@ public class CoreConfigService implements ConfigService {
     }
 
     private final PluginKindRegistry kinds = new PluginKindRegistry();
+    private final Set<String> pendingKinds = new LinkedHashSet<>();
     private final ConfigCodec codec;
     private final SpecBinder binder;
 
@@ -114,14 +117,16 @@ public class CoreConfigService implements ConfigService {
         executor = ex;
         Configurator c = new Configurator(log, dataPlane, kinds, codec, binder, config.epoch(), config.snapshotEvery());
         try {
-            boolean fresh = call(() -> c.recover());
-            configurator = c;
-            if (fresh) {
-                call(() -> {
+            // One task on the configuration thread, so that a kind change queued meanwhile runs after it
+            // and already sees the configurator.
+            call(() -> {
+                boolean fresh = c.recover();
+                if (fresh) {
                     applyDefaults(c, resolve(config.defaults()));
-                    return null;
-                });
-            }
+                }
+                configurator = c;
+                return null;
+            });
         } catch (Exception e) {
             LOG.error("The Gatehouse core cannot start", e);
             shutdown(c);
@@ -247,20 +252,49 @@ public class CoreConfigService implements ConfigService {
         }
     }
 
+    /**
+     * Queues a rebuild of the pipelines using {@code kindName}. Changes are coalesced into one pending set
+     * drained by at most one queued task, so a burst of (un)registrations cannot fill the queue.
+     */
     private void scheduleRebuild(String kindName) {
         ThreadPoolExecutor ex = executor;
         if (ex == null) {
             return;
         }
+        boolean schedule;
+        synchronized (pendingKinds) {
+            schedule = pendingKinds.isEmpty();
+            pendingKinds.add(kindName);
+        }
+        if (!schedule) {
+            return;
+        }
         try {
-            ex.execute(() -> {
-                Configurator c = configurator;
-                if (c != null) {
-                    c.kindChanged(kindName);
-                }
-            });
+            ex.execute(this::rebuildPending);
         } catch (RejectedExecutionException e) {
+            synchronized (pendingKinds) {
+                pendingKinds.clear();
+            }
             LOG.debug("Not rebuilding pipelines for kind '{}': the core is stopping", kindName, e);
+        }
+    }
+
+    private void rebuildPending() {
+        List<String> names;
+        synchronized (pendingKinds) {
+            names = new ArrayList<>(pendingKinds);
+            pendingKinds.clear();
+        }
+        Configurator c = configurator;
+        if (c == null) {
+            return;
+        }
+        for (String name : names) {
+            try {
+                c.kindChanged(name);
+            } catch (RuntimeException e) {
+                LOG.error("Rebuilding the pipelines that use plugin kind '{}' failed", name, e);
+            }
         }
     }
 
