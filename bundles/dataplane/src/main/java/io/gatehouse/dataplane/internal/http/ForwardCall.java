@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * replaced once by a fresh connection; nothing else is retried.
  */
 final class ForwardCall implements ChannelFutureListener, Runnable {
+    private static final int MAX_PENDING_BYTES = 65536;
+
     private final NettyExchange exchange;
     private final Forward target;
     private final UpstreamPool pool;
@@ -56,6 +58,8 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
     private UpstreamException broken;
     private ScheduledFuture<?> timer;
     private long lastActivity;
+    private long pendingBytes;
+    private boolean inRead;
 
     ForwardCall(NettyExchange exchange, Forward target, UpstreamPool pool, HttpRequest head) {
         this.exchange = exchange;
@@ -246,8 +250,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
             UpstreamRequest.appendVia(r.headers(), r.protocolVersion().majorVersion() + "."
                     + r.protocolVersion().minorVersion() + " " + via);
         }
-        // the pipeline decides what happens next: hold the body until the exchange commits
-        setUpstreamRead(false);
         NettyResponse response = NettyResponse.fromUpstream(r);
         exchange.upstreamResponse(response);
         promise.complete(response);
@@ -297,14 +299,25 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
                 setUpstreamRead(false);
             }
         } else {
+            // the pipeline has not committed yet: hold the body, and stop reading once a window is held
             if (pending == null) {
                 pending = new ArrayDeque<>(4);
             }
             pending.add(content);
+            pendingBytes += content.content().readableBytes();
+            if (!last && pendingBytes > MAX_PENDING_BYTES) {
+                setUpstreamRead(false);
+            }
         }
     }
 
+    /** Called by the connection before it hands over what one read produced. */
+    void upstreamReading() {
+        inRead = true;
+    }
+
     void upstreamReadComplete() {
+        inRead = false;
         if (streaming) {
             exchange.flush();
         }
@@ -317,7 +330,11 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
         while (pending != null && (c = pending.poll()) != null) {
             exchange.writeResponseContent(c);
         }
-        exchange.flush();
+        pendingBytes = 0;
+        if (!inRead) {
+            // inside an upstream read the flush comes with the rest of the response (one write)
+            exchange.flush();
+        }
         if (!responseComplete) {
             lastActivity = System.nanoTime();
             setUpstreamRead(exchange.clientWritable());

@@ -168,7 +168,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         NettyExchange ex = new NettyExchange(this, head, length, expectContinue);
         current = ex;
         conn.exchangeStarted();
-        setAutoRead(false);
+        if (length != 0) {
+            // the body waits for a consumer; a request without one keeps reading (no epoll_ctl per request)
+            setAutoRead(false);
+        }
         if (initial != null) {
             ex.body().onContent(initial);
         }
@@ -254,7 +257,7 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             want = false;
         } else if (current == null) {
             want = backlog == null || backlog.isEmpty();
-        } else if (current.body().lastSeen()) {
+        } else if (current.body().complete()) {
             // nothing more to read for this exchange; keep reading to notice a client that goes away
             want = backlog == null || backlog.isEmpty();
         } else {

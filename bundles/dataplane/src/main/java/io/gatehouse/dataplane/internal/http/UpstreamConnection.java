@@ -45,6 +45,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        c.upstreamReading();
         if (msg instanceof HttpResponse) {
             c.onResponseHead((HttpResponse) msg);
         }

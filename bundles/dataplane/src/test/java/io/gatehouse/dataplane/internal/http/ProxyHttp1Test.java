@@ -234,6 +234,21 @@ public class ProxyHttp1Test extends DataPlaneTestSupport {
     }
 
     @Test
+    public void readTimeoutAfterTheHeadCutsBothConnections() throws Exception {
+        int port = bind(proxy(f -> f.readTimeout(Duration.ofMillis(300))));
+        try (RawClient c = new RawClient(port)) {
+            c.send(get("/stall"));
+            try {
+                c.read();
+                throw new AssertionError("a stalled body must not look complete");
+            } catch (IOException expected) {
+                // cut after the read timeout: 100 of 1000 bytes arrived
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstream.closedConnections.get() == 1);
+    }
+
+    @Test
     public void clientGoingAwayClosesTheUpstreamAndCompletesWithACause() throws Exception {
         ConcurrentLinkedQueue<Throwable> outcomes = new ConcurrentLinkedQueue<>();
         AtomicReference<Boolean> called = new AtomicReference<>(false);
