@@ -104,4 +104,26 @@ public class EndToEndTest {
         assertEquals(200, get(second, "/hello").statusCode());
         assertThrows(IOException.class, () -> get(first, "/hello"));
     }
+
+    @Test
+    public void serversSwapPortsWithoutRebinding() throws Exception {
+        int a = freePort();
+        int b = freePort();
+        String servers = """
+                kind: HTTPServer
+                name: one
+                spec: {address: 127.0.0.1, port: %d, rules: [{pipeline: demo}]}
+                ---
+                kind: HTTPServer
+                name: two
+                spec: {address: 127.0.0.1, port: %d, rules: [{pipeline: later}]}
+                """;
+        apply(pipeline("demo", "mock", "{status: 200}") + "---\n" + pipeline("later", "mock", "{status: 202}")
+                + "---\n" + servers.formatted(a, b));
+        assertEquals(200, get(a, "/").statusCode());
+        assertEquals(202, get(b, "/").statusCode());
+        apply(servers.formatted(b, a));
+        assertEquals(202, get(a, "/").statusCode());
+        assertEquals(200, get(b, "/").statusCode());
+    }
 }
