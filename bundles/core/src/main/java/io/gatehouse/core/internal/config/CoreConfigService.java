@@ -28,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.osgi.framework.Bundle;
@@ -151,7 +152,7 @@ public class CoreConfigService implements ConfigService {
             try {
                 Future<?> f = ex.submit(c::close);
                 f.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
+            } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
                 LOG.error("Closing listeners and plugins failed", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

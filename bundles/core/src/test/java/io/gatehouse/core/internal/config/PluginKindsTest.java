@@ -10,6 +10,7 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.plugin.Completion;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
@@ -152,5 +153,21 @@ public class PluginKindsTest {
         assertEquals(200, inFlight.status());
         assertEquals(List.of("wait@" + g1, "answer@" + g1), TestKind.trace(inFlight));
         assertEquals(1, inFlight.ends.get());
+    }
+
+    @Test
+    public void aKindThatCannotCreateRefusesTheWriteOrLeavesThePipelineUnavailable() throws Exception {
+        TestKind refusing = new TestKind("r");
+        refusing.refuseCreate = true;
+        f.service.addKind(refusing, 0, 1, "b", "1");
+        ConfigException e = f.refused(400, pipeline("demo", "r", "{}"));
+        Fixture.assertViolation(e, "$.spec.plugins[0]", "refused by test");
+        assertTrue(f.service.get("Pipeline", "demo").isEmpty());
+
+        f.apply(pipeline("demo", "late", "{}"));
+        TestKind late = new TestKind("late");
+        late.refuseCreate = true;
+        f.service.addKind(late, 0, 2, "b", "1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> current("demo").unavailableReason().contains("refused by test"));
     }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.After;
 import org.junit.Test;
+import org.slf4j.LoggerFactory;
 
 public class PipelineRunnerTest {
     private final TestKind kind = new TestKind("t", "denied", "skip");
@@ -230,7 +231,7 @@ public class PipelineRunnerTest {
         assertEquals(g1.plugin(1), b2.previous);
         assertNull(c2.previous);
         assertTrue(g2.number() > g1.number());
-        g1.retire(g2, org.slf4j.LoggerFactory.getLogger(getClass()));
+        g1.retire(g2, LoggerFactory.getLogger(getClass()));
         assertTrue(((TestKind.Instance) g1.plugin(0)).closed);
         assertTrue(((TestKind.Instance) g1.plugin(1)).closed);
     }
