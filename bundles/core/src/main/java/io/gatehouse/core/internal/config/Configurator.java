@@ -299,7 +299,7 @@ public final class Configurator {
             }
         });
         generations.values().stream().filter(g -> !g.available()).forEach(g ->
-                LOG.warn("Pipeline '{}' was written but is unavailable: {}", g.pipeline(), g.unavailableReason()));
+                LOG.info("Pipeline '{}' was written but is unavailable until its plugin kinds are installed: {}", g.pipeline(), g.unavailableReason()));
         maybeSnapshot();
         return result;
     }

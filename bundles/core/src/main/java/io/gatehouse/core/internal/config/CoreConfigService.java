@@ -123,7 +123,7 @@ public class CoreConfigService implements ConfigService {
             call(() -> {
                 boolean fresh = c.recover();
                 if (fresh) {
-                    applyDefaults(c, resolve(config.defaults()));
+                    applyDefaults(c, config.defaults());
                 }
                 configurator = c;
                 return null;
@@ -185,7 +185,12 @@ public class CoreConfigService implements ConfigService {
         return Path.of(out.toString());
     }
 
-    private void applyDefaults(Configurator c, Path file) {
+    private void applyDefaults(Configurator c, String configured) {
+        if (configured == null || configured.isBlank() || configured.trim().equalsIgnoreCase("none")) {
+            LOG.info("The operation log is empty and no default configuration is configured");
+            return;
+        }
+        Path file = resolve(configured.trim());
         if (!Files.isRegularFile(file)) {
             LOG.info("The operation log is empty and there is no default configuration at {}", file);
             return;
