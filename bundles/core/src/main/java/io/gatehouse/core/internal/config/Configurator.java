@@ -299,7 +299,8 @@ public final class Configurator {
             }
         });
         generations.values().stream().filter(g -> !g.available()).forEach(g ->
-                LOG.info("Pipeline '{}' was written but is unavailable until its plugin kinds are installed: {}", g.pipeline(), g.unavailableReason()));
+                LOG.info("Pipeline '{}' was written but is unavailable for now: {}", g.pipeline(),
+                        g.unavailableReason()));
         maybeSnapshot();
         return result;
     }
