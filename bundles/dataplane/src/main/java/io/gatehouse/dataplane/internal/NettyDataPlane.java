@@ -135,9 +135,9 @@ public final class NettyDataPlane implements DataPlane, AutoCloseable {
         for (NettyHttpListener l : draining) {
             l.close();
         }
-        long drainMillis = settings.drainTimeout().toMillis();
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
         for (NettyHttpListener l : draining) {
-            l.awaitDrained(drainMillis);
+            l.awaitDrained(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
         }
         context.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

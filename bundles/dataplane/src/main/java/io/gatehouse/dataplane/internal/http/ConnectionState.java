@@ -11,6 +11,10 @@ final class ConnectionState {
     final NettyHttpListener listener;
     final ListenerSettings settings;
     final Channel channel;
+    /** {@code Via} entries for HTTP/1.0, 1.1 and 2.0 messages, or null when the listener adds none. */
+    final String via10;
+    final String via11;
+    final String via20;
     private int inFlight;
     private boolean draining;
     private boolean http2;
@@ -19,6 +23,19 @@ final class ConnectionState {
         this.listener = listener;
         this.settings = settings;
         this.channel = channel;
+        String via = settings.via();
+        boolean on = via != null && !via.isEmpty();
+        this.via10 = on ? "1.0 " + via : null;
+        this.via11 = on ? "1.1 " + via : null;
+        this.via20 = on ? "2.0 " + via : null;
+    }
+
+    /** The {@code Via} entry for a message of this HTTP version, or null. */
+    String via(int major, int minor) {
+        if (major == 2) {
+            return via20;
+        }
+        return minor == 0 ? via10 : via11;
     }
 
     void exchangeStarted() {

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -243,12 +244,12 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
         framed = r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
                 || HttpUtil.isTransferEncodingChunked(r)
                 || status.code() == 204 || status.code() == 304
-                || "HEAD".equals(head.method().name());
+                || HttpMethod.HEAD.equals(head.method());
         HopByHop.strip(r.headers());
-        String via = exchange.stream().conn.settings.via();
-        if (via != null && !via.isEmpty()) {
-            UpstreamRequest.appendVia(r.headers(), r.protocolVersion().majorVersion() + "."
-                    + r.protocolVersion().minorVersion() + " " + via);
+        String via = exchange.stream().conn.via(r.protocolVersion().majorVersion(),
+                r.protocolVersion().minorVersion());
+        if (via != null) {
+            UpstreamRequest.appendVia(r.headers(), via);
         }
         NettyResponse response = NettyResponse.fromUpstream(r);
         exchange.upstreamResponse(response);

@@ -99,10 +99,6 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
         return stream.h2;
     }
 
-    String clientProtocolVersion() {
-        return stream.h2 ? "2.0" : clientVersion.majorVersion() + "." + clientVersion.minorVersion();
-    }
-
     // ------------------------------------------------------------------ Exchange
 
     @Override
@@ -400,6 +396,12 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
 
     boolean clientWritable() {
         return ctx.channel().isWritable();
+    }
+
+    void clientReadComplete() {
+        if (forward != null) {
+            forward.flushRequest();
+        }
     }
 
     void clientWritabilityChanged(boolean writable) {

@@ -273,6 +273,16 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        NettyExchange ex = current;
+        if (ex != null) {
+            // body pieces of this read went to the upstream unflushed: one flush per read
+            ex.clientReadComplete();
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         NettyExchange ex = current;
         if (ex != null) {

@@ -49,9 +49,11 @@ final class UpstreamRequest {
                 h.set(X_FORWARDED_HOST, originalHost);
             }
         }
-        String via = settings.via();
-        if (via != null && !via.isEmpty()) {
-            appendVia(h, exchange.clientProtocolVersion() + " " + via);
+        String via = exchange.http2() ? exchange.stream().conn.via20
+                : exchange.stream().conn.via(head.protocolVersion().majorVersion(),
+                head.protocolVersion().minorVersion());
+        if (via != null) {
+            appendVia(h, via);
         }
         switch (target.hostMode()) {
             case UPSTREAM -> h.set(HttpHeaderNames.HOST, target.authority());

@@ -1,12 +1,32 @@
 package io.gatehouse.dataplane.internal.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.time.Duration;
 import org.junit.Test;
 
-/** Pipelined requests with bodies through the proxy: answered in order, bodies reach the upstream intact. */
+/**
+ * Request bodies through the proxy: pipelined requests answered in order with intact bodies, and a chunked
+ * body reaching the upstream piece by piece as the client sends it.
+ */
 public class PipelinedProxyTest extends DataPlaneTestSupport {
+
+    @Test
+    public void chunkedBodyIsForwardedAsItArrives() throws Exception {
+        int port = bind(proxy());
+        try (RawClient c = new RawClient(port)) {
+            c.send("POST /sha HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.bodyBytesSeen.get() == 5);
+            c.send("3\r\nabc\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.bodyBytesSeen.get() == 8);
+            RawClient.Response r = c.send("0\r\n\r\n").read();
+            assertTrue(r.text(), r.text().endsWith(" 8"));
+        }
+        TestUpstream.Seen s = upstream.requests.poll();
+        assertEquals("chunked", s.header("Transfer-Encoding"));
+    }
 
     @Test
     public void pipelinedRequestsWithBodiesAreForwardedInOrder() throws Exception {

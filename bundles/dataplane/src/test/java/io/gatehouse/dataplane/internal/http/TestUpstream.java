@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small Netty HTTP/1.1 origin server for tests. What it answers depends on the path:
@@ -71,6 +72,7 @@ final class TestUpstream implements AutoCloseable {
     final ConcurrentLinkedQueue<Seen> requests = new ConcurrentLinkedQueue<>();
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger closedConnections = new AtomicInteger();
+    final AtomicLong bodyBytesSeen = new AtomicLong();
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private final Channel server;
 
@@ -133,6 +135,7 @@ final class TestUpstream implements AutoCloseable {
             if (msg instanceof HttpContent) {
                 ByteBuf content = ((HttpContent) msg).content();
                 bodyBytes += content.readableBytes();
+                bodyBytesSeen.addAndGet(content.readableBytes());
                 digest.update(content.nioBuffer());
                 if (msg instanceof LastHttpContent) {
                     requests.add(new Seen(current.method().name(), current.uri(), current.protocolVersion().text(),
