@@ -78,6 +78,12 @@ public record DataPlaneSettings(int eventLoops, String transport, int blockingTh
                 upstreamIdleTimeout, d);
     }
 
+    /** A copy with other upstream pool limits. */
+    public DataPlaneSettings withUpstreamPool(int maxIdlePerServer, Duration idleTimeout) {
+        return new DataPlaneSettings(eventLoops, transport, blockingThreads, blockingQueue, maxIdlePerServer,
+                idleTimeout, drainTimeout);
+    }
+
     static DataPlaneSettings from(NettyDataPlane.Config c) {
         return new DataPlaneSettings(c.eventLoops(), c.transport(), c.blockingThreads(), c.blockingQueue(),
                 c.upstreamMaxIdlePerServer(), duration(c.upstreamIdleTimeout(), "upstreamIdleTimeout"),

@@ -109,6 +109,33 @@ public class ListenerLifecycleTest extends DataPlaneTestSupport {
     }
 
     @Test
+    public void idlePooledUpstreamConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
+        try (NettyDataPlane pooled = new NettyDataPlane(DataPlaneSettings.defaults().withEventLoops(1)
+                .withUpstreamPool(4, Duration.ofMillis(200)).withDrainTimeout(Duration.ofSeconds(1)))) {
+            HttpListener l = pooled.bind(ListenerSettings.defaults("pool", "127.0.0.1", 0), proxy());
+            try (RawClient c = new RawClient(l.localAddress().getPort())) {
+                assertEquals("ok", c.send(GET).read().text());
+                assertEquals(1, upstream.connections.get());
+                await().atMost(Duration.ofSeconds(5)).until(() -> upstream.closedConnections.get() == 1);
+                assertEquals("ok", c.send(GET).read().text());
+            }
+            assertEquals(2, upstream.connections.get());
+        }
+    }
+
+    @Test
+    public void clientConnectionCloseIsHonoured() throws Exception {
+        int port = bind(proxy());
+        try (RawClient c = new RawClient(port)) {
+            RawClient.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").read();
+            assertEquals("close", r.header("Connection"));
+            assertTrue(c.closedByServer());
+        }
+        // the upstream connection was not affected by the client's choice
+        assertEquals(0, upstream.closedConnections.get());
+    }
+
+    @Test
     public void nioTransportWorksToo() throws Exception {
         try (NettyDataPlane nio = new NettyDataPlane(DataPlaneSettings.defaults().withEventLoops(1)
                 .withTransport("nio").withDrainTimeout(Duration.ofSeconds(1)))) {
