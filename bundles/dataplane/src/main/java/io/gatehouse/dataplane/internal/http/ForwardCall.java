@@ -288,7 +288,7 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
             UpstreamConnection c = detach();
             if (c != null) {
                 if (upstreamKeepAlive && framed && requestComplete && broken == null) {
-                    pool.release(c);
+                    pool.releaseLater(c);
                 } else {
                     c.close();
                 }

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * currently owns the connection. Idle in the pool it owns nothing; any data or a close then only removes
  * it from the pool.
  */
-final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+final class UpstreamConnection extends ChannelInboundHandlerAdapter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamConnection.class);
 
     final UpstreamPool pool;
@@ -93,5 +93,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     void close() {
         channel.close();
+    }
+
+    /** Deferred return to the pool (see {@link UpstreamPool#releaseLater}). */
+    @Override
+    public void run() {
+        pool.release(this);
     }
 }

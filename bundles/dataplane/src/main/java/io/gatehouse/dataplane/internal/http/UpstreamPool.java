@@ -85,6 +85,16 @@ final class UpstreamPool {
         }
     }
 
+    /**
+     * Returns the connection to the pool after the current read: an upstream that sends its response and
+     * closes right away has its end-of-stream read in the same event, and it must be seen (the channel is
+     * then inactive) before anyone can take the connection.
+     */
+    void releaseLater(UpstreamConnection c) {
+        c.call = null;
+        loop.execute(c);
+    }
+
     void removeIdle(UpstreamConnection c) {
         ArrayDeque<UpstreamConnection> q = queue(c.host, c.port, false);
         if (q != null) {
