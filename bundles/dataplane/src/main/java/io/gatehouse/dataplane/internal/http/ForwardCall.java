@@ -6,7 +6,6 @@ import io.gatehouse.api.plugin.UpstreamException;
 import io.gatehouse.api.plugin.UpstreamException.Reason;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -15,14 +14,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * exchange's event loop. A pooled connection found closed before any byte of the request was written is
  * replaced once by a fresh connection; nothing else is retried.
  */
-final class ForwardCall implements ChannelFutureListener, Runnable {
+final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConnector.Callback {
     private static final int MAX_PENDING_BYTES = 65536;
 
     private final NettyExchange exchange;
@@ -91,59 +85,22 @@ final class ForwardCall implements ChannelFutureListener, Runnable {
     // ------------------------------------------------------------------ connect
 
     private void connect() {
-        String host = target.host();
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
-        if (literal != null) {
-            try {
-                connect(new InetSocketAddress(InetAddress.getByAddress(literal), target.port()));
-            } catch (UnknownHostException e) {
-                fail(new UpstreamException(Reason.CONNECT_FAILED, "invalid address " + host, e));
-            }
-            return;
-        }
-        // name resolution blocks: do it on the blocking executor, connect back on the event loop
-        try {
-            exchange.stream().conn.listener.context().blocking().execute(() -> {
-                try {
-                    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), target.port());
-                    pool.loop().execute(() -> connect(address));
-                } catch (UnknownHostException e) {
-                    pool.loop().execute(() -> fail(new UpstreamException(Reason.CONNECT_FAILED,
-                            "cannot resolve upstream host " + host, e)));
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            fail(new UpstreamException(Reason.CONNECT_FAILED, "cannot resolve upstream host " + host
-                    + ": blocking executor saturated", e));
-        }
+        UpstreamConnector.connect(pool, exchange.stream().conn.listener.context().blocking(), target, this);
     }
 
-    private void connect(InetSocketAddress address) {
-        if (done) {
-            return;
-        }
-        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, target.connectTimeout().toMillis()));
-        ChannelFuture f = pool.connect(target.host(), target.port(), address, millis);
-        f.addListener((ChannelFuture cf) -> connected(cf));
+    @Override
+    public boolean abandoned() {
+        return done;
     }
 
-    private void connected(ChannelFuture f) {
-        if (done) {
-            f.channel().close();
-            return;
-        }
-        if (f.isSuccess()) {
-            attach(f.channel().pipeline().get(UpstreamConnection.class), false);
-            return;
-        }
-        Throwable cause = f.cause();
-        if (cause instanceof ConnectTimeoutException) {
-            fail(new UpstreamException(Reason.CONNECT_TIMEOUT, "no connection to " + target.authority()
-                    + " within " + target.connectTimeout().toMillis() + " ms", cause));
-        } else {
-            fail(new UpstreamException(Reason.CONNECT_FAILED, "cannot connect to " + target.authority() + ": "
-                    + cause.getMessage(), cause));
-        }
+    @Override
+    public void connected(UpstreamConnection c) {
+        attach(c, false);
+    }
+
+    @Override
+    public void connectFailed(UpstreamException e) {
+        fail(e);
     }
 
     private void attach(UpstreamConnection c, boolean pooled) {

@@ -4,7 +4,6 @@ import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.HttpRequest;
 import io.gatehouse.api.plugin.HttpResponse;
 import io.gatehouse.api.plugin.UpstreamException;
-import io.gatehouse.dataplane.ServerExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -21,21 +20,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * pipeline ends: a gateway-made response in one write, an upstream response as a head followed by its
  * body streamed from the upstream connection with backpressure both ways.
  */
-final class NettyExchange implements ServerExchange, ChannelFutureListener {
+final class NettyExchange extends ExchangeSupport implements ChannelFutureListener {
     private static final Logger LOG = LoggerFactory.getLogger(NettyExchange.class);
 
     private final ServerStreamHandler stream;
@@ -56,22 +44,16 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
     private final boolean headRequest;
     private final boolean expectContinue;
     private final RequestBody body;
-    private final long startNanos;
     private NettyResponse response;
     private NettyResponse forced;
     private ForwardCall forward;
-    private String pipeline;
-    private Map<String, Object> attributes;
-    private Object listeners;
-    private Throwable outcome;
     private boolean ended;
     private boolean committed;
-    private boolean finished;
     private boolean closeAfter;
 
     NettyExchange(ServerStreamHandler stream, io.netty.handler.codec.http.HttpRequest head, long contentLength,
                   boolean expectContinue) {
-        this.startNanos = System.nanoTime();
+        super(stream.ctx().executor(), stream.conn.listener.context().blocking());
         this.stream = stream;
         this.ctx = stream.ctx();
         this.head = head;
@@ -150,9 +132,9 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
         if (committed || ended) {
             throw new IllegalStateException("the response is already committed");
         }
-        if (finished) {
+        if (isFinished()) {
             return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
-                    "the client went away", outcome));
+                    "the client went away", outcome()));
         }
         if (body.failed()) {
             return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
@@ -165,47 +147,6 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
         forward = call;
         call.start();
         return call.promise();
-    }
-
-    @Override
-    public <T> CompletionStage<T> offload(Callable<T> task) {
-        Objects.requireNonNull(task, "task");
-        CompletableFuture<T> result = new CompletableFuture<>();
-        EventExecutor loop = ctx.executor();
-        try {
-            stream.conn.listener.context().blocking().execute(() -> {
-                T value;
-                try {
-                    value = task.call();
-                } catch (Throwable t) {
-                    deliver(loop, () -> result.completeExceptionally(t));
-                    return;
-                }
-                deliver(loop, () -> result.complete(value));
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(e);
-        }
-        return result;
-    }
-
-    private static void deliver(EventExecutor loop, Runnable r) {
-        try {
-            loop.execute(r);
-        } catch (RejectedExecutionException e) {
-            LOG.warn("Could not deliver an offloaded result: the event loop is shutting down", e);
-        }
-    }
-
-    @Override
-    public AutoCloseable schedule(Runnable task, long delay, TimeUnit unit) {
-        ScheduledFuture<?> f = ctx.executor().schedule(task, delay, unit);
-        return () -> f.cancel(false);
-    }
-
-    @Override
-    public Executor executor() {
-        return ctx.executor();
     }
 
     @Override
@@ -228,51 +169,6 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
         return stream.conn.settings.name();
     }
 
-    @Override
-    public String pipeline() {
-        return pipeline;
-    }
-
-    @Override
-    public void pipeline(String name) {
-        this.pipeline = name;
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        Map<String, Object> a = attributes;
-        if (a == null) {
-            a = attributes = new HashMap<>(8);
-        }
-        return a;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public void onComplete(Consumer<Throwable> listener) {
-        Objects.requireNonNull(listener, "listener");
-        if (finished) {
-            notify(listener, outcome);
-            return;
-        }
-        Object l = listeners;
-        if (l == null) {
-            listeners = listener;
-        } else if (l instanceof List) {
-            ((List<Consumer<Throwable>>) l).add(listener);
-        } else {
-            List<Consumer<Throwable>> list = new ArrayList<>(4);
-            list.add((Consumer<Throwable>) l);
-            list.add(listener);
-            listeners = list;
-        }
-    }
-
-    @Override
-    public long startNanos() {
-        return startNanos;
-    }
-
     // ------------------------------------------------------------------ commit
 
     @Override
@@ -281,7 +177,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
             throw new IllegalStateException("end() was already called for " + request);
         }
         ended = true;
-        if (finished) {
+        if (isFinished()) {
             return;
         }
         NettyResponse r = forced != null ? forced : response;
@@ -306,7 +202,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
 
     /** A handler threw: answer 500 unless the exchange already ended. */
     void handlerFailed(Throwable t) {
-        if (ended || finished) {
+        if (ended || isFinished()) {
             return;
         }
         if (!committed) {
@@ -377,7 +273,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
 
     /** Writes a piece of the upstream response body (after commit); the last piece completes the exchange. */
     void writeResponseContent(HttpContent content) {
-        if (finished) {
+        if (isFinished()) {
             content.release();
             return;
         }
@@ -389,7 +285,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
     }
 
     void flush() {
-        if (!finished) {
+        if (!isFinished()) {
             ctx.flush();
         }
     }
@@ -422,7 +318,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
 
     /** Sends {@code 100 Continue} once, when the request body is about to be consumed. */
     void continueIfExpected() {
-        if (expectContinue && !committed && !finished && !body.complete()) {
+        if (expectContinue && !committed && !isFinished() && !body.complete()) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
@@ -462,7 +358,7 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
 
     /** The client went away or the exchange cannot go on: close both sides, tell the listeners. */
     void abort(Throwable cause) {
-        if (finished) {
+        if (isFinished()) {
             return;
         }
         if (forward != null) {
@@ -474,51 +370,19 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
     }
 
     private void finish(Throwable cause) {
-        if (finished) {
+        if (!markFinished(cause)) {
             return;
         }
-        finished = true;
-        outcome = cause;
         if (forward != null) {
             forward.exchangeFinished(cause);
         }
         body.release();
         stream.exchangeFinished(this, closeAfter || cause != null);
-        Object l = listeners;
-        listeners = null;
-        if (l instanceof List) {
-            for (Object o : (List<?>) l) {
-                notify(castListener(o), cause);
-            }
-        } else if (l != null) {
-            notify(castListener(l), cause);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Consumer<Throwable> castListener(Object o) {
-        return (Consumer<Throwable>) o;
-    }
-
-    private void notify(Consumer<Throwable> listener, Throwable cause) {
-        try {
-            listener.accept(cause);
-        } catch (RuntimeException e) {
-            LOG.warn("An onComplete listener of {} threw", request, e);
-        }
-    }
-
-    boolean isFinished() {
-        return finished;
+        notifyListeners();
     }
 
     boolean isCommitted() {
         return committed;
-    }
-
-    /** Whether the exchange was ended before the upstream response head arrived (pipelines normally wait). */
-    boolean isEnded() {
-        return ended;
     }
 
     /** The upstream answered: the response every later plugin sees. */
@@ -526,5 +390,10 @@ final class NettyExchange implements ServerExchange, ChannelFutureListener {
         if (!committed) {
             response = r;
         }
+    }
+
+    @Override
+    public String toString() {
+        return request.toString();
     }
 }

@@ -154,7 +154,11 @@ public final class NettyHttpListener implements HttpListener {
             return;
         }
         closed = true;
-        serverChannel.close().awaitUninterruptibly();
+        ChannelFuture closing = serverChannel.close();
+        if (!serverChannel.eventLoop().inEventLoop()) {
+            // waiting on the channel's own event loop would deadlock; from anywhere else the port is free after
+            closing.awaitUninterruptibly();
+        }
         LOG.info("HTTP listener {} on {} closed; draining {} connections", settings.name(), localAddress,
                 connections.size());
         for (ConnectionState conn : connections) {
