@@ -4,6 +4,7 @@ import io.gatehouse.dataplane.HttpListener;
 import io.gatehouse.dataplane.ListenerSettings;
 import io.gatehouse.dataplane.RequestHandler;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -60,6 +61,7 @@ public final class NettyHttpListener implements HttpListener {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(new ServerInitializer(listener));
         InetSocketAddress address = new InetSocketAddress(settings.address(), settings.port());
         if (address.isUnresolved()) {

@@ -39,7 +39,8 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         ListenerSettings s = listener.settings();
         ConnectionState conn = new ConnectionState(listener, s, ch);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        // reader idleness only (no listener per write); the guard closes only when no exchange is in flight
+        p.addLast(new IdleStateHandler(s.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast(new ConnectionGuard(conn));
         ServerCodec codec = new ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(s.maxInitialLineLength())

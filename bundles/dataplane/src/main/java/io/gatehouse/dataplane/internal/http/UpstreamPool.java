@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.internal.http;
 
 import io.gatehouse.dataplane.internal.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -39,7 +40,8 @@ final class UpstreamPool {
         this.idleTimeoutNanos = idleTimeout.toNanos();
         this.bootstrap = new Bootstrap().group(loop).channel(transport.clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true);
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
     }
 
     EventLoop loop() {
