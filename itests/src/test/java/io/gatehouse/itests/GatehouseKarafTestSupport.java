@@ -45,7 +45,7 @@ public abstract class GatehouseKarafTestSupport {
             systemProperty(ADMIN_PORT_PROPERTY).value(String.valueOf(adminPort)),
             new VMOption("-Xmx512m"),
             mavenBundle("org.hamcrest", "hamcrest").version("2.2"),
-            mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
+            mavenBundle("org.awaitility", "awaitility").version(System.getProperty("awaitility.version")),
         };
     }
 

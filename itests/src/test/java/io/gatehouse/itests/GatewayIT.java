@@ -12,7 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -67,7 +70,10 @@ public class GatewayIT extends GatehouseKarafTestSupport {
             return;
         }
         upstream = new Server();
-        ServerConnector connector = new ServerConnector(upstream);
+        // accept %2F in paths: the test checks that the gateway forwards the target byte-exact
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        ServerConnector connector = new ServerConnector(upstream, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         upstream.addConnector(connector);
@@ -200,12 +206,22 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     public void invalidObjectIsRejectedWithItsPathAndNothingIsApplied() throws Exception {
         await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
         long before = config.appliedIndex();
-        String json = "{\"kind\":\"HTTPServer\",\"name\":\"it-bad\",\"spec\":{\"port\":70000,"
-                + "\"rules\":[{\"pathPrefix\":\"/\",\"pipeline\":\"does-not-exist\"}]}}";
-        HttpResponse<String> r = http.send("POST", admin("/api/v1/objects"), "application/json", json);
+        String badValues = "{\"kind\":\"HTTPServer\",\"name\":\"it-bad\",\"spec\":{\"port\":70000,"
+                + "\"rules\":[{\"pathRegex\":\"([\",\"pipeline\":\"p\"}]}}";
+        HttpResponse<String> r = http.send("POST", admin("/api/v1/objects"), "application/json", badValues);
         assertEquals(r.body(), 400, r.statusCode());
         assertTrue(r.body(), r.body().contains("$.spec.port"));
+        assertTrue(r.body(), r.body().contains("$.spec.rules[0].pathRegex"));
+
+        String danglingReference = "{\"kind\":\"HTTPServer\",\"name\":\"it-bad\",\"spec\":{\"port\":" + Ports.free()
+                + ",\"address\":\"127.0.0.1\",\"rules\":[{\"pathPrefix\":\"/\",\"pipeline\":\"does-not-exist\"}]}}";
+        r = http.send("POST", admin("/api/v1/objects"), "application/json", danglingReference);
+        assertEquals(r.body(), 400, r.statusCode());
         assertTrue(r.body(), r.body().contains("$.spec.rules[0].pipeline"));
+
+        r = http.send("POST", admin("/api/v1/objects"), "application/yaml", "kind: Pipeline\nname: [unclosed\n");
+        assertEquals(r.body(), 400, r.statusCode());
+        assertTrue(r.body(), r.body().contains("line"));
         assertEquals(before, config.appliedIndex());
         assertEquals(404, http.status(admin("/api/v1/objects/HTTPServer/it-bad")));
     }

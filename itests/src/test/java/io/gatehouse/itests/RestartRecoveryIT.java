@@ -61,6 +61,7 @@ public class RestartRecoveryIT {
                         - pipeline: survivor
                     """.formatted(appPort);
             String adminBase = "http://127.0.0.1:" + adminPort;
+            await().atMost(60, SECONDS).until(() -> http.status(adminBase + "/api/v1/health") == 200);
             HttpResponse<String> applied = http.send("POST", adminBase + "/api/v1/apply", "application/yaml", yaml);
             assertEquals(applied.body(), 200, applied.statusCode());
             String app = "http://127.0.0.1:" + appPort + "/anything";
@@ -72,6 +73,7 @@ public class RestartRecoveryIT {
 
             karaf.start();
             await().atMost(120, SECONDS).until(() -> http.status(app) == 200);
+            await().atMost(60, SECONDS).until(() -> http.status(adminBase + "/api/v1/health") == 200);
             assertEquals("still here\n", http.get(app).body());
             assertEquals(200, http.status(root));
             assertEquals(200, http.status(adminBase + "/api/v1/objects/Pipeline/survivor"));
