@@ -21,7 +21,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.junit.AfterClass;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -69,7 +69,9 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         if (upstream != null) {
             return;
         }
-        upstream = new Server();
+        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        threads.setDaemon(true);
+        upstream = new Server(threads);
         // accept %2F in paths: the test checks that the gateway forwards the target byte-exact
         HttpConfiguration http = new HttpConfiguration();
         http.setUriCompliance(UriCompliance.UNSAFE);
@@ -90,14 +92,18 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         });
         upstream.start();
         upstreamPort = connector.getLocalPort();
+        // The upstream lives in this driver JVM while the tests run in the container: stop it when the
+        // driver exits (its threads are daemons, so they never hold the JVM up).
+        Server started = upstream;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                started.stop();
+            } catch (Exception e) {
+                throw new IllegalStateException("stopping the test upstream failed", e);
+            }
+        }, "it-upstream-stop"));
     }
 
-    @AfterClass
-    public static void stopUpstream() throws Exception {
-        if (upstream != null) {
-            upstream.stop();
-        }
-    }
 
     @Test
     public void everyGatehouseBundleIsActive() {
