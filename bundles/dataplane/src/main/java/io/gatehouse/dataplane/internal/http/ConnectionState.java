@@ -2,6 +2,8 @@ package io.gatehouse.dataplane.internal.http;
 
 import io.gatehouse.dataplane.ListenerSettings;
 import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * Per client connection (TCP), touched only on its event loop: the limits it was accepted with, how many
@@ -15,6 +17,7 @@ final class ConnectionState {
     final String via10;
     final String via11;
     final String via20;
+    private String clientIp;
     private int inFlight;
     private boolean draining;
     private boolean http2;
@@ -36,6 +39,22 @@ final class ConnectionState {
             return via20;
         }
         return minor == 0 ? via10 : via11;
+    }
+
+    /** The client's IP address as text, formatted once per connection. */
+    String clientIp() {
+        String ip = clientIp;
+        if (ip == null) {
+            SocketAddress a = channel.remoteAddress();
+            if (a instanceof InetSocketAddress) {
+                InetSocketAddress isa = (InetSocketAddress) a;
+                ip = isa.getAddress() == null ? isa.getHostString() : isa.getAddress().getHostAddress();
+            } else {
+                ip = "unknown";
+            }
+            clientIp = ip;
+        }
+        return ip;
     }
 
     void exchangeStarted() {

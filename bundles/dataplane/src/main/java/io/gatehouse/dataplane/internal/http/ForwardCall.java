@@ -14,10 +14,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One forward attempt of an exchange: gets a connection from the event loop's pool (or connects on the
@@ -26,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * exchange's event loop. A pooled connection found closed before any byte of the request was written is
  * replaced once by a fresh connection; nothing else is retried.
  */
-final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConnector.Callback {
+final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Callback {
     private static final int MAX_PENDING_BYTES = 65536;
 
     private final NettyExchange exchange;
@@ -51,7 +49,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
     private boolean readPaused;
     private ArrayDeque<HttpContent> pending;
     private UpstreamException broken;
-    private ScheduledFuture<?> timer;
     private long lastActivity;
     private long pendingBytes;
     private boolean inRead;
@@ -109,10 +106,8 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
         headWritten = false;
         c.call = this;
         c.channel.config().setAutoRead(true);
-        if (timer == null) {
-            lastActivity = System.nanoTime();
-            timer = pool.loop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
-        }
+        lastActivity = System.nanoTime();
+        c.armReadTimer(timeoutNanos);
         c.channel.write(head).addListener(this);
         c.channel.flush();
     }
@@ -241,8 +236,7 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
         if (last) {
             // complete from the upstream's side: the connection is free before the client has it all
             responseComplete = true;
-            cancelTimer();
-            UpstreamConnection c = detach();
+                UpstreamConnection c = detach();
             if (c != null) {
                 if (upstreamKeepAlive && framed && requestComplete && broken == null) {
                     pool.releaseLater(c);
@@ -326,7 +320,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
             }
         }
         done = true;
-        cancelTimer();
     }
 
     // ------------------------------------------------------------------ failures
@@ -365,24 +358,23 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
         }
     }
 
-    /** Read timeout tick. */
-    @Override
-    public void run() {
-        timer = null;
+    /**
+     * Read timeout check, driven by the connection's timer. Returns the nanoseconds until the next check,
+     * or 0 when no more checks are needed (done, or timed out now).
+     */
+    long checkReadTimeout(long now) {
         if (done || responseComplete) {
-            return;
+            return 0;
         }
-        long now = System.nanoTime();
         boolean waiting = requestComplete && (!headReceived || streaming && !readPaused);
         if (!waiting) {
+            // still sending, or the pipeline/the client holds the response: not the upstream's fault
             lastActivity = now;
-            timer = pool.loop().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
-            return;
+            return timeoutNanos;
         }
         long idle = now - lastActivity;
         if (idle < timeoutNanos) {
-            timer = pool.loop().schedule(this, timeoutNanos - idle, TimeUnit.NANOSECONDS);
-            return;
+            return timeoutNanos - idle;
         }
         UpstreamConnection c = detach();
         if (c != null) {
@@ -396,13 +388,13 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
         } else {
             breakResponse(e);
         }
+        return 0;
     }
 
     /** The response head was received but its body cannot complete. */
     private void breakResponse(UpstreamException e) {
         broken = e;
         releasePending();
-        cancelTimer();
         if (streaming) {
             done = true;
             exchange.abort(e);
@@ -415,7 +407,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
             return;
         }
         done = true;
-        cancelTimer();
         UpstreamConnection c = detach();
         if (c != null) {
             c.close();
@@ -431,7 +422,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
             c.close();
         }
         releasePending();
-        cancelTimer();
         if (!done && !headReceived) {
             done = true;
             promise.completeExceptionally(cause);
@@ -448,7 +438,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
             }
         }
         releasePending();
-        cancelTimer();
         if (!done && !headReceived) {
             promise.completeExceptionally(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended",
                     cause));
@@ -463,14 +452,6 @@ final class ForwardCall implements ChannelFutureListener, Runnable, UpstreamConn
             c.call = null;
         }
         return c;
-    }
-
-    private void cancelTimer() {
-        ScheduledFuture<?> t = timer;
-        timer = null;
-        if (t != null) {
-            t.cancel(false);
-        }
     }
 
     private void releasePending() {

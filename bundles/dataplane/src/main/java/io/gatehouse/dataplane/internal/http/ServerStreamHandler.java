@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -198,10 +199,13 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-            if (hosts.size() != 1) {
-                return hosts.isEmpty() ? "400 an HTTP/1.1 request needs a Host header"
-                        : "400 more than one Host header";
+            Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
+            if (!hosts.hasNext()) {
+                return "400 an HTTP/1.1 request needs a Host header";
+            }
+            hosts.next();
+            if (hosts.hasNext()) {
+                return "400 more than one Host header";
             }
         }
         return null;

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements R
     ForwardCall call;
     long idleSince;
     Throwable lastError;
+    private final Runnable tick = this::tick;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
 
     UpstreamConnection(UpstreamPool pool, String host, int port) {
         this.pool = pool;
@@ -75,6 +80,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements R
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         ForwardCall c = call;
         call = null;
         if (c != null) {
@@ -93,6 +102,40 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements R
 
     void close() {
         channel.close();
+    }
+
+    /**
+     * Makes sure the read timer fires within {@code timeoutNanos}. One timer per connection, kept across
+     * the exchanges it carries: a pooled connection reused with the same timeout schedules nothing.
+     */
+    void armReadTimer(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        if (timer != null) {
+            if (timerDeadline - deadline <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        schedule(timeoutNanos, deadline);
+    }
+
+    private void schedule(long delay, long deadline) {
+        timerDeadline = deadline;
+        timer = channel.eventLoop().schedule(tick, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void tick() {
+        timer = null;
+        ForwardCall c = call;
+        if (c == null || !channel.isActive()) {
+            // idle in the pool: the next exchange arms it again
+            return;
+        }
+        long now = System.nanoTime();
+        long next = c.checkReadTimeout(now);
+        if (next > 0 && call == c) {
+            schedule(next, now + next);
+        }
     }
 
     /** Deferred return to the pool (see {@link UpstreamPool#releaseLater}). */

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.net.InetSocketAddress;
 
 /**
  * Turns the client's request head, in place, into the upstream request: always HTTP/1.1, hop-by-hop fields
@@ -35,9 +34,7 @@ final class UpstreamRequest {
             h.remove(H2_SCHEME);
         }
         if (settings.xForwarded()) {
-            InetSocketAddress remote = exchange.remoteAddress();
-            String ip = remote == null ? "unknown" : remote.getAddress() == null ? remote.getHostString()
-                    : remote.getAddress().getHostAddress();
+            String ip = exchange.stream().conn.clientIp();
             if (h.contains(X_FORWARDED_FOR)) {
                 String prior = String.join(", ", h.getAll(X_FORWARDED_FOR));
                 h.set(X_FORWARDED_FOR, prior + ", " + ip);
