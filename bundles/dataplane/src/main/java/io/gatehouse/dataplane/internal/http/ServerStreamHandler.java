@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -133,6 +134,16 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             } else {
                 reject(400, "bad_request", "malformed request: " + cause.getMessage());
             }
+            return;
+        }
+        if (!h2 && req.protocolVersion().majorVersion() != 1) {
+            ReferenceCountUtil.release(req);
+            reject(505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and h2c are supported");
+            return;
+        }
+        if (HttpMethod.CONNECT.equals(req.method())) {
+            ReferenceCountUtil.release(req);
+            reject(405, "method_not_allowed", "CONNECT tunnels are not supported");
             return;
         }
         String problem = h2 ? null : framingProblem(req);

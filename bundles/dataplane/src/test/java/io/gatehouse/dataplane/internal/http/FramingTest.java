@@ -69,6 +69,12 @@ public class FramingTest extends DataPlaneTestSupport {
     }
 
     @Test
+    public void connectAndForeignVersionsAreRefused() throws Exception {
+        rejected("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405);
+        rejected("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505);
+    }
+
+    @Test
     public void declaredBodyOverTheLimitIs413WithoutReadingIt() throws Exception {
         rejected("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n", 413);
     }
