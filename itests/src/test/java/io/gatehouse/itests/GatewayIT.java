@@ -8,7 +8,17 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import io.gatehouse.api.config.ConfigService;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
@@ -191,13 +201,19 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         assertEquals(200, http.status(proxied));
         long appliedIndex = config.appliedIndex();
 
+        // load on both routes while the proxy bundle goes away and comes back
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService load = Executors.newFixedThreadPool(2);
+        Future<int[]> mockedLoad = load.submit(() -> hammer(mocked, running));
+        Future<int[]> proxiedLoad = load.submit(() -> hammer(proxied, running));
         Bundle proxy = bundle(context, "gatehouse-plugin-proxy");
-        proxy.stop();
         try {
+            await().atMost(10, SECONDS).until(() -> http.status(mocked) == 200);
+            proxy.stop();
             await().atMost(10, SECONDS).until(() -> http.status(proxied) == 503);
             HttpResponse<String> unavailable = http.get(proxied);
             assertTrue(unavailable.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-            assertTrue(unavailable.body(), unavailable.body().contains("proxy"));
+            assertTrue(unavailable.body(), unavailable.body().contains("plugin kind 'proxy'"));
             HttpResponse<String> stillMocked = http.get(mocked);
             assertEquals(200, stillMocked.statusCode());
             assertEquals("mocked\n", stillMocked.body());
@@ -206,6 +222,103 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         }
         await().atMost(10, SECONDS).until(() -> http.status(proxied) == 200);
         assertEquals("nothing was re-applied", appliedIndex, config.appliedIndex());
+        running.set(false);
+        load.shutdown();
+        int[] m = mockedLoad.get(30, SECONDS);
+        int[] p = proxiedLoad.get(30, SECONDS);
+        assertTrue("requests were sent during the bundle stop/start", m[0] > 0 && p[0] > 0);
+        assertEquals("every request of the pipeline without the proxy succeeded", m[0], m[1]);
+        assertEquals("requests of the proxied pipeline got 200 or 503, nothing else", p[0], p[1] + p[2]);
+        assertTrue(load.awaitTermination(30, SECONDS));
+    }
+
+    /** Sends requests until told to stop (at most 100,000): {sent, 200s, 503s}. */
+    private int[] hammer(String url, AtomicBoolean running) {
+        Http client = new Http();
+        int sent = 0;
+        int ok = 0;
+        int unavailable = 0;
+        while (running.get() && sent < 100_000) {
+            int status = client.status(url);
+            sent++;
+            if (status == 200) {
+                ok++;
+            } else if (status == 503) {
+                unavailable++;
+            }
+        }
+        return new int[] {sent, ok, unavailable};
+    }
+
+    @Test
+    public void servesH2cAndHttp11OnTheSamePort() throws Exception {
+        int port = Ports.free();
+        String yaml = """
+                kind: Pipeline
+                name: it-h2c
+                spec:
+                  plugins:
+                    - name: backend
+                      kind: proxy
+                      spec:
+                        pools:
+                          - servers:
+                              - url: http://127.0.0.1:%d
+                ---
+                kind: HTTPServer
+                name: it-h2c
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pipeline: it-h2c
+                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
+        assertEquals(applied.body(), 200, applied.statusCode());
+
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/h2?i=" + i))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(r.body(), 200, r.statusCode());
+            assertEquals("upgraded to h2c", HttpClient.Version.HTTP_2, r.version());
+            assertEquals("upstream saw GET /h2?i=" + i + " xff=127.0.0.1\n", r.body());
+        }
+        HttpResponse<String> h1 = http.get("http://127.0.0.1:" + port + "/h1");
+        assertEquals(HttpClient.Version.HTTP_1_1, h1.version());
+        assertEquals("upstream saw GET /h1 xff=127.0.0.1\n", h1.body());
+    }
+
+    @Test
+    public void aPortInUseIsAConflictAndNothingIsApplied() throws Exception {
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            long before = config.appliedIndex();
+            String yaml = """
+                    kind: Pipeline
+                    name: it-port
+                    spec:
+                      plugins:
+                        - name: hello
+                          kind: mock
+                    ---
+                    kind: HTTPServer
+                    name: it-port
+                    spec:
+                      address: 127.0.0.1
+                      port: %d
+                      rules:
+                        - pipeline: it-port
+                    """.formatted(taken.getLocalPort());
+            HttpResponse<String> r = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
+            assertEquals(r.body(), 409, r.statusCode());
+            assertTrue(r.body(), r.body().contains("$[1].spec.port"));
+            assertEquals("nothing logged or applied", before, config.appliedIndex());
+            assertEquals("the pipeline of the refused batch was not applied either", 404,
+                    http.status(admin("/api/v1/objects/Pipeline/it-port")));
+        }
     }
 
     @Test
