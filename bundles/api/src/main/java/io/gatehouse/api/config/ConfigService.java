@@ -45,6 +45,15 @@ public interface ConfigService {
 
     Optional<ConfigObject> get(String kind, String name);
 
+    /**
+     * Whether an object is serving as configured (see {@link ObjectStatus} for what that means per kind).
+     * Cheap and non-blocking: read from the last published state, so it may be called for every object of
+     * a listing.
+     *
+     * @return the status, or empty when there is no such object
+     */
+    Optional<ObjectStatus> status(String kind, String name);
+
     /** All objects, or those of one kind when {@code kind} is not null, sorted by kind then name. */
     List<ConfigObject> list(String kind);
 
