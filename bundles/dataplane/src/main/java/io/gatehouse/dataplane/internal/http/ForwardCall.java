@@ -236,7 +236,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (last) {
             // complete from the upstream's side: the connection is free before the client has it all
             responseComplete = true;
-                UpstreamConnection c = detach();
+            UpstreamConnection c = detach();
             if (c != null) {
                 if (upstreamKeepAlive && framed && requestComplete && broken == null) {
                     pool.releaseLater(c);
