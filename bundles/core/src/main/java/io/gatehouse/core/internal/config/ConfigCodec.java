@@ -17,12 +17,16 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads documents into {@link ConfigObject}s and writes objects and state as JSON (log payloads and
  * snapshots). Syntax errors carry their line and column; structural errors the JSON path of the field.
  */
 public final class ConfigCodec {
+    /** Fields reads add ({@code revision}, {@code status}): accepted on input and ignored, so reads round-trip. */
+    private static final Set<String> IGNORED = Set.of("revision", "status");
+
     private final Json mappers;
 
     public ConfigCodec(Json mappers) {
@@ -152,7 +156,7 @@ public final class ConfigCodec {
         Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
         while (fields.hasNext()) {
             String f = fields.next().getKey();
-            if (!f.equals("kind") && !f.equals("name") && !f.equals("spec") && !f.equals("revision")) {
+            if (!f.equals("kind") && !f.equals("name") && !f.equals("spec") && !IGNORED.contains(f)) {
                 StringBuilder p = new StringBuilder(prefix);
                 SpecBinder.appendField(p, f);
                 sink.add(new Violation(p.toString(), "unknown field; an object has kind, name and spec"));

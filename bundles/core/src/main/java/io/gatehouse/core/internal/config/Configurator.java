@@ -2,6 +2,7 @@ package io.gatehouse.core.internal.config;
 
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.NewEntry;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -59,6 +61,8 @@ public final class Configurator {
     private final Map<String, PipelineDefinition> definitions = new HashMap<>();
     private volatile NavigableMap<ObjectKey, ConfigObject> state = Collections.emptyNavigableMap();
     private volatile long appliedIndex;
+    // stored HTTPServers that replay could not start because their spec no longer validates (name -> reason)
+    private volatile Map<String, String> unstartedServers = Map.of();
     private long snapshotIndex;
 
     public Configurator(OperationLog log, DataPlane dataPlane, PluginKindRegistry kinds, ConfigCodec codec,
@@ -92,6 +96,35 @@ public final class Configurator {
     /** HTTPServers that are configured but not serving, with the reason. */
     public Map<String, String> serverProblems() {
         return listeners.problems();
+    }
+
+    /**
+     * The status of an object from the published snapshots (no lock, no allocation beyond the result): a
+     * Pipeline is ready when its current generation is available, an HTTPServer when its listener is bound.
+     */
+    public Optional<ObjectStatus> status(String kind, String name) {
+        if (kind == null || name == null) {
+            return Optional.empty();
+        }
+        // state first: a pipeline's generation is published before the state that holds it
+        if (!state.containsKey(new ObjectKey(kind, name))) {
+            return Optional.empty();
+        }
+        if (kind.equals(ObjectKinds.PIPELINE)) {
+            Generation g = pipelines.current(name);
+            if (g == null) {
+                return Optional.of(ObjectStatus.notReady("it is being removed"));
+            }
+            return Optional.of(g.available() ? ObjectStatus.READY : ObjectStatus.notReady(g.unavailableReason()));
+        }
+        if (kind.equals(ObjectKinds.HTTP_SERVER)) {
+            String problem = listeners.problems().get(name);
+            if (problem == null) {
+                problem = unstartedServers.get(name);
+            }
+            return Optional.of(problem == null ? ObjectStatus.READY : ObjectStatus.notReady(problem));
+        }
+        return Optional.of(ObjectStatus.notReady("kind '" + kind + "' is not known to this node; the object is ignored"));
     }
 
     // ---- writes (configuration thread)
@@ -291,6 +324,7 @@ public final class Configurator {
         pipelines.publish(generations, List.of());
         listeners.apply(plan);
         pipelines.publish(Map.of(), deletedPipelines);
+        forgetUnstarted(puts, deletes);
         state = Collections.unmodifiableNavigableMap(next);
         appliedIndex = stored.get(stored.size() - 1).index();
         retired.forEach((name, old) -> {
@@ -303,6 +337,17 @@ public final class Configurator {
                         g.unavailableReason()));
         maybeSnapshot();
         return result;
+    }
+
+    /** A stored server that could not be started is forgotten once it is written again or deleted. */
+    private void forgetUnstarted(List<ConfigObject> puts, List<ObjectKey> deletes) {
+        if (unstartedServers.isEmpty()) {
+            return;
+        }
+        Map<String, String> next = new HashMap<>(unstartedServers);
+        puts.stream().filter(o -> o.kind().equals(ObjectKinds.HTTP_SERVER)).forEach(o -> next.remove(o.name()));
+        deletes.stream().filter(k -> k.kind().equals(ObjectKinds.HTTP_SERVER)).forEach(k -> next.remove(k.name()));
+        unstartedServers = Map.copyOf(next);
     }
 
     private static void throwIfAny(List<Violation> invalid, List<Violation> conflicts) throws ConfigException {
@@ -369,6 +414,7 @@ public final class Configurator {
         Map<String, Generation> generations = new HashMap<>();
         Map<String, KindEntry> kindSnapshot = kinds.snapshot();
         List<ServerModel> servers = new ArrayList<>();
+        Map<String, String> unstarted = new HashMap<>();
         for (ConfigObject o : r.objects().values()) {
             List<Violation> invalid = new ArrayList<>();
             List<Violation> conflicts = new ArrayList<>();
@@ -391,6 +437,7 @@ public final class Configurator {
                 if (m == null) {
                     invalid.addAll(conflicts);
                     LOG.error("Stored HTTPServer '{}' is not valid and is not started: {}", o.name(), invalid);
+                    unstarted.put(o.name(), "not started: its stored spec is not valid: " + invalid);
                 } else {
                     servers.add(m);
                 }
@@ -400,6 +447,7 @@ public final class Configurator {
         }
         pipelines.publish(generations, List.of());
         servers.forEach(listeners::restore);
+        unstartedServers = Map.copyOf(unstarted);
         state = Collections.unmodifiableNavigableMap(r.objects());
         appliedIndex = r.index();
         snapshotIndex = r.snapshotIndex();

@@ -6,6 +6,7 @@ import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.plugin.PluginKind;
@@ -343,6 +344,12 @@ public class CoreConfigService implements ConfigService {
     public Optional<ConfigObject> get(String kind, String name) {
         Configurator c = configurator;
         return c == null ? Optional.empty() : Optional.ofNullable(c.state().get(new ObjectKey(kind, name)));
+    }
+
+    @Override
+    public Optional<ObjectStatus> status(String kind, String name) {
+        Configurator c = configurator;
+        return c == null ? Optional.empty() : c.status(kind, name);
     }
 
     @Override

@@ -118,6 +118,35 @@ public class ConfigCodecTest {
     }
 
     @Test
+    public void whatReadsAddIsAcceptedAndIgnored() throws Exception {
+        String yaml = """
+                kind: Pipeline
+                name: a
+                spec: {plugins: []}
+                revision: 12
+                status: {ready: false, reason: "plugin kind 'proxy' is not installed"}
+                ---
+                kind: HTTPServer
+                name: b
+                spec: {port: 1}
+                revision: 13
+                status: {ready: true}
+                """;
+        List<ConfigObject> objects = parse(yaml, ConfigFormat.YAML);
+        assertEquals(List.of("Pipeline/a", "HTTPServer/b"), objects.stream().map(ConfigObject::key).toList());
+        assertEquals(0, objects.get(0).revision());
+        assertEquals("{\"plugins\":[]}", objects.get(0).spec().toString());
+        assertEquals("{\"port\":1}", objects.get(1).spec().toString());
+        List<ConfigObject> json = parse("{\"kind\":\"Pipeline\",\"name\":\"a\",\"spec\":{},\"revision\":3,"
+                + "\"status\":{\"ready\":true}}", ConfigFormat.JSON);
+        assertEquals(1, json.size());
+        assertEquals("the ignored field is not stored", "{\"kind\":\"Pipeline\",\"name\":\"a\",\"spec\":{}}",
+                new String(codec.encode(json.get(0)), StandardCharsets.UTF_8));
+        assertViolation(refused("{\"kind\":\"Pipeline\",\"name\":\"x\",\"spec\":{},\"state\":{}}",
+                ConfigFormat.JSON), "$.state", "unknown field");
+    }
+
+    @Test
     public void batchErrorsCarryTheDocumentIndex() {
         ConfigException e = refused("kind: Pipeline\nname: a\nspec: {}\n---\nkind: Pipeline\nspec: {}\n",
                 ConfigFormat.YAML);
