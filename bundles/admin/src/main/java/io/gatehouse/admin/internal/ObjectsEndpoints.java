@@ -3,6 +3,7 @@ package io.gatehouse.admin.internal;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import java.util.Map;
 final class ObjectsEndpoints {
     private static final String OBJECTS = "/api/v1/objects";
     private static final String OBJECT = "/api/v1/objects/{kind}/{name}";
+    /** An object listed or written a moment ago that another request deleted meanwhile. */
+    static final ObjectStatus GONE = ObjectStatus.notReady("it was deleted meanwhile");
 
     private final ConfigService config;
     private final Rendering rendering;
@@ -40,24 +43,29 @@ final class ObjectsEndpoints {
             throw new ApiException(400, ConfigException.INVALID,
                     "unknown kind '" + kind + "': known kinds are " + String.join(", ", config.objectKinds()));
         }
-        return ApiResponse.objects(200, rendering.objects(config.list(kind)), Map.of());
+        return ApiResponse.objects(200, rendering.objects(config.list(kind), this::status), Map.of());
     }
 
     private ApiResponse get(ApiRequest request) throws ConfigException {
         String kind = request.param("kind");
         String name = request.param("name");
         ConfigObject object = config.get(kind, name).orElseThrow(() -> ConfigException.notFound(kind, name));
-        return ApiResponse.ok(rendering.object(object));
+        return ApiResponse.ok(rendering.object(object, status(object)));
+    }
+
+    /** The object's status as the core reports it now (after a write: the state that write applied). */
+    private ObjectStatus status(ConfigObject object) {
+        return config.status(object.kind(), object.name()).orElse(GONE);
     }
 
     private ApiResponse create(ApiRequest request) throws ConfigException {
         List<ConfigObject> created = config.create(parse(request));
         Map<String, String> headers = created.size() == 1 ? Map.of("Location", location(created.get(0))) : Map.of();
-        return ApiResponse.objects(201, rendering.objects(created), headers);
+        return ApiResponse.objects(201, rendering.objects(created, this::status), headers);
     }
 
     private ApiResponse apply(ApiRequest request) throws ConfigException {
-        return ApiResponse.objects(200, rendering.objects(config.apply(parse(request))), Map.of());
+        return ApiResponse.objects(200, rendering.objects(config.apply(parse(request)), this::status), Map.of());
     }
 
     private ApiResponse put(ApiRequest request) throws ConfigException {
@@ -79,7 +87,7 @@ final class ObjectsEndpoints {
             throw ConfigException.invalid(violations);
         }
         List<ConfigObject> applied = config.apply(objects);
-        return ApiResponse.ok(rendering.object(applied.get(0)));
+        return ApiResponse.ok(rendering.object(applied.get(0), status(applied.get(0))));
     }
 
     private ApiResponse delete(ApiRequest request) throws ConfigException {

@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Violation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Turns API values into JSON trees and trees into JSON or YAML bytes. Field order is fixed here, so every
@@ -30,19 +32,31 @@ final class Rendering {
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .build());
 
-    ObjectNode object(ConfigObject object) {
+    /** {@code {"kind","name","spec","revision","status"}}; status and revision are ignored when sent back. */
+    ObjectNode object(ConfigObject object, ObjectStatus status) {
         ObjectNode node = NODES.objectNode();
         node.put("kind", object.kind());
         node.put("name", object.name());
         node.set("spec", object.spec());
         node.put("revision", object.revision());
+        node.set("status", status(status));
         return node;
     }
 
-    ArrayNode objects(List<ConfigObject> objects) {
+    ArrayNode objects(List<ConfigObject> objects, Function<ConfigObject, ObjectStatus> status) {
         ArrayNode array = NODES.arrayNode();
-        objects.forEach(o -> array.add(object(o)));
+        objects.forEach(o -> array.add(object(o, status.apply(o))));
         return array;
+    }
+
+    /** {@code {"ready":true}} or {@code {"ready":false,"reason":"..."}}. */
+    ObjectNode status(ObjectStatus status) {
+        ObjectNode node = NODES.objectNode();
+        node.put("ready", status.ready());
+        if (!status.ready()) {
+            node.put("reason", status.reason());
+        }
+        return node;
     }
 
     ObjectNode kind(PluginKindInfo kind) {

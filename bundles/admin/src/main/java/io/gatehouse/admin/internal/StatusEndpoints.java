@@ -3,11 +3,17 @@ package io.gatehouse.admin.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
 
-/** Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. */
+/**
+ * Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. Health stays
+ * {@code UP} while some objects are not ready: the node itself serves and accepts changes, and a probe that
+ * restarted it would not bring a missing plugin kind or a taken port back; {@code notReady} lists them.
+ */
 final class StatusEndpoints {
     private final ConfigService config;
     private final Rendering rendering;
@@ -26,9 +32,18 @@ final class StatusEndpoints {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("status", "UP");
         node.put("appliedIndex", config.appliedIndex());
-        node.put("objects", config.list(null).size());
+        List<ConfigObject> objects = config.list(null);
+        node.put("objects", objects.size());
         ArrayNode kinds = node.putArray("pluginKinds");
         config.pluginKinds().forEach(k -> kinds.add(k.name()));
+        ArrayNode notReady = node.putArray("notReady");
+        for (ConfigObject o : objects) {
+            // an object deleted since the listing has no status: it is simply not reported
+            ObjectStatus status = config.status(o.kind(), o.name()).orElse(ObjectStatus.READY);
+            if (!status.ready()) {
+                notReady.addObject().put("kind", o.kind()).put("name", o.name()).put("reason", status.reason());
+            }
+        }
         return ApiResponse.ok(node);
     }
 

@@ -30,6 +30,24 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertEquals(1, body.get("appliedIndex").asLong());
         assertEquals(1, body.get("objects").asInt());
         assertEquals("[\"mock\",\"proxy\"]", body.get("pluginKinds").toString());
+        assertEquals("[]", body.get("notReady").toString());
+    }
+
+    @Test
+    public void healthStaysUpAndListsObjectsThatAreNotReady() throws Exception {
+        String late = "{\"kind\":\"Pipeline\",\"name\":\"late\",\"spec\":{\"plugins\":[{\"name\":\"a\","
+                + "\"kind\":\"auth\"}]}}";
+        write("POST", "/api/v1/apply", "application/json", "[" + late + "," + pipeline("p") + ","
+                + server("s", 10080, "p") + "," + server("t", 10081, "late") + "]");
+        service.unbound.put("t", "not bound: 127.0.0.1:10081: Address already in use");
+        HttpResponse<String> health = get("/api/v1/health");
+        assertEquals(200, health.statusCode());
+        JsonNode body = json(health);
+        assertEquals("UP", body.get("status").asText());
+        assertEquals(4, body.get("objects").asInt());
+        assertEquals("[{\"kind\":\"HTTPServer\",\"name\":\"t\",\"reason\":\"not bound: 127.0.0.1:10081: Address "
+                + "already in use\"},{\"kind\":\"Pipeline\",\"name\":\"late\",\"reason\":\"plugin kind 'auth' is "
+                + "not installed\"}]", body.get("notReady").toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.Violations;
@@ -22,22 +23,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * An in-memory ConfigService honouring the contract the HTTP layer relies on: parse errors and invalid
- * fields as 400 with JSON paths, 409 on duplicates and on deleting a referenced Pipeline, 404 on missing
- * objects, all-or-nothing batches, revisions from a growing index.
+ * fields as 400 with JSON paths (unknown top-level fields too; {@code revision} and {@code status} are
+ * ignored, as in the core), 409 on duplicates and on deleting a referenced Pipeline, 404 on missing
+ * objects, all-or-nothing batches, revisions from a growing index. Status: a Pipeline using a plugin kind
+ * other than mock and proxy is not ready; an HTTPServer is not ready while {@link #unbound} names it.
  */
 final class FakeConfigService implements ConfigService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final List<String> KINDS = List.of("HTTPServer", "Pipeline");
+    private static final Set<String> FIELDS = Set.of("kind", "name", "spec", "revision", "status");
+    private static final Set<String> PLUGIN_KINDS = Set.of("mock", "proxy");
 
     private final ObjectMapper json = new ObjectMapper();
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     private final Map<String, ConfigObject> objects = new TreeMap<>();
     private long index;
     volatile RuntimeException failNext;
+    /** HTTPServers whose listener is not bound, with the reason. */
+    final Map<String, String> unbound = new ConcurrentHashMap<>();
 
     @Override
     public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {
@@ -62,6 +70,7 @@ final class FakeConfigService implements ConfigService {
         Violations v = Violations.root();
         List<ConfigObject> result = new ArrayList<>();
         for (JsonNode doc : docs) {
+            doc.fieldNames().forEachRemaining(f -> v.check(FIELDS.contains(f), f, "unknown field"));
             if (!doc.path("kind").isTextual() || !doc.path("name").isTextual() || !doc.path("spec").isObject()) {
                 v.check(doc.path("kind").isTextual(), "kind", "required, a string");
                 v.check(doc.path("name").isTextual(), "name", "required, a string");
@@ -162,6 +171,25 @@ final class FakeConfigService implements ConfigService {
     @Override
     public synchronized Optional<ConfigObject> get(String kind, String name) {
         return Optional.ofNullable(objects.get(kind + "/" + name));
+    }
+
+    @Override
+    public synchronized Optional<ObjectStatus> status(String kind, String name) {
+        ConfigObject o = objects.get(kind + "/" + name);
+        if (o == null) {
+            return Optional.empty();
+        }
+        if (kind.equals("HTTPServer")) {
+            String reason = unbound.get(name);
+            return Optional.of(reason == null ? ObjectStatus.READY : ObjectStatus.notReady(reason));
+        }
+        for (JsonNode plugin : o.spec().path("plugins")) {
+            String k = plugin.path("kind").asText();
+            if (!PLUGIN_KINDS.contains(k)) {
+                return Optional.of(ObjectStatus.notReady("plugin kind '" + k + "' is not installed"));
+            }
+        }
+        return Optional.of(ObjectStatus.READY);
     }
 
     @Override

@@ -29,7 +29,9 @@ public class ObjectsApiTest extends AdminApiTestSupport {
         assertEquals(200, read.statusCode());
         assertEquals("application/json; charset=utf-8", read.headers().firstValue("Content-Type").orElse(null));
         JsonNode object = json(read);
-        assertEquals(List.of("kind", "name", "spec", "revision"), fieldNames(object));
+        assertEquals(List.of("kind", "name", "spec", "revision", "status"), fieldNames(object));
+        assertEquals("{\"ready\":true}", object.get("status").toString());
+        assertEquals("{\"ready\":true}", body.get(0).get("status").toString());
         assertEquals("Pipeline", object.get("kind").asText());
         assertTrue(object.get("spec").get("plugins").isArray());
     }
@@ -85,13 +87,48 @@ public class ObjectsApiTest extends AdminApiTestSupport {
         assertEquals(2, docs.size());
         assertEquals("b", docs.get(1).get("name").asText());
 
-        // the YAML listing is accepted back as is (revision is ignored on input)
+        // the YAML listing is accepted back as is (revision and status are ignored on input)
+        assertTrue(list.body(), list.body().contains("status:"));
         HttpResponse<String> applied = write("POST", "/api/v1/apply", YAML, list.body());
         assertEquals(applied.body(), 200, applied.statusCode());
         assertEquals(2, json(applied).size());
+        // ... while other unknown top-level fields are refused
+        assertEquals(400, write("POST", "/api/v1/apply", YAML, list.body().replace("status:", "state:")).statusCode());
 
         HttpResponse<String> preferJson = get("/api/v1/objects/Pipeline/a", "application/json, application/yaml");
         assertEquals("application/json; charset=utf-8", preferJson.headers().firstValue("Content-Type").orElse(null));
+    }
+
+    @Test
+    public void everyObjectCarriesItsStatus() throws Exception {
+        String missingKind = "{\"kind\":\"Pipeline\",\"name\":\"late\",\"spec\":{\"plugins\":[{\"name\":\"a\","
+                + "\"kind\":\"auth\"}]}}";
+        String notReady = "{\"ready\":false,\"reason\":\"plugin kind 'auth' is not installed\"}";
+        HttpResponse<String> created = write("POST", "/api/v1/objects", "application/json",
+                "[" + missingKind + "," + pipeline("p") + "]");
+        assertEquals(created.body(), 201, created.statusCode());
+        assertEquals(notReady, json(created).get(0).get("status").toString());
+        assertEquals("{\"ready\":true}", json(created).get(1).get("status").toString());
+
+        assertEquals(notReady, json(get("/api/v1/objects/Pipeline/late")).get("status").toString());
+        JsonNode list = json(get("/api/v1/objects?kind=Pipeline"));
+        assertEquals(notReady, list.get(0).get("status").toString());
+        assertEquals("{\"ready\":true}", list.get(1).get("status").toString());
+
+        service.unbound.put("s", "not bound: 127.0.0.1:10080: Address already in use");
+        HttpResponse<String> put = write("PUT", "/api/v1/objects/HTTPServer/s", "application/json",
+                server("s", 10080, "p"));
+        assertEquals(put.body(), 200, put.statusCode());
+        assertEquals("{\"ready\":false,\"reason\":\"not bound: 127.0.0.1:10080: Address already in use\"}",
+                json(put).get("status").toString());
+        service.unbound.clear();
+        HttpResponse<String> applied = write("POST", "/api/v1/apply", "application/json", server("s", 10080, "p"));
+        assertEquals("{\"ready\":true}", json(applied).get(0).get("status").toString());
+
+        HttpResponse<String> yamlOne = get("/api/v1/objects/Pipeline/late", "application/yaml");
+        JsonNode status = yaml.readTree(yamlOne.body()).get("status");
+        assertEquals(false, status.get("ready").booleanValue());
+        assertEquals("plugin kind 'auth' is not installed", status.get("reason").asText());
     }
 
     @Test
