@@ -26,8 +26,9 @@ public class MediaTypesTest {
 
     @Test
     public void unsupportedTypesAndCharsetsAre415() {
-        for (String type : new String[] {"multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
-                "application/xml", "application/json; charset=utf-16"}) {
+        String[] types = {"multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
+            "application/xml", "application/json; charset=utf-16"};
+        for (String type : types) {
             ApiException e = assertThrows(ApiException.class, () -> MediaTypes.declaredFormat(type));
             assertEquals(type, 415, e.status());
         }

@@ -42,7 +42,8 @@ public final class Units {
         }
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a size: use bytes or a number with KB, KiB, MB, MiB, GB or GiB");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a size: use bytes or a number with KB, KiB, MB, MiB, GB or GiB");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2);
