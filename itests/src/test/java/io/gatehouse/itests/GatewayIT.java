@@ -214,6 +214,10 @@ public class GatewayIT extends GatehouseKarafTestSupport {
             HttpResponse<String> unavailable = http.get(proxied);
             assertTrue(unavailable.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
             assertTrue(unavailable.body(), unavailable.body().contains("plugin kind 'proxy'"));
+            HttpResponse<String> notReady = http.get(admin("/api/v1/objects/Pipeline/it-stop-proxied"));
+            assertEquals(notReady.body(), 200, notReady.statusCode());
+            int reason = notReady.body().indexOf("\"status\":{\"ready\":false,\"reason\":\"");
+            assertTrue(notReady.body(), reason >= 0 && notReady.body().indexOf("proxy", reason) > reason);
             HttpResponse<String> stillMocked = http.get(mocked);
             assertEquals(200, stillMocked.statusCode());
             assertEquals("mocked\n", stillMocked.body());
@@ -221,6 +225,8 @@ public class GatewayIT extends GatehouseKarafTestSupport {
             proxy.start();
         }
         await().atMost(10, SECONDS).until(() -> http.status(proxied) == 200);
+        HttpResponse<String> ready = http.get(admin("/api/v1/objects/Pipeline/it-stop-proxied"));
+        assertTrue(ready.body(), ready.body().contains("\"status\":{\"ready\":true}"));
         assertEquals("nothing was re-applied", appliedIndex, config.appliedIndex());
         running.set(false);
         load.shutdown();
