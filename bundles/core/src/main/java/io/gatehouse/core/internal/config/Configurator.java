@@ -15,6 +15,7 @@ import io.gatehouse.core.internal.engine.GenerationFactory;
 import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.engine.PluginCreationException;
+import io.gatehouse.core.internal.engine.PluginDefinition;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.dataplane.DataPlane;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -188,6 +190,7 @@ public final class Configurator {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);
                 if (b != null) {
+                    rejectUnknownKinds(def, b.missing(), p, invalid);
                     bound.put(o.name(), b);
                 }
             }
@@ -196,6 +199,37 @@ public final class Configurator {
         crossCheck(servers, serverPrefixes, bound.keySet(), invalid, conflicts);
         throwIfAny(invalid, conflicts);
         return commit(objects, servers, serverPrefixes, bound, pipelinePrefixes, List.of());
+    }
+
+    /**
+     * A missing kind is accepted when it is known (registered since this node started, or used by a stored
+     * pipeline): its bundle is stopped or not started yet, and the pipeline is unavailable until it is back.
+     * A kind nobody has ever registered is a mistake (a typo, a plugin that was never installed): 400.
+     */
+    private void rejectUnknownKinds(PipelineDefinition def, List<String> missing, String prefix, List<Violation> invalid) {
+        if (missing.isEmpty()) {
+            return;
+        }
+        Set<String> stored = storedPluginKinds();
+        List<PluginDefinition> plugins = def.plugins();
+        for (int i = 0; i < plugins.size(); i++) {
+            String kind = plugins.get(i).kind();
+            if (missing.contains(kind) && !kinds.seen(kind) && !stored.contains(kind)) {
+                invalid.add(new Violation(prefix + ".spec.plugins[" + i + "].kind", "unknown plugin kind '" + kind
+                        + "': no bundle has registered it on this node (known kinds: "
+                        + String.join(", ", kinds.seenNames()) + "); install the plugin first"));
+            }
+        }
+    }
+
+    private Set<String> storedPluginKinds() {
+        Set<String> out = new HashSet<>();
+        for (ConfigObject o : state.values()) {
+            if (o.kind().equals(ObjectKinds.PIPELINE)) {
+                o.spec().path("plugins").forEach(p -> out.add(p.path("kind").asText()));
+            }
+        }
+        return out;
     }
 
     public void delete(String kind, String name) throws ConfigException {

@@ -7,6 +7,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The plugin-kind whiteboard's state: every registration, and an immutable snapshot (name to
@@ -14,11 +16,14 @@ import java.util.Map;
  */
 public final class PluginKindRegistry {
     private final List<KindEntry> registrations = new ArrayList<>();
+    /** Every kind name registered since this node started (a stopped plugin bundle's kind stays known). */
+    private final Set<String> seen = new TreeSet<>();
     private volatile Map<String, KindEntry> snapshot = Map.of();
 
     /** Adds a registration; returns the kind name whose winner may have changed. */
     public synchronized String add(KindEntry entry) {
         registrations.add(entry);
+        seen.add(entry.name());
         republish();
         return entry.name();
     }
@@ -41,6 +46,16 @@ public final class PluginKindRegistry {
             next.merge(e.name(), e, (a, b) -> b.beats(a) ? b : a);
         }
         snapshot = Map.copyOf(next);
+    }
+
+    /** True when a kind of that name has been registered since this node started, even if it is gone now. */
+    public synchronized boolean seen(String name) {
+        return seen.contains(name);
+    }
+
+    /** The names of every kind registered since this node started, sorted. */
+    public synchronized List<String> seenNames() {
+        return List.copyOf(seen);
     }
 
     /** The winning registration per kind name. */

@@ -35,6 +35,9 @@ public class EndToEndTest {
         dataPlane = new NettyDataPlane(DataPlaneSettings.defaults().withEventLoops(1).withTransport("nio"));
         service = new CoreConfigService(new MemoryLog(), dataPlane);
         service.addKind(new TestKind("mock"), 0, 1, "test", "1");
+        TestKind stopped = new TestKind("absent");
+        service.addKind(stopped, 0, 2, "stopped", "1");
+        service.removeKind(stopped);
         service.activate(Fixture.config("/nonexistent.yaml", 100));
     }
 

@@ -32,6 +32,19 @@ final class Fixture implements AutoCloseable {
         this.service = new CoreConfigService(log, dataPlane);
     }
 
+    /**
+     * Registers and unregisters a kind of each name: the names are then known to the node (as after a plugin
+     * bundle was stopped), so pipelines may use them while they are missing.
+     */
+    Fixture knownKinds(String... names) {
+        for (String name : names) {
+            io.gatehouse.core.internal.testkit.TestKind kind = new io.gatehouse.core.internal.testkit.TestKind(name);
+            service.addKind(kind, 0, 1, "stopped.bundle", "1");
+            service.removeKind(kind);
+        }
+        return this;
+    }
+
     MemoryLog memoryLog() {
         return (MemoryLog) log;
     }

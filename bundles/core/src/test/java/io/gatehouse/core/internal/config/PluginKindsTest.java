@@ -41,6 +41,7 @@ public class PluginKindsTest {
 
     @Test
     public void pipelineBecomesAvailableWhenItsKindAppearsWithoutReapply() throws Exception {
+        f.knownKinds("late");
         f.apply(pipeline("demo", "late", "{status: 204}") + "---\n" + server("web", 10080, "demo"));
         FakeListener l = f.dataPlane.on(10080);
         FakeExchange before = l.serve(FakeExchange.get("/"));
@@ -66,6 +67,7 @@ public class PluginKindsTest {
 
     @Test
     public void aKindThatRejectsTheStoredSpecKeepsThePipelineUnavailable() throws Exception {
+        f.knownKinds("late");
         f.apply(pipeline("demo", "late", "{status: 42, bogus: true}"));
         f.service.addKind(new TestKind("late"), 0, 1, "b", "1");
         await().atMost(Duration.ofSeconds(5)).until(() -> current("demo").unavailableReason().contains("spec"));
@@ -76,6 +78,7 @@ public class PluginKindsTest {
 
     @Test
     public void missingKindsAreNamedTogether() throws Exception {
+        f.knownKinds("auth", "proxy");
         f.apply("""
                 kind: Pipeline
                 name: two
@@ -164,6 +167,7 @@ public class PluginKindsTest {
         Fixture.assertViolation(e, "$.spec.plugins[0]", "refused by test");
         assertTrue(f.service.get("Pipeline", "demo").isEmpty());
 
+        f.knownKinds("late");
         f.apply(pipeline("demo", "late", "{}"));
         TestKind late = new TestKind("late");
         late.refuseCreate = true;

@@ -9,6 +9,8 @@ import static org.junit.Assert.fail;
 
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.core.internal.testkit.FakeDataPlane;
+import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
 import io.gatehouse.dataplane.ListenerSettings;
 import java.time.Duration;
@@ -251,10 +253,36 @@ public class ValidationTest {
     }
 
     @Test
-    public void unknownKindIsAcceptedButUnavailable() throws Exception {
+    public void aKnownKindThatIsNotInstalledNowIsAcceptedButUnavailable() throws Exception {
+        f.knownKinds("notyet");
         f.apply(pipeline("later", "notyet", "{anything: goes}"));
         assertEquals("plugin kind 'notyet' is not installed",
                 f.service.configurator().pipelines().current("later").unavailableReason());
+    }
+
+    @Test
+    public void aKindNoBundleEverRegisteredIsRefusedWithItsPathAndNothingIsLogged() throws Exception {
+        long before = f.log.lastIndex();
+        ConfigException e = f.refused(400, pipeline("typo", "porxy", "{}"));
+        assertViolation(e, "$.spec.plugins[0].kind", "unknown plugin kind 'porxy'");
+        assertEquals(before, f.log.lastIndex());
+        assertTrue(f.service.get("Pipeline", "typo").isEmpty());
+    }
+
+    @Test
+    public void aKindUsedByAStoredPipelineStaysKnownAfterARestart() throws Exception {
+        MemoryLog log = new MemoryLog();
+        try (Fixture first = new Fixture(log, new FakeDataPlane()).start().knownKinds("gone")) {
+            first.apply(pipeline("a", "gone", "{}"));
+        }
+        // the restarted node has never seen 'gone' registered, but a stored pipeline uses it
+        try (Fixture second = new Fixture(log, new FakeDataPlane()).start()) {
+            second.apply(pipeline("b", "gone", "{}"));
+            assertEquals("plugin kind 'gone' is not installed",
+                    second.service.configurator().pipelines().current("b").unavailableReason());
+            assertViolation(second.refused(400, pipeline("c", "other", "{}")), "$.spec.plugins[0].kind",
+                    "unknown plugin kind 'other'");
+        }
     }
 
     @Test
