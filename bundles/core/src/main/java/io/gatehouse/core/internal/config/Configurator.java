@@ -132,6 +132,14 @@ public final class Configurator {
     // ---- writes (configuration thread)
 
     public List<ConfigObject> write(List<ConfigObject> objects, Mode mode) throws ConfigException {
+        return write(objects, mode, false);
+    }
+
+    /**
+     * The write sequence. {@code trustKinds} accepts plugin kinds nobody registered yet: the embedded
+     * default is applied at first start, possibly before the plugin bundles it uses have registered.
+     */
+    public List<ConfigObject> write(List<ConfigObject> objects, Mode mode, boolean trustKinds) throws ConfigException {
         if (objects == null || objects.isEmpty()) {
             throw ConfigException.invalid("$", "no objects to write");
         }
@@ -190,7 +198,9 @@ public final class Configurator {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);
                 if (b != null) {
-                    rejectUnknownKinds(def, b.missing(), p, invalid);
+                    if (!trustKinds) {
+                        rejectUnknownKinds(def, b.missing(), p, invalid);
+                    }
                     bound.put(o.name(), b);
                 }
             }

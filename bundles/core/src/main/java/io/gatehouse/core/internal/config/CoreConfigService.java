@@ -200,7 +200,7 @@ public class CoreConfigService implements ConfigService {
             byte[] doc = Files.readAllBytes(file);
             ConfigFormat format = file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
             List<ConfigObject> objects = codec.parse(doc, format);
-            c.write(objects, Configurator.Mode.APPLY);
+            c.write(objects, Configurator.Mode.APPLY, true);
             LOG.info("Applied {} default objects from {}", objects.size(), file);
         } catch (ConfigException e) {
             LOG.error("The default configuration {} was refused: {} {}", file, e.getMessage(), e.violations());

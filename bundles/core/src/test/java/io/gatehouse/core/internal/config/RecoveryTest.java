@@ -2,6 +2,7 @@ package io.gatehouse.core.internal.config;
 
 import static io.gatehouse.core.internal.config.Fixture.pipeline;
 import static io.gatehouse.core.internal.config.Fixture.server;
+import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -14,6 +15,7 @@ import io.gatehouse.core.internal.testkit.TestKind;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.After;
@@ -143,6 +145,20 @@ public class RecoveryTest {
         Fixture second = start(log, new FakeDataPlane(), defaults.getPath(), 100);
         assertEquals(3, log.entries().size());
         assertEquals(List.of("Pipeline/welcome"), second.service.list(null).stream().map(ConfigObject::key).toList());
+    }
+
+    @Test
+    public void defaultsMayUsePluginKindsThatRegisterAfterTheCoreStarted() throws Exception {
+        File defaults = tmp.newFile("late-default.yaml");
+        Files.writeString(defaults.toPath(), pipeline("welcome", "late", "{status: 202}") + "---\n"
+                + server("default", 10080, "welcome"));
+        MemoryLog log = new MemoryLog();
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture f = start(log, dp, defaults.getPath(), 100);
+        assertEquals("the default was applied although 'late' is not registered yet", 2, log.entries().size());
+        assertEquals(503, dp.on(10080).serve(FakeExchange.get("/")).status());
+        f.service.addKind(new TestKind("late"), 0, 2, "late.bundle", "1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080).serve(FakeExchange.get("/")).status() == 202);
     }
 
     @Test
