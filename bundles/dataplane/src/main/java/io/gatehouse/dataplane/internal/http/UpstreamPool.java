@@ -8,7 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
@@ -111,7 +111,10 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(8192, 65536, 65536),
+                        ch.pipeline().addLast(new UpstreamCodec(new HttpDecoderConfig()
+                                        .setMaxInitialLineLength(8192)
+                                        .setMaxHeaderSize(65536)
+                                        .setMaxChunkSize(65536)),
                                 new UpstreamConnection(UpstreamPool.this, host, port));
                     }
                 })
