@@ -1,0 +1,121 @@
+package io.gatehouse.testkit;
+
+import io.gatehouse.api.plugin.HttpRequest;
+import java.util.Objects;
+
+/**
+ * Test double of {@link HttpRequest}. The request target is kept as given (no decoding), {@link #host()}
+ * and {@link #contentLength()} derive from the headers as the gateway's do, and once the exchange has
+ * forwarded the request its method and target can no longer be changed ({@link IllegalStateException}).
+ */
+public final class FakeRequest implements HttpRequest {
+    private final FakeHeaders headers = new FakeHeaders();
+    private String method;
+    private String uri;
+    private String protocol = "HTTP/1.1";
+    private boolean sent;
+
+    /** A request with no headers, for example {@code new FakeRequest("GET", "/items?page=2")}. */
+    public FakeRequest(String method, String uri) {
+        this.method = Objects.requireNonNull(method, "method");
+        this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
+    /** Sets the protocol: {@code HTTP/1.0}, {@code HTTP/1.1} (the default) or {@code HTTP/2.0}. */
+    public FakeRequest protocol(String protocol) {
+        this.protocol = Objects.requireNonNull(protocol, "protocol");
+        return this;
+    }
+
+    /** Adds a header field after the existing ones. */
+    public FakeRequest header(String name, String value) {
+        headers.add(name, value);
+        return this;
+    }
+
+    /** True once the exchange has forwarded this request. */
+    public boolean sent() {
+        return sent;
+    }
+
+    /** Called by {@link FakeExchange#forward}: the head has gone upstream. */
+    void markSent() {
+        sent = true;
+    }
+
+    @Override
+    public String method() {
+        return method;
+    }
+
+    @Override
+    public void method(String method) {
+        checkNotSent();
+        this.method = Objects.requireNonNull(method, "method");
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public void uri(String uri) {
+        checkNotSent();
+        this.uri = Objects.requireNonNull(uri, "uri");
+    }
+
+    @Override
+    public String path() {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    @Override
+    public String query() {
+        int q = uri.indexOf('?');
+        return q < 0 ? null : uri.substring(q + 1);
+    }
+
+    @Override
+    public String protocol() {
+        return protocol;
+    }
+
+    @Override
+    public FakeHeaders headers() {
+        return headers;
+    }
+
+    /** The {@code Host} header without its port (an IPv6 literal keeps its brackets); null without one. */
+    @Override
+    public String host() {
+        String host = headers.get("Host");
+        if (host == null) {
+            return null;
+        }
+        int colon = host.lastIndexOf(':');
+        return colon > 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
+    }
+
+    /** {@code Content-Length}; -1 with a {@code Transfer-Encoding} (chunked); 0 without either. */
+    @Override
+    public long contentLength() {
+        if (headers.contains("Transfer-Encoding")) {
+            return -1;
+        }
+        String length = headers.get("Content-Length");
+        return length == null ? 0 : Long.parseLong(length.trim());
+    }
+
+    @Override
+    public boolean hasBody() {
+        return contentLength() != 0;
+    }
+
+    private void checkNotSent() {
+        if (sent) {
+            throw new IllegalStateException("the request was already forwarded");
+        }
+    }
+}
