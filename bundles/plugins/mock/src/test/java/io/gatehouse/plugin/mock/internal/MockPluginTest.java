@@ -11,10 +11,10 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.api.plugin.Plugin;
-import io.gatehouse.api.plugin.PluginContext;
-import io.gatehouse.plugin.mock.internal.fake.FakeExchange;
-import io.gatehouse.plugin.mock.internal.fake.FakeRequest;
-import io.gatehouse.plugin.mock.internal.fake.RecordingCompletion;
+import io.gatehouse.testkit.FakeExchange;
+import io.gatehouse.testkit.FakeRequest;
+import io.gatehouse.testkit.PluginHarness;
+import io.gatehouse.testkit.RecordingCompletion;
 import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,12 +27,8 @@ import org.junit.Before;
 import org.junit.Test;
 
 public class MockPluginTest {
-    private static final PluginContext CONTEXT = new TestContext("demo", "mock", 1);
-
     private final MockPluginKind kind = new MockPluginKind();
-
-    private record TestContext(String pipeline, String plugin, long generation) implements PluginContext {
-    }
+    private final PluginHarness<MockSpec> harness = PluginHarness.of(kind).named("demo", "mock");
 
     @Before
     public void activate() {
@@ -40,7 +36,7 @@ public class MockPluginTest {
     }
 
     private Plugin create(String json) throws Exception {
-        return kind.create(MockSpecTest.bind(json), CONTEXT, null);
+        return harness.create(json);
     }
 
     @Test
@@ -66,7 +62,7 @@ public class MockPluginTest {
         assertEquals("yes", exchange.response().headers().get("X-Mock"));
         assertEquals("no-store", exchange.response().headers().get("Cache-Control"));
         assertEquals("text/plain; charset=utf-8", exchange.response().headers().get("Content-Type"));
-        assertArrayEquals("héllo\n".getBytes(StandardCharsets.UTF_8), exchange.fakeResponse().body());
+        assertArrayEquals("héllo\n".getBytes(StandardCharsets.UTF_8), exchange.response().body());
         assertEquals("7", exchange.response().headers().get("Content-Length"));
     }
 
@@ -83,7 +79,7 @@ public class MockPluginTest {
         assertEquals("", done.result());
         assertEquals(204, empty.response().status());
         assertNull(empty.response().headers().get("Content-Type"));
-        assertEquals(0, empty.fakeResponse().body().length);
+        assertEquals(0, empty.response().body().length);
     }
 
     @Test
@@ -97,7 +93,7 @@ public class MockPluginTest {
         assertEquals("", done.result());
         assertEquals(202, exchange.response().status());
         assertEquals("application/json", exchange.response().headers().get("Content-Type"));
-        JsonNode echo = new ObjectMapper().readTree(exchange.fakeResponse().body());
+        JsonNode echo = new ObjectMapper().readTree(exchange.response().body());
         assertEquals("POST", echo.get("method").asText());
         assertEquals("/orders/7?x=%20y", echo.get("uri").asText());
         assertEquals("HTTP/2.0", echo.get("protocol").asText());
@@ -108,7 +104,7 @@ public class MockPluginTest {
 
         FakeExchange v6 = new FakeExchange(new FakeRequest("GET", "/"), new InetSocketAddress("::1", 443));
         plugin.handle(v6, new RecordingCompletion());
-        JsonNode echo6 = new ObjectMapper().readTree(v6.fakeResponse().body());
+        JsonNode echo6 = new ObjectMapper().readTree(v6.response().body());
         assertEquals("[0:0:0:0:0:0:0:1]:443", echo6.get("remoteAddress").asText());
         assertEquals(0, echo6.get("headers").size());
     }
@@ -121,7 +117,8 @@ public class MockPluginTest {
 
     @Test
     public void createRefusesAnInvalidSpec() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> create("{\"status\": 42}"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> harness.createFrom(harness.bind("{\"status\": 42}"), null));
         assertTrue(e.getMessage(), e.getMessage().contains("$.status"));
     }
 

@@ -3,9 +3,9 @@ package io.gatehouse.plugin.proxy.internal;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.gatehouse.api.plugin.PluginContext;
-import io.gatehouse.plugin.proxy.internal.fake.FakeExchange;
-import io.gatehouse.plugin.proxy.internal.fake.RecordingCompletion;
+import io.gatehouse.testkit.FakeExchange;
+import io.gatehouse.testkit.PluginHarness;
+import io.gatehouse.testkit.RecordingCompletion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,19 +21,17 @@ public class ConcurrentPicksTest {
     private static final int THREADS = 4;
     private static final int EXCHANGES = 5_000;
 
-    private record TestContext(String pipeline, String plugin, long generation) implements PluginContext {
-    }
-
     @Test
     public void countersReturnToZeroForEveryPolicy() throws Exception {
         ProxyPluginKind kind = new ProxyPluginKind();
         kind.activate();
+        PluginHarness<ProxySpec> harness = PluginHarness.of(kind).named("p", "proxy");
         for (String policy : List.of("roundRobin", "weightedRoundRobin", "random", "leastConnections",
                 "powerOfTwoChoices", "ipHash")) {
-            ProxyPlugin plugin = (ProxyPlugin) kind.create(ProxySpecTest.bind("""
+            ProxyPlugin plugin = (ProxyPlugin) harness.create("""
                 {"pools": [{"servers": [{"url": "http://127.0.0.1:1", "weight": 2}, {"url": "http://127.0.0.1:2"},
                   {"url": "http://127.0.0.1:3", "weight": 3}], "loadBalance": {"policy": "%s"}}]}
-                """.formatted(policy)), new TestContext("p", "proxy", 1), null);
+                """.formatted(policy));
             ExecutorService threads = Executors.newFixedThreadPool(THREADS);
             try {
                 List<Callable<Integer>> tasks = new ArrayList<>();
@@ -66,16 +64,16 @@ public class ConcurrentPicksTest {
             plugin.handle(exchange, done);
             exchange.upstreamAnswers(200);
             if (!"".equals(done.result())) {
-                throw new AssertionError("exchange " + i + " did not complete: " + done.error());
+                throw new AssertionError("exchange " + i + " did not complete: " + done.failure());
             }
             inFlight.add(exchange);
             if (inFlight.size() > 8) {
-                inFlight.remove(0).finish(null);
+                inFlight.remove(0).complete();
                 completed++;
             }
         }
         for (FakeExchange exchange : inFlight) {
-            exchange.finish(null);
+            exchange.complete();
             completed++;
         }
         return completed;

@@ -10,22 +10,18 @@ import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.Plugin;
-import io.gatehouse.api.plugin.PluginContext;
 import io.gatehouse.api.plugin.UpstreamException;
-import io.gatehouse.plugin.proxy.internal.fake.FakeExchange;
-import io.gatehouse.plugin.proxy.internal.fake.RecordingCompletion;
+import io.gatehouse.testkit.FakeExchange;
+import io.gatehouse.testkit.PluginHarness;
+import io.gatehouse.testkit.RecordingCompletion;
 import java.time.Duration;
 import java.util.List;
 import org.junit.Before;
 import org.junit.Test;
 
 public class ProxyPluginTest {
-    private static final PluginContext CONTEXT = new TestContext("demo", "backend", 1);
-
     private final ProxyPluginKind kind = new ProxyPluginKind();
-
-    private record TestContext(String pipeline, String plugin, long generation) implements PluginContext {
-    }
+    private final PluginHarness<ProxySpec> harness = PluginHarness.of(kind).named("demo", "backend");
 
     @Before
     public void activate() {
@@ -33,7 +29,7 @@ public class ProxyPluginTest {
     }
 
     private ProxyPlugin create(String json, Plugin previous) throws Exception {
-        return (ProxyPlugin) kind.create(ProxySpecTest.bind(json), CONTEXT, previous);
+        return (ProxyPlugin) harness.create(json, previous);
     }
 
     private static String pool(String policy, String... urls) {
@@ -129,7 +125,7 @@ public class ProxyPluginTest {
         plugin.handle(exchange, done);
         IllegalStateException boom = new IllegalStateException("boom");
         exchange.upstream().completeExceptionally(boom);
-        assertSame(boom, done.error());
+        assertSame(boom, done.failure());
         assertNull(done.result());
         assertNull(exchange.response());
     }
@@ -141,7 +137,7 @@ public class ProxyPluginTest {
         plugin.handle(exchange, new RecordingCompletion());
         RecordingCompletion second = new RecordingCompletion();
         plugin.handle(exchange, second);
-        assertTrue(second.error() instanceof IllegalStateException);
+        assertTrue(second.failure() instanceof IllegalStateException);
     }
 
     @Test
@@ -193,12 +189,12 @@ public class ProxyPluginTest {
         assertEquals(1, plugin.counters().get("http://127.0.0.1:2").get());
         a.upstreamAnswers(200);
         assertEquals("still sending the response body", 1, plugin.counters().get("http://127.0.0.1:1").get());
-        a.finish(null);
+        a.complete();
         assertEquals(0, plugin.counters().get("http://127.0.0.1:1").get());
         plugin.handle(c, new RecordingCompletion());
         assertEquals("the idle server is picked", 1, c.forwardedTo().port());
         b.upstream().completeExceptionally(new UpstreamException(UpstreamException.Reason.RESET, "reset", null));
-        b.finish(new UpstreamException(UpstreamException.Reason.RESET, "reset", null));
+        b.abort(new UpstreamException(UpstreamException.Reason.RESET, "reset", null));
         assertEquals(0, plugin.counters().get("http://127.0.0.1:2").get());
     }
 
@@ -228,11 +224,11 @@ public class ProxyPluginTest {
         assertEquals(1, slow1.forwardedTo().port());
         assertEquals(2, slow2.forwardedTo().port());
         assertEquals(1, slow3.forwardedTo().port());
-        slow1.finish(null);
+        slow1.complete();
         assertEquals(1, second.counters().get("http://127.0.0.1:1").get());
-        slow3.finish(null);
+        slow3.complete();
         assertEquals(0, second.counters().get("http://127.0.0.1:1").get());
-        slow2.finish(null);
+        slow2.complete();
         assertEquals(0, first.counters().get("http://127.0.0.1:2").get());
         assertEquals(2, second.counters().get("http://127.0.0.1:3").get());
     }
@@ -252,7 +248,7 @@ public class ProxyPluginTest {
     @Test
     public void createRefusesAnInvalidSpec() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> create(pool("roundRobin", "https://127.0.0.1:1"), null));
+                () -> harness.createFrom(harness.bind(pool("roundRobin", "https://127.0.0.1:1")), null));
         assertTrue(e.getMessage(), e.getMessage().contains("$.pools[0].servers[0].url"));
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
-import io.gatehouse.plugin.proxy.internal.fake.FakeExchange;
+import io.gatehouse.testkit.FakeExchange;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;

@@ -4,7 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotSame;
 import static org.junit.Assert.assertSame;
 
-import io.gatehouse.plugin.proxy.internal.fake.FakeExchange;
+import io.gatehouse.testkit.FakeExchange;
 import java.util.SplittableRandom;
 import org.junit.Test;
 

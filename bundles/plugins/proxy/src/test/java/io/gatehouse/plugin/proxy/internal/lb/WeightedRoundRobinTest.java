@@ -4,7 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.gatehouse.plugin.proxy.internal.fake.FakeExchange;
+import io.gatehouse.testkit.FakeExchange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
