@@ -46,8 +46,8 @@ public class PluginKindsTest {
         FakeListener l = f.dataPlane.on(10080);
         FakeExchange before = l.serve(FakeExchange.get("/"));
         assertEquals(503, before.status());
-        assertEquals("pipeline_unavailable", before.errorCode);
-        assertEquals("pipeline 'demo' is unavailable: plugin kind 'late' is not installed", before.errorMessage);
+        assertEquals("pipeline_unavailable", before.errorCode());
+        assertEquals("pipeline 'demo' is unavailable: plugin kind 'late' is not installed", before.errorMessage());
         assertEquals(1, before.ends.get());
         int appends = f.memoryLog().appends;
 
@@ -62,7 +62,7 @@ public class PluginKindsTest {
         assertTrue(late.created.get(0).closed);
         FakeExchange after = l.serve(FakeExchange.get("/"));
         assertEquals(503, after.status());
-        assertEquals("pipeline 'demo' is unavailable: plugin kind 'late' is not installed", after.errorMessage);
+        assertEquals("pipeline 'demo' is unavailable: plugin kind 'late' is not installed", after.errorMessage());
     }
 
     @Test

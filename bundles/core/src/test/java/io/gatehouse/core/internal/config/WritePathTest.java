@@ -86,7 +86,7 @@ public class WritePathTest {
         assertEquals(1, ok.ends.get());
         FakeExchange miss = l.serve(FakeExchange.get("/other"));
         assertEquals(404, miss.status());
-        assertEquals("no_route", miss.errorCode);
+        assertEquals("no_route", miss.errorCode());
         assertEquals(1, miss.ends.get());
     }
 

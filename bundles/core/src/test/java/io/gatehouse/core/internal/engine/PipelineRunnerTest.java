@@ -184,8 +184,8 @@ public class PipelineRunnerTest {
         FakeExchange ex = FakeExchange.get("/");
         PipelineRunner.run(g, ex);
         assertEquals(500, ex.status());
-        assertEquals("plugin_failed", ex.errorCode);
-        assertTrue(ex.errorMessage, ex.errorMessage.contains("plugin 'p0' of pipeline 'raw'"));
+        assertEquals("plugin_failed", ex.errorCode());
+        assertTrue(ex.errorMessage(), ex.errorMessage().contains("plugin 'p0' of pipeline 'raw'"));
         assertEquals(1, ex.ends.get());
     }
 
