@@ -11,10 +11,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
@@ -67,6 +69,52 @@ public class UpstreamCodecTest {
         assertNull(UpstreamCodec.sharedName(bytes("Content-Type"), 0, 11));
         assertNull(UpstreamCodec.sharedName(bytes("Content-TYPE"), 0, 12));
         assertNull(UpstreamCodec.sharedName(bytes("X-A-Name-Longer-Than-Any-Shared-Name-Here"), 0, 41));
+    }
+
+    @Test
+    public void statusLineWordsAreSharedOnlyWhenStandard() {
+        assertSame(UpstreamCodec.sameText("OK", bytes("xOK"), 1, 2), UpstreamCodec.sameText("OK", bytes("OK"), 0, 2));
+        assertNull(UpstreamCodec.sameText("OK", bytes("Ok"), 0, 2));
+        assertEquals(200, UpstreamCodec.threeDigits(bytes("200"), 0, 3));
+        assertEquals(-1, UpstreamCodec.threeDigits(bytes("2x0"), 0, 3));
+        assertEquals(-1, UpstreamCodec.threeDigits(bytes("2000"), 0, 4));
+
+        HttpResponse ok = (HttpResponse) first(exchange(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        assertSame(HttpVersion.HTTP_1_1, ok.protocolVersion());
+        assertSame(HttpResponseStatus.OK, ok.status());
+        // an unusual reason phrase or code is kept as sent
+        HttpResponse custom = (HttpResponse) first(exchange(HttpMethod.GET,
+                "HTTP/1.0 200 Fine\r\nContent-Length: 0\r\n\r\n"));
+        assertSame(HttpVersion.HTTP_1_0, custom.protocolVersion());
+        assertEquals(200, custom.status().code());
+        assertEquals("Fine", custom.status().reasonPhrase());
+        HttpResponse odd = (HttpResponse) first(exchange(HttpMethod.GET,
+                "HTTP/1.1 299 Whatever\r\nContent-Length: 0\r\n\r\n"));
+        assertEquals(299, odd.status().code());
+        assertEquals("Whatever", odd.status().reasonPhrase());
+        HttpResponse bare = (HttpResponse) first(exchange(HttpMethod.GET, "HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n"));
+        assertEquals(404, bare.status().code());
+    }
+
+    @Test
+    public void onlyChunkedBodiesGetAMutableTrailerMap() {
+        List<Object> fixed = exchange(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        LastHttpContent fixedEnd = (LastHttpContent) fixed.get(fixed.size() - 1);
+        assertTrue(fixedEnd.trailingHeaders().isEmpty());
+        assertSame(EmptyHttpHeaders.INSTANCE, fixedEnd.trailingHeaders());
+        assertEquals("hi", body(fixed));
+
+        List<Object> chunked = exchange(HttpMethod.GET, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nhi\r\n0\r\nX-Checksum: 42\r\nServer-Timing: db;dur=5\r\n\r\n");
+        LastHttpContent chunkedEnd = (LastHttpContent) chunked.get(chunked.size() - 1);
+        assertEquals("42", chunkedEnd.trailingHeaders().get("X-Checksum"));
+        assertEquals("db;dur=5", chunkedEnd.trailingHeaders().get("Server-Timing"));
+        assertEquals("hi", body(chunked));
+
+        // and the next length-framed response on the connection is back to the shared empty map
+        List<Object> again = exchange(HttpMethod.GET, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n!");
+        assertSame(EmptyHttpHeaders.INSTANCE, ((LastHttpContent) again.get(again.size() - 1)).trailingHeaders());
+        assertEquals("!", body(again));
     }
 
     @Test
@@ -157,6 +205,11 @@ public class UpstreamCodecTest {
         }
         assertFalse("nothing decoded", out.isEmpty());
         return out;
+    }
+
+    private static Object first(List<Object> out) {
+        body(out);
+        return out.get(0);
     }
 
     private String outbound() {
