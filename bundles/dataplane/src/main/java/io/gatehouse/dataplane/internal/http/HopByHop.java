@@ -25,7 +25,8 @@ final class HopByHop {
     static void strip(HttpHeaders headers) {
         String first = headers.get(HttpHeaderNames.CONNECTION);
         if (first != null) {
-            Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
+            // the CharSequence iterator: the String one is a second object wrapping it
+            Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
             values.next();
             if (values.hasNext()) {
                 // several Connection lines (rare): copy them before removing anything
