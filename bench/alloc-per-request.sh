@@ -203,6 +203,12 @@ cpu_ticks() { # pids... -> utime+stime summed (clock ticks)
 run_wrk() { # url seconds outfile
   timeout -k 5 $(( $2 + 20 )) $PIN_WRK wrk -t1 -c"$CONNS" -d"${2}s" --latency "$1" > "$3" 2>&1
 }
+thread_ticks() { # pid -> "tid ticks name" per thread
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s %s\n' "${t##*/}" "$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')" "$(tr ' ' '_' < "$t/comm")"
+  done 2>/dev/null
+}
 requests_of() { awk '/requests in/ {print $1}' "$1"; }
 rps_of() { awk '/Requests\/sec:/ {printf "%.0f", $2}' "$1"; }
 p99_of() {
@@ -217,10 +223,12 @@ echo "# warm-up ${WARM}s (nginx peer 5s)"
 run_wrk "$GW_URL" "$WARM" "$WORK/warm.gw"
 run_wrk "$PEER_URL" 5 "$WORK/warm.peer"
 
-# (1) gateway rps / p99 / CPU
+# (1) gateway rps / p99 / CPU (and which threads used it: a request should never leave its event loop)
+thread_ticks "$GW_PID" > "$WORK/threads.0"
 t0=$(cpu_ticks "$GW_PID")
 run_wrk "$GW_URL" "$DUR" "$WORK/gw.txt"
 t1=$(cpu_ticks "$GW_PID")
+thread_ticks "$GW_PID" > "$WORK/threads.1"
 GW_REQ=$(requests_of "$WORK/gw.txt")
 GW_CPU_US=$(awk -v t=$(( t1 - t0 )) -v hz="$HZ" -v n="$GW_REQ" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
 
@@ -293,6 +301,10 @@ for (cls, site), w in by_site.most_common(int(sys.argv[2])):
 EOF
 fi
 
+echo "# gateway CPU by thread in window (1), share of the JVM's utime+stime (threads above 0.5%):"
+awk -v total=$(( t1 - t0 )) 'NR == FNR {t0[$1] = $2; next}
+  {d = $2 - t0[$1]; name[$3] += d} END {for (n in name) if (total > 0 && name[n] * 200 > total)
+  printf "#   %5.1f%%  %s\n", 100 * name[n] / total, n}' "$WORK/threads.0" "$WORK/threads.1" | sort -k2 -rn
 printf '# gateway: %s requests, %s rps, p99 %s ms, errors: %s\n' "$GW_REQ" "$(rps_of "$WORK/gw.txt")" \
   "$(p99_of "$WORK/gw.txt")" "$(errors_of "$WORK/gw.txt")"
 printf '# nginx:   %s requests, %s rps, p99 %s ms, errors: %s\n' "$NG_REQ" "$(rps_of "$WORK/peer.txt")" \
