@@ -8,10 +8,11 @@
 #   -d  duration of each measured window, seconds                        [15]
 #   -c  wrk connections                                                  [50]
 #   -a  also print the TOP allocation sites (bytes per request and share)   [0 = no]
-#   -e  even allocation sampling for -a: fixed 4088-byte TLABs and an unthrottled JFR allocation sampler,
-#       so every TLAB refill is a sample. Slower, so only the allocation figures count. Without -e, JFR's
-#       throttled samples can be biased heavily: a loop that allocates the same sequence every request
-#       makes TLAB refills phase-lock with it, and one site takes the blame for the bytes of all.
+#   -e  evener allocation sampling for -a: fixed 4088-byte TLABs and an unthrottled JFR allocation sampler,
+#       so every TLAB refill is a sample. Slower, so only the allocation figures count, and some objects
+#       are still over-weighted: read the sites as a list. Without -e, JFR's throttled samples can be
+#       biased heavily: a loop that allocates the same sequence every request makes TLAB refills
+#       phase-lock with it, and one site takes the blame for the bytes of all.
 #   -j  run this Gatehouse bundle instead of the assembly's copy of it (repeatable; matched by artifactId,
 #       e.g. -j bundles/dataplane/target/gatehouse-dataplane-0.1.0-SNAPSHOT.jar after building one module)
 #   -k  keep the work dir (gateway log, JFR recording)
