@@ -21,7 +21,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * HTTP/1.1 codec of an upstream connection, in place of Netty's {@code HttpClientCodec}, for two reasons:
+ * HTTP/1.1 codec of an upstream connection, in place of Netty's {@code HttpClientCodec}, because:
  * <ul>
  * <li>Netty's response decoder copies every header name into a new {@code AsciiString}, and the words of
  * the status line into new strings; for a small response these copies were most of what a proxy allocates
