@@ -25,8 +25,7 @@ final class HopByHop {
     static void strip(HttpHeaders headers) {
         String first = headers.get(HttpHeaderNames.CONNECTION);
         if (first != null) {
-            // the CharSequence iterator: the String one is a second object wrapping it
-            Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+            Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
             values.next();
             if (values.hasNext()) {
                 // several Connection lines (rare): copy them before removing anything
