@@ -115,6 +115,31 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     }
 
 
+    /** A pipeline with only the proxy plugin (to the test upstream) and a server on {@code port} routing to it. */
+    private static String proxiedServer(String name, int port) {
+        return """
+                kind: Pipeline
+                name: %1$s
+                spec:
+                  plugins:
+                    - name: backend
+                      kind: proxy
+                      spec:
+                        pools:
+                          - servers:
+                              - url: http://127.0.0.1:%2$d
+                ---
+                kind: HTTPServer
+                name: %1$s
+                spec:
+                  address: 127.0.0.1
+                  port: %3$d
+                  rules:
+                    - pathPrefix: /
+                      pipeline: %1$s
+                """.formatted(name, Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+    }
+
     @Test
     public void everyGatehouseBundleIsActive() {
         for (String name : new String[] {"gatehouse-api", "gatehouse-store", "gatehouse-dataplane", "gatehouse-core",
@@ -128,27 +153,7 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     @Test
     public void proxiesThroughAPipelineAppliedWithTheAdminApi() throws Exception {
         int port = Ports.free();
-        String yaml = """
-                kind: Pipeline
-                name: it-proxy
-                spec:
-                  plugins:
-                    - name: backend
-                      kind: proxy
-                      spec:
-                        pools:
-                          - servers:
-                              - url: http://127.0.0.1:%d
-                ---
-                kind: HTTPServer
-                name: it-proxy
-                spec:
-                  address: 127.0.0.1
-                  port: %d
-                  rules:
-                    - pathPrefix: /
-                      pipeline: it-proxy
-                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        String yaml = proxiedServer("it-proxy", port);
         await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
         HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
         assertEquals(applied.body(), 200, applied.statusCode());
@@ -259,26 +264,7 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     @Test
     public void servesH2cAndHttp11OnTheSamePort() throws Exception {
         int port = Ports.free();
-        String yaml = """
-                kind: Pipeline
-                name: it-h2c
-                spec:
-                  plugins:
-                    - name: backend
-                      kind: proxy
-                      spec:
-                        pools:
-                          - servers:
-                              - url: http://127.0.0.1:%d
-                ---
-                kind: HTTPServer
-                name: it-h2c
-                spec:
-                  address: 127.0.0.1
-                  port: %d
-                  rules:
-                    - pipeline: it-h2c
-                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        String yaml = proxiedServer("it-h2c", port);
         await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
         HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
         assertEquals(applied.body(), 200, applied.statusCode());
