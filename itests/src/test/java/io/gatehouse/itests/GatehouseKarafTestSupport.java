@@ -44,7 +44,7 @@ public abstract class GatehouseKarafTestSupport {
             editConfigurationFilePut("etc/io.gatehouse.core.cfg", "defaults", "none"),
             systemProperty(ADMIN_PORT_PROPERTY).value(String.valueOf(adminPort)),
             new VMOption("-Xmx512m"),
-            mavenBundle("org.hamcrest", "hamcrest").version("2.2"),
+            mavenBundle("org.hamcrest", "hamcrest").version(System.getProperty("hamcrest.version")),
             mavenBundle("org.awaitility", "awaitility").version(System.getProperty("awaitility.version")),
         };
     }
