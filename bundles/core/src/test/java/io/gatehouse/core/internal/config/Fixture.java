@@ -10,6 +10,7 @@ import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.core.internal.testkit.FakeDataPlane;
 import io.gatehouse.core.internal.testkit.MemoryLog;
+import io.gatehouse.core.internal.testkit.TestKind;
 import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ final class Fixture implements AutoCloseable {
      */
     Fixture knownKinds(String... names) {
         for (String name : names) {
-            io.gatehouse.core.internal.testkit.TestKind kind = new io.gatehouse.core.internal.testkit.TestKind(name);
+            TestKind kind = new TestKind(name);
             service.addKind(kind, 0, 1, "stopped.bundle", "1");
             service.removeKind(kind);
         }
