@@ -40,6 +40,22 @@ final class EntryTable {
         }
     }
 
+    /**
+     * The log's last position: the last entry, or the newest snapshot when no entry follows it (a snapshot
+     * installed ahead of the log); (0, 0) when there is neither.
+     */
+    static Position lastPosition(Connection c) throws SQLException {
+        Position entry = last(c);
+        Position snapshot = SnapshotTable.last(c);
+        if (entry == null && snapshot == null) {
+            return new Position(0, 0);
+        }
+        if (entry == null) {
+            return snapshot;
+        }
+        return snapshot == null || entry.index() >= snapshot.index() ? entry : snapshot;
+    }
+
     /** Inserts entries as they are (already stamped and checked by the caller). */
     static void insert(Connection c, List<LogEntry> entries) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO oplog (" + COLUMNS

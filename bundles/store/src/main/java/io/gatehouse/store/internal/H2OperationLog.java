@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,7 +36,13 @@ import org.slf4j.LoggerFactory;
  *   and a single writer makes "next index = last + 1" trivially race-free.</li>
  *   <li>Durability: {@code WRITE_DELAY=0} makes H2 write the commit's chunk inside {@code commit()}, but
  *   H2 does not fsync on commit; every write transaction is therefore followed by {@code CHECKPOINT SYNC}
- *   ({@code FileChannel.force}) before the method returns.</li>
+ *   ({@code FileChannel.force}) before the method returns. {@code REUSE_SPACE=FALSE} keeps every commit
+ *   reachable after a crash (H2 appends each chunk at the end of the file, where it looks first; see
+ *   {@link StoreLocation#jdbcUrl}).</li>
+ *   <li>No silent rollback: after each durable write that extends the log, the new last index is recorded
+ *   in {@link AcknowledgedIndex}; a database that opens with less than that (a truncated or replaced file)
+ *   is refused, like a damaged one, with a report for the operator ({@link FailureReport}) instead of
+ *   starting with an older or empty configuration.</li>
  *   <li>Nothing is silently lost: {@link #truncateAfter} moves the removed rows to {@code oplog_rejected}
  *   (reason {@code truncated}, or the corruption the last {@link #read} reported at that index) instead of
  *   deleting them. The core drops a corrupt tail with {@code truncateAfter(corruption.index() - 1)}, which
@@ -48,8 +55,8 @@ import org.slf4j.LoggerFactory;
  *   snapshot intervals of entries.</li>
  *   <li>Epochs never go backwards: an append with an epoch lower than the log's last epoch is refused, so
  *   a deposed writer cannot extend the log.</li>
- *   <li>The file is compacted by closing and reopening the database when it has grown a lot (see
- *   {@link StoreConnection}).</li>
+ *   <li>The file is compacted by copying the rows into a new file that atomically replaces it when it has
+ *   grown a lot (see {@link StoreConnection}).</li>
  *   <li>A caller's interrupt flag is cleared for the duration of a call and restored afterwards, so an
  *   interrupt cannot close H2's file channel in the middle of a write (the URL also uses H2's
  *   {@code retry:} file system for the same reason).</li>
@@ -122,12 +129,24 @@ public class H2OperationLog implements OperationLog {
             if (store != null) {
                 throw new IllegalStateException("already active on " + store.databaseFile());
             }
-            store = StoreConnection.open(where, minReopenSize);
+            try {
+                store = StoreConnection.open(where, minReopenSize);
+            } catch (StoreOpenException e) {
+                String report = FailureReport.write(where, e, clock.instant());
+                LOG.error("The operation log cannot be opened; the configuration service will not start.\n{}",
+                        report, e);
+                throw e;
+            }
             maxRejected = config.maxRejectedEntries();
         } finally {
             lock.unlock();
         }
-        EntryTable.Position last = call("open", false, this::lastPosition);
+        try {
+            FailureReport.clear(where);
+        } catch (IOException e) {
+            LOG.warn("Cannot delete the old failure report {}: {}", where.failureFile(), e.toString());
+        }
+        EntryTable.Position last = call("open", false, EntryTable::lastPosition);
         LOG.info("Operation log opened at {}: last index {}, epoch {}", where.databaseFile(), last.index(),
                 last.epoch());
     }
@@ -162,7 +181,7 @@ public class H2OperationLog implements OperationLog {
             return List.of();
         }
         return call("append", true, c -> {
-            EntryTable.Position last = lastPosition(c);
+            EntryTable.Position last = EntryTable.lastPosition(c);
             if (epoch < last.epoch()) {
                 throw new IllegalArgumentException("epoch " + epoch + " is older than the log's last epoch "
                         + last.epoch());
@@ -176,7 +195,7 @@ public class H2OperationLog implements OperationLog {
             }
             EntryTable.insert(c, entries);
             return List.copyOf(entries);
-        });
+        }, stored -> stored.get(stored.size() - 1).index());
     }
 
     @Override
@@ -186,7 +205,7 @@ public class H2OperationLog implements OperationLog {
             return;
         }
         call("appendEntries", true, c -> {
-            EntryTable.Position last = lastPosition(c);
+            EntryTable.Position last = EntryTable.lastPosition(c);
             long expected = last.index() + 1;
             long epoch = last.epoch();
             for (int i = 0; i < entries.size(); i++) {
@@ -208,30 +227,17 @@ public class H2OperationLog implements OperationLog {
             }
             EntryTable.insert(c, entries);
             return null;
-        });
+        }, ignored -> entries.get(entries.size() - 1).index());
     }
 
     @Override
     public long lastIndex() throws IOException {
-        return call("lastIndex", false, this::lastPosition).index();
+        return call("lastIndex", false, EntryTable::lastPosition).index();
     }
 
     @Override
     public long lastEpoch() throws IOException {
-        return call("lastEpoch", false, this::lastPosition).epoch();
-    }
-
-    /** The last entry, or the newest snapshot when no entry follows it; (0, 0) when there is neither. */
-    private EntryTable.Position lastPosition(Connection c) throws SQLException {
-        EntryTable.Position entry = EntryTable.last(c);
-        EntryTable.Position snapshot = SnapshotTable.last(c);
-        if (entry == null && snapshot == null) {
-            return new EntryTable.Position(0, 0);
-        }
-        if (entry == null) {
-            return snapshot;
-        }
-        return snapshot == null || entry.index() >= snapshot.index() ? entry : snapshot;
+        return call("lastEpoch", false, EntryTable::lastPosition).epoch();
     }
 
     @Override
@@ -283,6 +289,8 @@ public class H2OperationLog implements OperationLog {
                 LOG.error("Deleted the corrupt snapshot at {} ({}) because the log is truncated after {}",
                         s.index(), s.problem(), index);
             }
+            // Before the commit: the record must never claim more than the database holds.
+            store.acknowledged().lower(index);
             LogCorruption known = lastCorruption;
             String first = "truncated";
             String rest = "truncated";
@@ -321,7 +329,7 @@ public class H2OperationLog implements OperationLog {
             SnapshotTable.put(c, snapshot);
             SnapshotTable.prune(c);
             return null;
-        });
+        }, ignored -> snapshot.index());
     }
 
     @Override
@@ -377,11 +385,18 @@ public class H2OperationLog implements OperationLog {
         });
     }
 
-    /**
-     * Runs one transaction on the connection, under the lock; commits (and, for writes, syncs and does the
-     * file housekeeping) on success, rolls back on failure.
-     */
     private <T> T call(String what, boolean write, SqlWork<T> work) throws IOException {
+        return call(what, write, work, null);
+    }
+
+    /**
+     * Runs one transaction on the connection, under the lock; commits (and, for writes, syncs, records the
+     * acknowledged index and does the file housekeeping) on success, rolls back on failure.
+     *
+     * @param acknowledges for writes that extend the log: the index the log holds once the result is durable
+     */
+    private <T> T call(String what, boolean write, SqlWork<T> work, ToLongFunction<T> acknowledges)
+            throws IOException {
         boolean interrupted = Thread.interrupted();
         lock.lock();
         try {
@@ -401,9 +416,12 @@ public class H2OperationLog implements OperationLog {
                         + e.getMessage(), e);
                 rollback(c, failure);
                 throw failure;
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 rollback(c, e);
                 throw e;
+            }
+            if (acknowledges != null) {
+                store.acknowledged().raise(acknowledges.applyAsLong(result));
             }
             if (write) {
                 store.compactIfGrown();
@@ -428,6 +446,6 @@ public class H2OperationLog implements OperationLog {
     /** Work done inside one transaction. */
     @FunctionalInterface
     private interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
+        T run(Connection c) throws SQLException, IOException;
     }
 }

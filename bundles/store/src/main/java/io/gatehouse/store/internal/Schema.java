@@ -78,11 +78,20 @@ final class Schema {
         if (version == null) {
             writeMeta(c, SCHEMA_VERSION, VERSION);
         } else if (version != VERSION) {
-            throw new SQLException("the operation log database has schema version " + version
+            throw new NewerSchemaException("the operation log database has schema version " + version
                     + " but this bundle understands version " + VERSION + " only");
         }
         if (readMeta(c, COMPACTED_THROUGH) == null) {
             writeMeta(c, COMPACTED_THROUGH, 0);
+        }
+    }
+
+    /** True when the log's tables exist (false for a new, empty database). */
+    static boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES "
+                + "WHERE TABLE_SCHEMA = 'PUBLIC' AND TABLE_NAME IN ('GATEHOUSE_META', 'OPLOG', 'SNAPSHOT')");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getInt(1) == 3;
         }
     }
 
@@ -101,6 +110,15 @@ final class Schema {
             ps.setString(1, name);
             ps.setLong(2, value);
             ps.executeUpdate();
+        }
+    }
+
+    /** The database was written by a newer schema version. */
+    static final class NewerSchemaException extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        NewerSchemaException(String message) {
+            super(message);
         }
     }
 }

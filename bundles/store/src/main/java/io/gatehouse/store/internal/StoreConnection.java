@@ -6,26 +6,37 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one JDBC connection to the database, and the file-size housekeeping H2 does not do on its own here.
- * Not thread-safe: {@link H2OperationLog} uses it under its lock.
+ * The one JDBC connection to the database, the {@link AcknowledgedIndex} beside it, and the file-size
+ * housekeeping. Not thread-safe: {@link H2OperationLog} uses it under its lock.
  *
- * <p>Why the reopen: with a synchronous commit and fsync per write, H2 writes a new chunk per
- * transaction and reuses the space of old chunks only partly while the database is open (measured: tens
- * of MB after a few thousand small writes for well under 1 MB of live data). Closing the database
- * compacts the file, so when the file has grown past {@code reopenAbove} the connection is closed and
- * opened again, between two transactions. If that reopen fails, the next call tries again and reports
- * the failure as an {@link IOException}.
+ * <p>Opening checks, in this order, that the directory is usable, that the acknowledged-index record is
+ * readable, that the database file exists if anything was ever acknowledged, that H2 can open it, and that
+ * it holds at least the acknowledged index; each failure is a {@link StoreOpenException} of its own kind,
+ * and a refused database is closed without writing to it.
+ *
+ * <p>Compaction: the database is opened with {@code REUSE_SPACE=FALSE} (see {@link StoreLocation#jdbcUrl}),
+ * so the file only grows while it is open. When it has grown past {@code compactAbove}, the rows are
+ * copied into a new database file ({@link Compaction}), which is closed, forced to the disk, opened again
+ * and compared with the original before it atomically replaces it; then the connection is opened on the
+ * new file. A crash at any point leaves either the old file or the complete new one in place (a
+ * leftover half-written copy is deleted at the next open). If the reopen fails, the next call tries again
+ * and reports the failure as an {@link IOException}.
  */
 final class StoreConnection {
 
-    /** The file may grow to at least this before it is compacted by a reopen. */
+    /** The file may grow to at least this before it is compacted. */
     static final long MIN_REOPEN_SIZE = 32L * 1024 * 1024;
 
-    /** ... and to this many times its size right after the last open. */
+    /**
+     * ... and to this many times its size right after the last compaction (live data that large is
+     * compacted less often). Not the size at open: with every chunk appended, the file only grows, and a
+     * threshold taken at each open would let it grow without bound across restarts.
+     */
     private static final int GROWTH_FACTOR = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(StoreConnection.class);
@@ -33,23 +44,55 @@ final class StoreConnection {
     private final StoreLocation location;
     private final long minReopenSize;
     private Connection connection;
+    private AcknowledgedIndex acknowledged;
     private boolean closed;
-    private long reopenAbove;
+    private long compactAbove;
 
     private StoreConnection(StoreLocation location, long minReopenSize) {
         this.location = location;
         this.minReopenSize = minReopenSize;
+        this.compactAbove = minReopenSize;
     }
 
     /**
-     * Opens the database, creating the directory, the file and the tables when missing.
+     * Opens the database, creating the directory, the file and the tables when nothing was stored yet.
      *
-     * @throws IOException when it cannot be opened or prepared (message names the file)
+     * @throws StoreOpenException naming what is wrong (see {@link StoreOpenException.Kind})
      */
-    static StoreConnection open(StoreLocation location, long minReopenSize) throws IOException {
-        Files.createDirectories(location.directory());
+    static StoreConnection open(StoreLocation location, long minReopenSize) throws StoreOpenException {
+        Path directory = location.directory();
+        try {
+            Files.createDirectories(directory);
+            deleteDatabaseFiles(location.compactionTarget());
+        } catch (IOException e) {
+            throw new StoreOpenException(StoreOpenException.Kind.DIRECTORY, "cannot create or use the directory "
+                    + directory + ": " + e, e);
+        }
+        Path record = location.acknowledgedFile();
+        OptionalLong recorded;
+        try {
+            recorded = AcknowledgedIndex.read(record);
+        } catch (AcknowledgedIndex.DamagedException e) {
+            throw new StoreOpenException(StoreOpenException.Kind.RECORD_DAMAGED, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StoreOpenException(StoreOpenException.Kind.IO, "cannot read " + record + ": " + e, e);
+        }
+        long ack = recorded.orElse(0);
+        if (ack > 0 && !Files.exists(location.databaseFile())) {
+            throw new StoreOpenException(StoreOpenException.Kind.MISSING, "the database file "
+                    + location.databaseFile() + " does not exist, but index " + ack + " was acknowledged ("
+                    + record + ")", null, -1, ack);
+        }
         StoreConnection store = new StoreConnection(location, minReopenSize);
-        store.connect();
+        long last = store.connect(ack);
+        try {
+            store.acknowledged = AcknowledgedIndex.open(record, Math.max(ack, last));
+        } catch (IOException e) {
+            StoreOpenException failure = new StoreOpenException(StoreOpenException.Kind.NOT_WRITABLE,
+                    "cannot write " + record + ": " + e, e);
+            store.close();
+            throw failure;
+        }
         return store;
     }
 
@@ -57,8 +100,13 @@ final class StoreConnection {
         return location.databaseFile();
     }
 
+    /** The acknowledged-index record (open while this is). */
+    AcknowledgedIndex acknowledged() {
+        return acknowledged;
+    }
+
     /**
-     * The open connection (reopened if a compaction reopen failed before).
+     * The open connection (reopened if a compaction's reopen failed before).
      *
      * @throws IOException when closed, or when the database cannot be reopened
      */
@@ -67,32 +115,54 @@ final class StoreConnection {
             throw new IOException(what + ": the operation log is closed");
         }
         if (connection == null) {
-            connect();
+            connect(acknowledged.get());
         }
         return connection;
     }
 
-    private void connect() throws IOException {
+    /**
+     * Opens the database, refuses it when it holds less than {@code mustHold}, and prepares the tables.
+     *
+     * @return the log's last index as found (before anything was written)
+     */
+    private long connect(long mustHold) throws StoreOpenException {
         Connection c;
         try {
             c = new org.h2.Driver().connect(location.jdbcUrl(), location.connectionProperties());
         } catch (SQLException e) {
-            throw new IOException("cannot open the operation log database " + location.databaseFile() + ": "
-                    + e.getMessage(), e);
+            throw StoreOpenException.of(e, location);
         }
         try {
             c.setAutoCommit(false);
+            long last = Schema.exists(c) ? EntryTable.lastPosition(c).index() : 0;
+            if (last < mustHold) {
+                throw new StoreOpenException(StoreOpenException.Kind.BEHIND, "the database "
+                        + location.databaseFile() + " ends at index " + last + " but index " + mustHold
+                        + " was acknowledged (" + location.acknowledgedFile() + ")", null, last, mustHold);
+            }
             Schema.createOrVerify(c);
             c.commit();
             sync(c);
+            connection = c;
+            return last;
         } catch (SQLException e) {
-            IOException failure = new IOException("cannot prepare the operation log database "
-                    + location.databaseFile() + ": " + e.getMessage(), e);
-            closeConnection(c, failure);
+            StoreOpenException failure = StoreOpenException.of(e, location);
+            abandon(c, failure);
             throw failure;
+        } catch (StoreOpenException e) {
+            abandon(c, e);
+            throw e;
         }
-        connection = c;
-        reopenAbove = Math.max(minReopenSize, GROWTH_FACTOR * fileSize());
+    }
+
+    /** Closes a database that was refused or failed to open, without writing anything more to its file. */
+    private static void abandon(Connection c, Exception failure) {
+        try (Statement s = c.createStatement()) {
+            s.execute("SHUTDOWN IMMEDIATELY");
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+        closeConnection(c, failure);
     }
 
     /** Forces committed data to the disk (H2 writes on commit but does not fsync). */
@@ -102,28 +172,80 @@ final class StoreConnection {
         }
     }
 
-    /** After a committed write: compacts the file by a close and reopen when it has grown too much. */
+    /** After a committed write: compacts the file when it has grown too much (see the class comment). */
     void compactIfGrown() {
         long before = fileSize();
-        if (connection == null || before <= reopenAbove) {
-            return;
-        }
-        IOException failure = new IOException("closing the operation log database " + location.databaseFile()
-                + " to compact it failed");
-        closeConnection(connection, failure);
-        connection = null;
-        if (failure.getSuppressed().length > 0) {
-            LOG.error("{}; it is reopened on the next call", failure.getMessage(), failure);
+        if (connection == null || before <= compactAbove) {
             return;
         }
         try {
-            connect();
+            compact();
+            long after = fileSize();
+            compactAbove = Math.max(minReopenSize, GROWTH_FACTOR * after);
             LOG.info("Compacted the operation log database {} from {} to {} bytes", location.databaseFile(),
-                    before, fileSize());
-        } catch (IOException e) {
-            LOG.error("Reopening the operation log database after compacting it failed; it is retried on "
-                    + "the next call: {}", e.getMessage(), e);
+                    before, after);
+        } catch (IOException | SQLException e) {
+            // Not again after every write: only once the file has doubled.
+            compactAbove = 2 * before;
+            LOG.error("Compacting the operation log database {} failed; it keeps its current file: {}",
+                    location.databaseFile(), e.toString(), e);
         }
+    }
+
+    private void compact() throws IOException, SQLException {
+        StoreLocation target = location.compactionTarget();
+        deleteDatabaseFiles(target);
+        String expected = Compaction.fingerprint(connection);
+        try {
+            try (Connection t = new org.h2.Driver().connect(target.jdbcUrl(), target.connectionProperties())) {
+                t.setAutoCommit(false);
+                Schema.createOrVerify(t);
+                Compaction.copy(connection, t);
+                t.commit();
+                try (Statement s = t.createStatement()) {
+                    s.execute("SHUTDOWN");
+                }
+            }
+            StoreFiles.sync(target.databaseFile());
+            // Check what is on the disk, not what the writing connection saw.
+            try (Connection t = new org.h2.Driver().connect(target.jdbcUrl(), target.connectionProperties())) {
+                String copied = Compaction.fingerprint(t);
+                try (Statement s = t.createStatement()) {
+                    s.execute("SHUTDOWN");
+                }
+                if (!copied.equals(expected)) {
+                    throw new IOException("the compacted copy differs from the database (" + copied + " instead of "
+                            + expected + ")");
+                }
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            try {
+                deleteDatabaseFiles(target);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        IOException closing = new IOException("closing " + location.databaseFile() + " before replacing it failed");
+        closeConnection(connection, closing);
+        connection = null;
+        if (closing.getSuppressed().length > 0) {
+            deleteDatabaseFiles(target);
+            throw closing;
+        }
+        StoreFiles.replace(target.databaseFile(), location.databaseFile());
+        try {
+            connect(acknowledged.get());
+        } catch (StoreOpenException e) {
+            LOG.error("Reopening the operation log database after compacting it failed; it is retried on the "
+                    + "next call: {}", e.getMessage(), e);
+        }
+    }
+
+    /** Deletes a database's files (a leftover compaction target). */
+    private static void deleteDatabaseFiles(StoreLocation db) throws IOException {
+        Files.deleteIfExists(db.databaseFile());
+        Files.deleteIfExists(db.directory().resolve(db.databaseName() + ".trace.db"));
     }
 
     private long fileSize() {
@@ -139,13 +261,19 @@ final class StoreConnection {
     /** Closes the database for good; returns the failure (with the causes suppressed), or null. */
     IOException close() {
         closed = true;
-        if (connection == null) {
-            return null;
-        }
         IOException failure = new IOException("closing the operation log database " + location.databaseFile()
                 + " failed");
-        closeConnection(connection, failure);
-        connection = null;
+        if (connection != null) {
+            closeConnection(connection, failure);
+            connection = null;
+        }
+        if (acknowledged != null) {
+            try {
+                acknowledged.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+        }
         return failure.getSuppressed().length > 0 ? failure : null;
     }
 

@@ -21,6 +21,9 @@ record StoreLocation(Path directory, String databaseName) {
     /** Used when the {@code karaf.data} system property is not set (tests, tools). */
     static final String KARAF_DATA_FALLBACK = "./data";
 
+    /** Name of the failure report in the store's directory. */
+    static final String FAILURE_FILE = "store-failure.txt";
+
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -72,16 +75,41 @@ record StoreLocation(Path directory, String databaseName) {
         return directory.resolve(databaseName + ".mv.db");
     }
 
+    /** The record of the highest acknowledged index, beside the database (see {@link AcknowledgedIndex}). */
+    Path acknowledgedFile() {
+        return directory.resolve(databaseName + ".acknowledged");
+    }
+
+    /** The plain-text report written when the database cannot be opened (read by the launcher). */
+    Path failureFile() {
+        return directory.resolve(FAILURE_FILE);
+    }
+
+    /** The database a compaction writes before it replaces {@link #databaseFile()} (a '.' no name can have). */
+    StoreLocation compactionTarget() {
+        return new StoreLocation(directory, databaseName + ".compacting");
+    }
+
     /**
-     * The JDBC URL. {@code retry:} re-opens the file channel when a thread is interrupted during I/O (a
-     * plain FileChannel would be closed for good and the store would panic). {@code WRITE_DELAY=0} makes
-     * every commit write its chunk before {@code commit()} returns; the fsync is a separate
-     * {@code CHECKPOINT SYNC} (see {@link H2OperationLog}). The component closes the database itself, so
-     * H2's JVM shutdown hook is off.
+     * The JDBC URL.
+     * <ul>
+     *   <li>{@code retry:} re-opens the file channel when a thread is interrupted during I/O (a plain
+     *   FileChannel would be closed for good and the store would panic).</li>
+     *   <li>{@code WRITE_DELAY=0}: every commit writes its chunk before {@code commit()} returns; the fsync is
+     *   a separate {@code CHECKPOINT SYNC} (see {@link H2OperationLog}).</li>
+     *   <li>{@code REUSE_SPACE=FALSE}: H2 appends every chunk at the end of the file and never overwrites
+     *   existing content, so the newest commit is always the last complete chunk of the file, which is what
+     *   H2 finds first when it opens a file after a crash. With space reuse, a commit written into a hole
+     *   in the middle of the file can be unreachable at the next open (docs/storage.md, "Why space is not
+     *   reused").</li>
+     *   <li>{@code MAX_COMPACT_TIME=0}: closing does not rewrite or move chunks in place; the file is
+     *   compacted by rewriting it into a new file instead ({@link StoreConnection}).</li>
+     *   <li>The component closes the database itself, so H2's JVM shutdown hook is off.</li>
+     * </ul>
      */
     String jdbcUrl() {
         String path = directory.resolve(databaseName).toString().replace('\\', '/');
-        return "jdbc:h2:retry:" + path + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:retry:" + path + ";WRITE_DELAY=0;REUSE_SPACE=FALSE;MAX_COMPACT_TIME=0;DB_CLOSE_ON_EXIT=FALSE";
     }
 
     /** Connection properties: the embedded database's only (admin) user. */
