@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /** File-system steps the store needs around H2: forcing to the disk, and keeping a damaged file's copy. */
 final class StoreFiles {
@@ -38,7 +39,7 @@ final class StoreFiles {
         try (FileChannel c = FileChannel.open(directory, StandardOpenOption.READ)) {
             c.force(true);
         } catch (IOException e) {
-            if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
                 throw e;
             }
         }

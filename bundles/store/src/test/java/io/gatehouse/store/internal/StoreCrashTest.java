@@ -36,7 +36,8 @@ import org.junit.rules.TemporaryFolder;
  * Crash test of the store: a child JVM ({@link StoreCrashChild}) runs the real {@link H2OperationLog} and
  * writes like the core does (one append per write, a snapshot and a compaction every few entries, the
  * file compaction included), and is killed with SIGKILL at random moments: after a random delay, right
- * after a snapshot, right after a compaction, or after a random number of acknowledged appends. After
+ * after a snapshot, right after a {@code compactUpTo}, after a random number of acknowledged appends, or
+ * during its first append (which compacts the file, grown past its threshold in the previous life). After
  * every kill the log is opened like at a restart and checked: every acknowledged entry is there, intact
  * and exactly as written; at most the one unacknowledged append in flight is there too, whole; the newest
  * snapshot is at least the last acknowledged one and holds exactly the state at its index; the log after
@@ -53,7 +54,15 @@ import org.junit.rules.TemporaryFolder;
 public class StoreCrashTest {
 
     private static final int SNAPSHOT_EVERY = 10;
-    private static final long REOPEN_SIZE = 256 * 1024;
+
+    /**
+     * File size that triggers the file compaction in a writer. The first {@link #AGING_SHARE} of the kills
+     * use the production minimum, so that the file lives longer than H2's 45 s retention time and its old
+     * chunks become free space (the condition of the original loss); the rest use a small one, so that the
+     * file is compacted every few dozen writes and kills land during compactions.
+     */
+    private static final long SMALL_REOPEN_SIZE = 256 * 1024;
+    private static final double AGING_SHARE = 0.4;
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -88,9 +97,9 @@ public class StoreCrashTest {
         String context = "seed " + seed + ", directory " + dir;
         for (int round = 1; round <= kills && (round <= minKills || System.nanoTime() - start < budgetNanos);
                 round++) {
-            Run run = runAndKill(dir, random, round);
-            stats.add(run);
+            Run run = runAndKill(dir, random, round, kills);
             String problem = check(dir, run, round, keepGoing);
+            stats.add(run);
             if (problem != null) {
                 losses.add("kill " + round + " (" + run.trigger + "): " + problem);
                 if (!keepGoing) {
@@ -111,29 +120,38 @@ public class StoreCrashTest {
     }
 
     /** Starts a writer, kills it with SIGKILL at a random moment, and returns what it acknowledged. */
-    private Run runAndKill(File dir, Random random, int round) throws Exception {
+    private Run runAndKill(File dir, Random random, int round, int kills) throws Exception {
         Path stderr = dir.toPath().resolveSibling("child-" + round + ".err");
+        long reopenSize = round <= kills * AGING_SHARE ? StoreConnection.MIN_REOPEN_SIZE : SMALL_REOPEN_SIZE;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), StoreCrashChild.class.getName(),
-                dir.getAbsolutePath(), String.valueOf(SNAPSHOT_EVERY), String.valueOf(REOPEN_SIZE))
+                dir.getAbsolutePath(), String.valueOf(SNAPSHOT_EVERY), String.valueOf(reopenSize))
                 .redirectError(stderr.toFile());
-        int kind = random.nextInt(4);
-        int count = kind == 3 ? 1 + random.nextInt(60) : 1 + random.nextInt(5);
-        long delayMicros = kind == 0 ? random.nextInt(1_500_000) : random.nextInt(3_000);
+        // 0: a random delay after the writer opened the log; 1, 2, 3: right after its n-th snapshot,
+        // compactUpTo or acknowledged append; 4: during its first append, which compacts the file (it has
+        // grown past its threshold during the previous life).
+        int kind = random.nextInt(5);
+        int count = kind == 3 ? 1 + random.nextInt(40) : 1 + random.nextInt(4);
+        long delayMicros = switch (kind) {
+            case 0 -> random.nextInt(800_000);
+            case 4 -> random.nextInt(600_000);
+            default -> random.nextInt(3_000);
+        };
         String trigger = switch (kind) {
             case 0 -> "after " + delayMicros / 1000 + " ms";
             case 1 -> "snapshot #" + count + " +" + delayMicros + " us";
-            case 2 -> "compaction #" + count + " +" + delayMicros + " us";
-            default -> "append #" + count + " +" + delayMicros + " us";
+            case 2 -> "compactUpTo #" + count + " +" + delayMicros + " us";
+            case 3 -> "append #" + count + " +" + delayMicros + " us";
+            default -> "first append +" + delayMicros + " us";
         };
         char event = switch (kind) {
-            case 0 -> 'O';
             case 1 -> 'S';
             case 2 -> 'C';
-            default -> 'A';
+            case 3 -> 'A';
+            default -> 'O';
         };
-        int eventCount = kind == 0 ? 1 : count;
+        int eventCount = kind == 0 || kind == 4 ? 1 : count;
         AtomicLong opened = new AtomicLong(-1);
         AtomicLong acked = new AtomicLong(-1);
         AtomicLong snapshot = new AtomicLong(0);
@@ -214,6 +232,7 @@ public class StoreCrashTest {
     /** Opens the killed writer's log like a restart and returns what is wrong with it, or null. */
     private String check(File dir, Run run, int round, boolean keepGoing) throws Exception {
         Path db = dir.toPath().resolve("oplog.mv.db");
+        run.duringFileCompaction = Files.exists(dir.toPath().resolve("oplog.compacting.mv.db"));
         Path copy = dir.toPath().resolveSibling("after-kill-" + round + ".mv.db");
         Files.copy(db, copy, StandardCopyOption.REPLACE_EXISTING);
         run.copy = copy;
@@ -284,6 +303,7 @@ public class StoreCrashTest {
         final long snapshot;
         final long snapshots;
         final int reopens;
+        boolean duringFileCompaction;
         Path copy;
 
         Run(String trigger, long opened, long acked, long snapshot, long snapshots, int reopens) {
@@ -302,20 +322,25 @@ public class StoreCrashTest {
         long acknowledged;
         long snapshots;
         long reopens;
-        final int[] byTrigger = new int[4];
+        int duringFileCompaction;
+        final int[] byTrigger = new int[5];
 
         void add(Run run) {
             kills++;
             acknowledged += run.acked - run.opened;
             snapshots += run.snapshots;
             reopens += run.reopens;
+            duringFileCompaction += run.duringFileCompaction ? 1 : 0;
             String t = run.trigger;
-            byTrigger[t.startsWith("after") ? 0 : t.startsWith("snapshot") ? 1 : t.startsWith("compaction") ? 2 : 3]++;
+            byTrigger[t.startsWith("after") ? 0 : t.startsWith("snapshot") ? 1 : t.startsWith("compactUpTo") ? 2
+                    : t.startsWith("append") ? 3 : 4]++;
         }
 
         String triggers() {
-            return "random delay " + byTrigger[0] + ", after a snapshot " + byTrigger[1] + ", after a compaction "
-                    + byTrigger[2] + ", after n appends " + byTrigger[3];
+            return "random delay " + byTrigger[0] + ", after a snapshot " + byTrigger[1] + ", after a compactUpTo "
+                    + byTrigger[2] + ", after n appends " + byTrigger[3] + ", during the first append " + byTrigger[4]
+                    + "; " + duringFileCompaction
+                    + " landed during a file compaction";
         }
     }
 }

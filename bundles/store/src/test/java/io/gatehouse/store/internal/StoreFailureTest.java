@@ -7,6 +7,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.Operation;
 import io.gatehouse.api.log.Snapshot;
 import java.io.File;
 import java.io.IOException;
@@ -219,7 +220,7 @@ public class StoreFailureTest extends StoreTestSupport {
         assertEquals(OptionalLong.of(2), AcknowledgedIndex.read(record));
         log.saveSnapshot(Snapshot.of(5, 1, NOW, new byte[] {1}));
         assertEquals("a snapshot ahead of the log extends it", OptionalLong.of(5), AcknowledgedIndex.read(record));
-        log.appendEntries(List.of(LogEntry.of(6, 1, NOW, io.gatehouse.api.log.Operation.PUT, "Pipeline", "c",
+        log.appendEntries(List.of(LogEntry.of(6, 1, NOW, Operation.PUT, "Pipeline", "c",
                 new byte[0])));
         assertEquals(OptionalLong.of(6), AcknowledgedIndex.read(record));
         log.append(1, List.of(put("Pipeline", "d", "{}")));
