@@ -90,6 +90,9 @@ public class GatewayCrashIT {
             killer.shutdownNow();
             assertTrue(client.awaitTermination(30, SECONDS) && killer.awaitTermination(30, SECONDS));
         }
+        System.out.println("GatewayCrashIT: " + KILLS + " kills, " + writes + " acknowledged writes ("
+                + acknowledged.values().stream().filter(r -> r < 0).count() + " deletes), " + inDoubt.size()
+                + " in flight at a kill; seed " + seed);
         assertTrue("nothing was written: " + writes, writes > KILLS * 5);
     }
 
