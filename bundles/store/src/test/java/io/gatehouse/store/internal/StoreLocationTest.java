@@ -18,6 +18,12 @@ public class StoreLocationTest {
         assertEquals(Path.of("/opt/karaf/data/gatehouse/oplog.mv.db"), l.databaseFile());
         assertTrue(l.jdbcUrl(), l.jdbcUrl().startsWith("jdbc:h2:retry:/opt/karaf/data/gatehouse/oplog;"));
         assertTrue(l.jdbcUrl(), l.jdbcUrl().contains(";WRITE_DELAY=0"));
+        // Every commit appended at the end of the file, where H2 looks for it after a crash (CrashImageTest),
+        // and no chunk moved when the database closes.
+        assertTrue(l.jdbcUrl(), l.jdbcUrl().contains(";REUSE_SPACE=FALSE"));
+        assertTrue(l.jdbcUrl(), l.jdbcUrl().contains(";MAX_COMPACT_TIME=0"));
+        assertEquals(Path.of("/opt/karaf/data/gatehouse/oplog.acknowledged"), l.acknowledgedFile());
+        assertEquals(Path.of("/opt/karaf/data/gatehouse/store-failure.txt"), l.failureFile());
     }
 
     @Test
