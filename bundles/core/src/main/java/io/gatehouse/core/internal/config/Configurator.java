@@ -135,12 +135,13 @@ public final class Configurator {
     }
 
     /**
-     * The write sequence. {@code trustKinds} accepts plugin kinds nobody registered yet: the embedded
-     * default is applied at first start, possibly before the plugin bundles it uses have registered.
+     * The write sequence. {@code boot} is for the embedded default, applied at first start: it accepts
+     * plugin kinds nobody registered yet (the plugin bundles it uses may not have registered), and a port
+     * another process holds does not refuse its server, which is stored and retries like a replayed one.
      * Objects whose spec equals the stored one are left out of validation, the log and the apply (see
      * {@link #unchanged}); when nothing is left, nothing is appended.
      */
-    public List<WriteResult> write(List<ConfigObject> objects, WriteMode mode, boolean trustKinds)
+    public List<WriteResult> write(List<ConfigObject> objects, WriteMode mode, boolean boot)
             throws ConfigException {
         if (objects == null || objects.isEmpty()) {
             throw ConfigException.invalid("$", "no objects to write");
@@ -220,7 +221,7 @@ public final class Configurator {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);
                 if (b != null) {
-                    if (!trustKinds) {
+                    if (!boot) {
                         rejectUnknownKinds(def, b.missing(), p, invalid);
                     }
                     bound.put(o.name(), b);
@@ -230,7 +231,8 @@ public final class Configurator {
         throwIfAny(invalid, conflicts);
         crossCheck(servers, serverPrefixes, bound.keySet(), invalid, conflicts);
         throwIfAny(invalid, conflicts);
-        List<ConfigObject> applied = commit(changed, servers, serverPrefixes, bound, pipelinePrefixes, List.of());
+        List<ConfigObject> applied = commit(changed, servers, serverPrefixes, bound, pipelinePrefixes, List.of(),
+                boot);
         return results(objects, same, applied, existed);
     }
 
@@ -322,7 +324,7 @@ public final class Configurator {
                 }
             }
         }
-        commit(List.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(key));
+        commit(List.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(key), false);
     }
 
     private void crossCheck(Map<String, ServerModel> servers, Map<String, String> prefixes, Set<String> newPipelines,
@@ -355,8 +357,8 @@ public final class Configurator {
 
     private List<ConfigObject> commit(List<ConfigObject> puts, Map<String, ServerModel> servers,
                                       Map<String, String> serverPrefixes, Map<String, GenerationFactory.Bound> bound,
-                                      Map<String, String> pipelinePrefixes, List<ObjectKey> deletes)
-            throws ConfigException {
+                                      Map<String, String> pipelinePrefixes, List<ObjectKey> deletes,
+                                      boolean deferBusyPorts) throws ConfigException {
         Map<String, Generation> generations = new LinkedHashMap<>();
         ListenerManager.Plan plan = null;
         List<LogEntry> stored;
@@ -372,7 +374,7 @@ public final class Configurator {
             }
             Set<String> serverDeletes = new LinkedHashSet<>();
             deletes.stream().filter(k -> k.kind().equals(ObjectKinds.HTTP_SERVER)).forEach(k -> serverDeletes.add(k.name()));
-            plan = listeners.prepare(servers, serverPrefixes, serverDeletes);
+            plan = listeners.prepare(servers, serverPrefixes, serverDeletes, deferBusyPorts);
             List<NewEntry> entries = new ArrayList<>();
             for (ConfigObject o : puts) {
                 entries.add(new NewEntry(Operation.PUT, o.kind(), o.name(), codec.encode(o)));

@@ -100,7 +100,7 @@ final class ListenerManager {
         }
     }
 
-    private enum Mode { RECONFIGURE, TRANSFER, BOUND }
+    private enum Mode { RECONFIGURE, TRANSFER, BOUND, DEFERRED }
 
     private record Prepared(ServerModel model, Mode mode, HttpListener listener, ServerHandler handler, String donor) {
     }
@@ -145,7 +145,12 @@ final class ListenerManager {
         return u == null ? null : u.reason();
     }
 
-    Plan prepare(Map<String, ServerModel> puts, Map<String, String> prefixes, Set<String> deletes)
+    /**
+     * Binds what a write needs. A socket that cannot be bound refuses the write (409), unless
+     * {@code deferBusy} (the embedded default at first start): then the server is prepared unbound and
+     * retries once applied.
+     */
+    Plan prepare(Map<String, ServerModel> puts, Map<String, String> prefixes, Set<String> deletes, boolean deferBusy)
             throws ConfigException {
         Plan plan = new Plan(deletes);
         Set<String> releasing = new LinkedHashSet<>(deletes);
@@ -179,7 +184,16 @@ final class ListenerManager {
                     }
                 }
                 ServerHandler handler = new ServerHandler(s.name(), pipelines);
-                HttpListener listener = bind(s.settings(), handler, prefixes.getOrDefault(s.name(), "$"));
+                HttpListener listener;
+                try {
+                    listener = bind(s.settings(), handler, prefixes.getOrDefault(s.name(), "$"));
+                } catch (ConfigException e) {
+                    if (!deferBusy) {
+                        throw e;
+                    }
+                    plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null));
+                    continue;
+                }
                 plan.puts.put(s.name(), new Prepared(s, Mode.BOUND, listener, handler, null));
             }
         } catch (ConfigException | RuntimeException e) {
@@ -266,6 +280,9 @@ final class ListenerManager {
                     p.handler().routes(p.model().routes());
                     next = new Live(p.model(), p.listener(), p.handler());
                 }
+            }
+            if (p.mode() == Mode.DEFERRED) {
+                attempt(next);
             }
             if (cur != null && p.mode() != Mode.RECONFIGURE) {
                 replaced.add(cur);
