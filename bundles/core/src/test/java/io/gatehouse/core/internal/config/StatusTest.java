@@ -16,6 +16,8 @@ import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
 import io.gatehouse.core.internal.testkit.FakeExchange;
 import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,6 +138,40 @@ public class StatusTest {
         assertTrue(reason, m.matches());
         assertTrue(reason, Integer.parseInt(m.group(2)) >= 5);
         assertTrue("the delay is bounded: " + reason, m.group(1) == null || millis(m.group(1)) <= 200);
+    }
+
+    @Test
+    public void theLogSaysWhenTheStateChangesNotAtEveryAttempt() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        // slf4j-simple writes to whatever System.err is at the time
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            retrying(log, dp, "20ms", "40ms");
+            await().atMost(Duration.ofSeconds(10)).until(() -> refusals(dp) >= 6);
+            dp.foreignPorts.clear();
+            await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080) != null);
+        } finally {
+            System.setErr(stderr);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(out, 1, occurrences(out, "HTTPServer 'web' is not serving: port 127.0.0.1:10080 in use"));
+        assertEquals(out, 1, occurrences(out, "HTTPServer 'web' is bound to 127.0.0.1:10080 and serving"));
+    }
+
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     @Test
