@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** A tiny blocking HTTP client for tests; every call has a timeout. */
 public final class Http {
@@ -22,7 +23,14 @@ public final class Http {
 
     public HttpResponse<String> send(String method, String url, String contentType, String body)
             throws IOException, InterruptedException {
+        return send(method, url, contentType, body, Map.of());
+    }
+
+    /** A request with extra headers (not restricted ones such as Host). */
+    public HttpResponse<String> send(String method, String url, String contentType, String body,
+                                     Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
+        headers.forEach(b::header);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }

@@ -62,6 +62,11 @@ public class AdminServer {
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config,
                        Config settings) {
+        this(config, settings, NodeIdentity.load(NodeIdentity.karafDirectory()));
+    }
+
+    /** With a given node identity (tests). */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node) {
         Settings s = Settings.of(settings);
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
@@ -85,7 +90,7 @@ public class AdminServer {
 
         Rendering rendering = new Rendering();
         Router router = new Router();
-        new StatusEndpoints(config, rendering).register(router);
+        new StatusEndpoints(config, rendering, node).register(router);
         new ObjectsEndpoints(config, rendering).register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));

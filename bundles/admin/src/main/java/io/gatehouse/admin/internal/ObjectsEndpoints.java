@@ -5,6 +5,8 @@ import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,13 +61,15 @@ final class ObjectsEndpoints {
     }
 
     private ApiResponse create(ApiRequest request) throws ConfigException {
-        List<ConfigObject> created = config.create(parse(request));
-        Map<String, String> headers = created.size() == 1 ? Map.of("Location", location(created.get(0))) : Map.of();
-        return ApiResponse.objects(201, rendering.objects(created, this::status), headers);
+        List<WriteResult> created = config.write(WriteMode.CREATE, parse(request));
+        Map<String, String> headers = created.size() == 1 ? Map.of("Location", location(created.get(0).object()))
+                : Map.of();
+        return ApiResponse.objects(201, rendering.written(created, this::status), headers);
     }
 
     private ApiResponse apply(ApiRequest request) throws ConfigException {
-        return ApiResponse.objects(200, rendering.objects(config.apply(parse(request)), this::status), Map.of());
+        return ApiResponse.objects(200, rendering.written(config.write(WriteMode.APPLY, parse(request)),
+                this::status), Map.of());
     }
 
     private ApiResponse put(ApiRequest request) throws ConfigException {
@@ -86,8 +90,8 @@ final class ObjectsEndpoints {
         if (!violations.isEmpty()) {
             throw ConfigException.invalid(violations);
         }
-        List<ConfigObject> applied = config.apply(objects);
-        return ApiResponse.ok(rendering.object(applied.get(0), status(applied.get(0))));
+        WriteResult applied = config.write(WriteMode.APPLY, objects).get(0);
+        return ApiResponse.ok(rendering.written(applied, status(applied.object())));
     }
 
     private ApiResponse delete(ApiRequest request) throws ConfigException {

@@ -12,10 +12,12 @@ import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Violation;
+import io.gatehouse.api.config.WriteResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -41,6 +43,22 @@ final class Rendering {
         node.put("revision", object.revision());
         node.set("status", status(status));
         return node;
+    }
+
+    /**
+     * An object as a write left it: {@link #object} plus {@code "change"}, {@code created}, {@code updated} or
+     * {@code unchanged} (ignored when sent back, like revision and status).
+     */
+    ObjectNode written(WriteResult result, ObjectStatus status) {
+        ObjectNode node = object(result.object(), status);
+        node.put("change", result.change().name().toLowerCase(Locale.ROOT));
+        return node;
+    }
+
+    ArrayNode written(List<WriteResult> results, Function<ConfigObject, ObjectStatus> status) {
+        ArrayNode array = NODES.arrayNode();
+        results.forEach(r -> array.add(written(r, status.apply(r.object()))));
+        return array;
     }
 
     ArrayNode objects(List<ConfigObject> objects, Function<ConfigObject, ObjectStatus> status) {

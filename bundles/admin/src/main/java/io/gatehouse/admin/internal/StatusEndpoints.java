@@ -13,14 +13,18 @@ import java.util.List;
  * Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. Health stays
  * {@code UP} while some objects are not ready: the node itself serves and accepts changes, and a probe that
  * restarted it would not bring a missing plugin kind or a taken port back; {@code notReady} lists them.
+ * Health also says which node answers ({@link NodeIdentity}), so that a script can tell it from another
+ * process listening on the same port.
  */
 final class StatusEndpoints {
     private final ConfigService config;
     private final Rendering rendering;
+    private final NodeIdentity node;
 
-    StatusEndpoints(ConfigService config, Rendering rendering) {
+    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node) {
         this.config = config;
         this.rendering = rendering;
+        this.node = node;
     }
 
     void register(Router router) {
@@ -29,14 +33,15 @@ final class StatusEndpoints {
     }
 
     private ApiResponse health(ApiRequest request) {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
-        node.put("status", "UP");
-        node.put("appliedIndex", config.appliedIndex());
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("status", "UP");
+        body.set("node", identity());
+        body.put("appliedIndex", config.appliedIndex());
         List<ConfigObject> objects = config.list(null);
-        node.put("objects", objects.size());
-        ArrayNode kinds = node.putArray("pluginKinds");
+        body.put("objects", objects.size());
+        ArrayNode kinds = body.putArray("pluginKinds");
         config.pluginKinds().forEach(k -> kinds.add(k.name()));
-        ArrayNode notReady = node.putArray("notReady");
+        ArrayNode notReady = body.putArray("notReady");
         for (ConfigObject o : objects) {
             // an object deleted since the listing has no status: it is simply not reported
             ObjectStatus status = config.status(o.kind(), o.name()).orElse(ObjectStatus.READY);
@@ -44,7 +49,20 @@ final class StatusEndpoints {
                 notReady.addObject().put("kind", o.kind()).put("name", o.name()).put("reason", status.reason());
             }
         }
-        return ApiResponse.ok(node);
+        return ApiResponse.ok(body);
+    }
+
+    private ObjectNode identity() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("id", node.id());
+        n.put("pid", node.pid());
+        if (node.launchId() != null) {
+            n.put("launchId", node.launchId());
+        }
+        if (node.started() != null) {
+            n.put("startedAt", node.started().toString());
+        }
+        return n;
     }
 
     private ApiResponse kinds(ApiRequest request) {

@@ -14,7 +14,9 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.junit.Test;
 
 /** Health, kinds, the HTTP-level errors (404/405/413/415/431/500) and the server's own lifecycle. */
@@ -31,6 +33,22 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertEquals(1, body.get("objects").asInt());
         assertEquals("[\"mock\",\"proxy\"]", body.get("pluginKinds").toString());
         assertEquals("[]", body.get("notReady").toString());
+    }
+
+    @Test
+    public void healthSaysWhichNodeAnswers() throws Exception {
+        JsonNode node = json(get("/api/v1/health")).get("node");
+        assertEquals(ProcessHandle.current().pid(), node.get("pid").asLong());
+        assertEquals(node.get("id").asText(), UUID.fromString(node.get("id").asText()).toString());
+        assertTrue(node.get("startedAt").asText(), Instant.parse(node.get("startedAt").asText()).isBefore(Instant.now()));
+        assertTrue("no launch id was given", node.path("launchId").isMissingNode());
+
+        server.stop();
+        NodeIdentity launched = new NodeIdentity("8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10", true, 4242,
+                Instant.parse("2025-01-02T03:04:05Z"), "launch-1");
+        server = new AdminServer(service, settings(0, "16KiB", 8), launched);
+        assertEquals("{\"id\":\"8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10\",\"pid\":4242,\"launchId\":\"launch-1\","
+                + "\"startedAt\":\"2025-01-02T03:04:05Z\"}", json(get("/api/v1/health")).get("node").toString());
     }
 
     @Test

@@ -15,6 +15,8 @@ import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.Violations;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,15 +30,16 @@ import java.util.regex.Pattern;
 
 /**
  * An in-memory ConfigService honouring the contract the HTTP layer relies on: parse errors and invalid
- * fields as 400 with JSON paths (unknown top-level fields too; {@code revision} and {@code status} are
- * ignored, as in the core), 409 on duplicates and on deleting a referenced Pipeline, 404 on missing
- * objects, all-or-nothing batches, revisions from a growing index. Status: a Pipeline using a plugin kind
- * other than mock and proxy is not ready; an HTTPServer is not ready while {@link #unbound} names it.
+ * fields as 400 with JSON paths (unknown top-level fields too; {@code revision}, {@code status} and
+ * {@code change} are ignored, as in the core), 409 on duplicates and on deleting a referenced Pipeline, 404
+ * on missing objects, all-or-nothing batches, revisions from a growing index, unchanged objects left as
+ * they are. Status: a Pipeline using a plugin kind other than mock and proxy is not ready; an HTTPServer is
+ * not ready while {@link #unbound} names it.
  */
 final class FakeConfigService implements ConfigService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final List<String> KINDS = List.of("HTTPServer", "Pipeline");
-    private static final Set<String> FIELDS = Set.of("kind", "name", "spec", "revision", "status");
+    private static final Set<String> FIELDS = Set.of("kind", "name", "spec", "revision", "status", "change");
     private static final Set<String> PLUGIN_KINDS = Set.of("mock", "proxy");
 
     private final ObjectMapper json = new ObjectMapper();
@@ -85,42 +88,31 @@ final class FakeConfigService implements ConfigService {
     }
 
     @Override
-    public synchronized List<ConfigObject> create(List<ConfigObject> batch) throws ConfigException {
+    public synchronized List<WriteResult> write(WriteMode mode, List<ConfigObject> batch) throws ConfigException {
         for (ConfigObject o : batch) {
-            if (objects.containsKey(o.key())) {
+            if (mode == WriteMode.CREATE && objects.containsKey(o.key())) {
                 throw ConfigException.conflict("$.name", o.kind() + " '" + o.name() + "' already exists");
             }
-        }
-        return write(batch);
-    }
-
-    @Override
-    public synchronized List<ConfigObject> update(List<ConfigObject> batch) throws ConfigException {
-        for (ConfigObject o : batch) {
-            if (!objects.containsKey(o.key())) {
+            if (mode == WriteMode.UPDATE && !objects.containsKey(o.key())) {
                 throw ConfigException.notFound(o.kind(), o.name());
             }
         }
-        return write(batch);
-    }
-
-    @Override
-    public synchronized List<ConfigObject> apply(List<ConfigObject> batch) throws ConfigException {
-        return write(batch);
-    }
-
-    private List<ConfigObject> write(List<ConfigObject> batch) throws ConfigException {
         RuntimeException failure = failNext;
         if (failure != null) {
             failNext = null;
             throw failure;
         }
         validate(batch);
-        List<ConfigObject> written = new ArrayList<>();
+        List<WriteResult> written = new ArrayList<>();
         for (ConfigObject o : batch) {
+            ConfigObject cur = objects.get(o.key());
+            if (cur != null && cur.spec().equals(o.spec())) {
+                written.add(new WriteResult(cur, WriteResult.Change.UNCHANGED));
+                continue;
+            }
             ConfigObject stored = new ConfigObject(o.kind(), o.name(), o.spec(), ++index);
             objects.put(o.key(), stored);
-            written.add(stored);
+            written.add(new WriteResult(stored, cur == null ? WriteResult.Change.CREATED : WriteResult.Change.UPDATED));
         }
         return written;
     }

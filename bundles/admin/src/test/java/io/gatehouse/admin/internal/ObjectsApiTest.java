@@ -223,4 +223,39 @@ public class ObjectsApiTest extends AdminApiTestSupport {
         node.fieldNames().forEachRemaining(names::add);
         return names;
     }
+
+    @Test
+    public void writesSayWhetherTheyCreatedUpdatedOrLeftAnObjectUnchanged() throws Exception {
+        HttpResponse<String> created = write("PUT", "/api/v1/objects/Pipeline/demo", "application/json",
+                pipeline("demo"));
+        assertEquals(200, created.statusCode());
+        assertEquals("created", json(created).get("change").asText());
+        assertEquals(List.of("kind", "name", "spec", "revision", "status", "change"), fieldNames(json(created)));
+
+        HttpResponse<String> again = write("PUT", "/api/v1/objects/Pipeline/demo", YAML,
+                "kind: Pipeline\nname: demo\nspec:\n  plugins: []\n");
+        assertEquals(200, again.statusCode());
+        assertEquals("unchanged", json(again).get("change").asText());
+        assertEquals("the revision stays", 1, json(again).get("revision").asLong());
+        assertEquals(1, service.appliedIndex());
+
+        HttpResponse<String> batch = write("POST", "/api/v1/apply", "application/json", "[" + pipeline("demo") + ","
+                + pipeline("other") + "]");
+        assertEquals(200, batch.statusCode());
+        assertEquals("unchanged", json(batch).get(0).get("change").asText());
+        assertEquals("created", json(batch).get(1).get("change").asText());
+        assertEquals(2, json(batch).get(1).get("revision").asLong());
+
+        // a write's answer can be sent back as it is: revision, status and change are ignored
+        HttpResponse<String> echoed = write("POST", "/api/v1/apply", "application/json", batch.body());
+        assertEquals(echoed.body(), 200, echoed.statusCode());
+        assertEquals("unchanged", json(echoed).get(1).get("change").asText());
+
+        HttpResponse<String> updated = write("PUT", "/api/v1/objects/Pipeline/other", "application/json",
+                "{\"kind\":\"Pipeline\",\"name\":\"other\",\"spec\":{\"plugins\":[],\"x\":1}}");
+        assertEquals("updated", json(updated).get("change").asText());
+        assertEquals(3, json(updated).get("revision").asLong());
+        assertEquals("a read has no change field", List.of("kind", "name", "spec", "revision", "status"),
+                fieldNames(json(get("/api/v1/objects/Pipeline/other"))));
+    }
 }

@@ -13,6 +13,13 @@ import org.osgi.annotation.versioning.ProviderType;
  * state, then return. A write that fails any step before the append leaves the log and the running state
  * unchanged; a batch is all or nothing.
  *
+ * <p>An object written with the spec it already has is <em>unchanged</em>: the spec is compared as data
+ * (the same fields with the same values, in the same order), not as text, so JSON or YAML, whitespace,
+ * comments and quoting make no difference. An unchanged object is not validated, logged or rebuilt again
+ * and keeps its revision; a batch logs and applies only the objects that changed, and a batch in which
+ * nothing changed appends nothing. (A stored object whose spec no longer validates on this node is never
+ * unchanged: writing it again validates it.)
+ *
  * <p>Thread-safe; writes are serialized. Reads see the last applied state.
  */
 @ProviderType
@@ -27,14 +34,36 @@ public interface ConfigService {
      */
     List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException;
 
+    /**
+     * Writes objects: all or nothing, following {@code mode}. Returns, in the order given, each object as
+     * stored afterwards and whether the write created, replaced or left it unchanged.
+     *
+     * @throws ConfigException 400 invalid, 404 a missing object ({@link WriteMode#UPDATE}), 409 an existing
+     *                         object ({@link WriteMode#CREATE}) or a conflict, 503 the log cannot be written
+     * @since 1.2
+     */
+    List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException;
+
     /** Creates objects that must not exist yet (409 if one does). All or nothing. */
-    List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException;
+    default List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {
+        return write(WriteMode.CREATE, objects).stream().map(WriteResult::object).toList();
+    }
 
-    /** Replaces objects that must exist (404 if one does not). All or nothing. */
-    List<ConfigObject> update(List<ConfigObject> objects) throws ConfigException;
+    /**
+     * Replaces objects that must exist (404 if one does not). All or nothing. Unchanged objects keep their
+     * revisions.
+     */
+    default List<ConfigObject> update(List<ConfigObject> objects) throws ConfigException {
+        return write(WriteMode.UPDATE, objects).stream().map(WriteResult::object).toList();
+    }
 
-    /** Creates or replaces objects. All or nothing. Returns the objects with their new revisions. */
-    List<ConfigObject> apply(List<ConfigObject> objects) throws ConfigException;
+    /**
+     * Creates or replaces objects. All or nothing. Returns the objects with their new revisions (unchanged
+     * objects with the revision they had).
+     */
+    default List<ConfigObject> apply(List<ConfigObject> objects) throws ConfigException {
+        return write(WriteMode.APPLY, objects).stream().map(WriteResult::object).toList();
+    }
 
     /**
      * Deletes an object.

@@ -11,7 +11,9 @@ package io.gatehouse.api.config;
  *       kinds, and its plugin instances were created, so requests routed to it run (otherwise they get
  *       503). Not ready, for example, while the bundle of one of its plugin kinds is stopped.</li>
  *   <li>{@code HTTPServer}: its listener is bound to its address and port and serving. Not ready, for
- *       example, when its port was taken by another process when the node replayed its log at start.</li>
+ *       example, when its port was taken by another process when the node replayed its log at start: it
+ *       then retries with backoff, and the reason says when ({@code port 127.0.0.1:10081 in use, retrying
+ *       in 4s (attempt 3)}).</li>
  * </ul>
  * Other kinds are ready once applied.
  *

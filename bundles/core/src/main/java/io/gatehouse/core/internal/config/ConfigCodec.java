@@ -24,8 +24,11 @@ import java.util.Set;
  * snapshots). Syntax errors carry their line and column; structural errors the JSON path of the field.
  */
 public final class ConfigCodec {
-    /** Fields reads add ({@code revision}, {@code status}): accepted on input and ignored, so reads round-trip. */
-    private static final Set<String> IGNORED = Set.of("revision", "status");
+    /**
+     * Fields reads and writes add ({@code revision}, {@code status}, {@code change}): accepted on input and
+     * ignored, so what the API returns can be sent back.
+     */
+    private static final Set<String> IGNORED = Set.of("revision", "status", "change");
 
     private final Json mappers;
 

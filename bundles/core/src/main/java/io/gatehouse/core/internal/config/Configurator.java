@@ -4,6 +4,8 @@ import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.NewEntry;
 import io.gatehouse.api.log.Operation;
@@ -46,9 +48,6 @@ import org.slf4j.LoggerFactory;
 public final class Configurator {
     private static final Logger LOG = LoggerFactory.getLogger(Configurator.class);
 
-    /** How a write treats objects that exist or do not. */
-    public enum Mode { CREATE, UPDATE, APPLY }
-
     private final OperationLog log;
     private final ConfigCodec codec;
     private final HttpServerValidator serverValidator;
@@ -68,7 +67,7 @@ public final class Configurator {
     private long snapshotIndex;
 
     public Configurator(OperationLog log, DataPlane dataPlane, PluginKindRegistry kinds, ConfigCodec codec,
-                        SpecBinder binder, long epoch, int snapshotEvery) {
+                        SpecBinder binder, long epoch, int snapshotEvery, BindRetry bindRetry) {
         this.log = log;
         this.codec = codec;
         this.kinds = kinds;
@@ -76,7 +75,7 @@ public final class Configurator {
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
         this.pipelines = new PipelineRegistry();
-        this.listeners = new ListenerManager(dataPlane, pipelines);
+        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry);
         this.epoch = epoch;
         this.snapshotEvery = snapshotEvery;
     }
@@ -120,7 +119,7 @@ public final class Configurator {
             return Optional.of(g.available() ? ObjectStatus.READY : ObjectStatus.notReady(g.unavailableReason()));
         }
         if (kind.equals(ObjectKinds.HTTP_SERVER)) {
-            String problem = listeners.problems().get(name);
+            String problem = listeners.problem(name);
             if (problem == null) {
                 problem = unstartedServers.get(name);
             }
@@ -131,15 +130,19 @@ public final class Configurator {
 
     // ---- writes (configuration thread)
 
-    public List<ConfigObject> write(List<ConfigObject> objects, Mode mode) throws ConfigException {
+    public List<WriteResult> write(List<ConfigObject> objects, WriteMode mode) throws ConfigException {
         return write(objects, mode, false);
     }
 
     /**
-     * The write sequence. {@code trustKinds} accepts plugin kinds nobody registered yet: the embedded
-     * default is applied at first start, possibly before the plugin bundles it uses have registered.
+     * The write sequence. {@code boot} is for the embedded default, applied at first start: it accepts
+     * plugin kinds nobody registered yet (the plugin bundles it uses may not have registered), and a port
+     * another process holds does not refuse its server, which is stored and retries like a replayed one.
+     * Objects whose spec equals the stored one are left out of validation, the log and the apply (see
+     * {@link #unchanged}); when nothing is left, nothing is appended.
      */
-    public List<ConfigObject> write(List<ConfigObject> objects, Mode mode, boolean trustKinds) throws ConfigException {
+    public List<WriteResult> write(List<ConfigObject> objects, WriteMode mode, boolean boot)
+            throws ConfigException {
         if (objects == null || objects.isEmpty()) {
             throw ConfigException.invalid("$", "no objects to write");
         }
@@ -170,14 +173,31 @@ public final class Configurator {
         for (int i = 0; i < objects.size(); i++) {
             ConfigObject o = objects.get(i);
             boolean exists = state.containsKey(new ObjectKey(o.kind(), o.name()));
-            if (mode == Mode.CREATE && exists) {
+            if (mode == WriteMode.CREATE && exists) {
                 conflicts.add(new Violation(ObjectKinds.prefix(i, batch) + ".name", o.kind() + " '" + o.name()
                         + "' already exists"));
-            } else if (mode == Mode.UPDATE && !exists) {
+            } else if (mode == WriteMode.UPDATE && !exists) {
                 throw ConfigException.notFound(o.kind(), o.name());
             }
         }
         throwIfAny(invalid, conflicts);
+
+        boolean[] same = new boolean[objects.size()];
+        List<ConfigObject> changed = new ArrayList<>();
+        Set<ObjectKey> existed = new HashSet<>();
+        for (int i = 0; i < objects.size(); i++) {
+            ConfigObject o = objects.get(i);
+            same[i] = mode != WriteMode.CREATE && unchanged(o);
+            if (!same[i]) {
+                changed.add(o);
+                if (state.containsKey(new ObjectKey(o.kind(), o.name()))) {
+                    existed.add(new ObjectKey(o.kind(), o.name()));
+                }
+            }
+        }
+        if (changed.isEmpty()) {
+            return results(objects, same, List.of(), existed);
+        }
 
         Map<String, ServerModel> servers = new LinkedHashMap<>();
         Map<String, GenerationFactory.Bound> bound = new LinkedHashMap<>();
@@ -185,6 +205,9 @@ public final class Configurator {
         Map<String, String> pipelinePrefixes = new HashMap<>();
         Map<String, KindEntry> kindSnapshot = kinds.snapshot();
         for (int i = 0; i < objects.size(); i++) {
+            if (same[i]) {
+                continue;
+            }
             ConfigObject o = objects.get(i);
             String p = ObjectKinds.prefix(i, batch);
             if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
@@ -198,7 +221,7 @@ public final class Configurator {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);
                 if (b != null) {
-                    if (!trustKinds) {
+                    if (!boot) {
                         rejectUnknownKinds(def, b.missing(), p, invalid);
                     }
                     bound.put(o.name(), b);
@@ -208,7 +231,52 @@ public final class Configurator {
         throwIfAny(invalid, conflicts);
         crossCheck(servers, serverPrefixes, bound.keySet(), invalid, conflicts);
         throwIfAny(invalid, conflicts);
-        return commit(objects, servers, serverPrefixes, bound, pipelinePrefixes, List.of());
+        List<ConfigObject> applied = commit(changed, servers, serverPrefixes, bound, pipelinePrefixes, List.of(),
+                boot);
+        return results(objects, same, applied, existed);
+    }
+
+    /**
+     * True when {@code o} is stored with the same spec (compared as data, {@link SpecEquality}) and that
+     * stored spec was accepted on this node: a stored object that no longer validates (an older, laxer
+     * version wrote it) is validated again when it is written, so the writer learns why it is not running.
+     */
+    private boolean unchanged(ConfigObject o) {
+        ConfigObject cur = state.get(new ObjectKey(o.kind(), o.name()));
+        if (cur == null || !SpecEquality.same(cur.spec(), o.spec())) {
+            return false;
+        }
+        if (o.kind().equals(ObjectKinds.PIPELINE)) {
+            return definitions.containsKey(o.name());
+        }
+        if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
+            return listeners.has(o.name()) && !unstartedServers.containsKey(o.name());
+        }
+        return false;
+    }
+
+    /**
+     * The outcome per object, in the order written. An unchanged HTTPServer that is waiting to bind its port
+     * tries again now: writing a server again has always been the way to ask for that.
+     */
+    private List<WriteResult> results(List<ConfigObject> objects, boolean[] same, List<ConfigObject> applied,
+                                      Set<ObjectKey> existed) {
+        List<WriteResult> out = new ArrayList<>(objects.size());
+        int next = 0;
+        for (int i = 0; i < objects.size(); i++) {
+            ConfigObject o = objects.get(i);
+            ObjectKey key = new ObjectKey(o.kind(), o.name());
+            if (same[i]) {
+                if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
+                    listeners.retryNow(o.name());
+                }
+                out.add(new WriteResult(state.get(key), WriteResult.Change.UNCHANGED));
+            } else {
+                out.add(new WriteResult(applied.get(next++), existed.contains(key) ? WriteResult.Change.UPDATED
+                        : WriteResult.Change.CREATED));
+            }
+        }
+        return out;
     }
 
     /**
@@ -256,7 +324,7 @@ public final class Configurator {
                 }
             }
         }
-        commit(List.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(key));
+        commit(List.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of(key), false);
     }
 
     private void crossCheck(Map<String, ServerModel> servers, Map<String, String> prefixes, Set<String> newPipelines,
@@ -289,8 +357,8 @@ public final class Configurator {
 
     private List<ConfigObject> commit(List<ConfigObject> puts, Map<String, ServerModel> servers,
                                       Map<String, String> serverPrefixes, Map<String, GenerationFactory.Bound> bound,
-                                      Map<String, String> pipelinePrefixes, List<ObjectKey> deletes)
-            throws ConfigException {
+                                      Map<String, String> pipelinePrefixes, List<ObjectKey> deletes,
+                                      boolean deferBusyPorts) throws ConfigException {
         Map<String, Generation> generations = new LinkedHashMap<>();
         ListenerManager.Plan plan = null;
         List<LogEntry> stored;
@@ -306,7 +374,7 @@ public final class Configurator {
             }
             Set<String> serverDeletes = new LinkedHashSet<>();
             deletes.stream().filter(k -> k.kind().equals(ObjectKinds.HTTP_SERVER)).forEach(k -> serverDeletes.add(k.name()));
-            plan = listeners.prepare(servers, serverPrefixes, serverDeletes);
+            plan = listeners.prepare(servers, serverPrefixes, serverDeletes, deferBusyPorts);
             List<NewEntry> entries = new ArrayList<>();
             for (ConfigObject o : puts) {
                 entries.add(new NewEntry(Operation.PUT, o.kind(), o.name(), codec.encode(o)));

@@ -8,6 +8,9 @@ import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.config.Units;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.plugin.PluginKind;
 import io.gatehouse.core.internal.kinds.KindEntry;
@@ -16,6 +19,7 @@ import io.gatehouse.dataplane.DataPlane;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,9 +31,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.osgi.framework.Bundle;
@@ -72,6 +79,13 @@ public class CoreConfigService implements ConfigService {
 
         @AttributeDefinition(description = "Epoch stamped on log entries (1 on a single node)")
         long epoch() default 1;
+
+        @AttributeDefinition(description = "An HTTPServer whose port is taken when the log is replayed tries "
+                + "again after this long, doubling per failure (10ms..1h)")
+        String bindRetryInitial() default "1s";
+
+        @AttributeDefinition(description = "Longest delay between two bind attempts (bindRetryInitial..1h)")
+        String bindRetryMax() default "30s";
     }
 
     private final PluginKindRegistry kinds = new PluginKindRegistry();
@@ -85,8 +99,13 @@ public class CoreConfigService implements ConfigService {
     private DataPlane dataPlane;
 
     private volatile ThreadPoolExecutor executor;
+    // delays bind retries; each fires by queueing the retry on the configuration thread. Its queue holds at
+    // most one pending retry per unbound HTTPServer (cancelled ones are removed), so it is bounded by them.
+    private volatile ScheduledThreadPoolExecutor timer;
     private volatile Thread configThread;
     private volatile Configurator configurator;
+    /** The spread of bind-retry delays (tests pin it). */
+    DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
 
     public CoreConfigService() {
         Json json = new Json();
@@ -109,6 +128,8 @@ public class CoreConfigService implements ConfigService {
         if (config.epoch() < 1) {
             throw new IllegalArgumentException("epoch must be at least 1: " + config.epoch());
         }
+        Duration retryInitial = duration("bindRetryInitial", config.bindRetryInitial(), Duration.ofMillis(10));
+        Duration retryMax = duration("bindRetryMax", config.bindRetryMax(), retryInitial);
         ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(QUEUE), r -> {
                     Thread t = new Thread(r, "gatehouse-config");
@@ -117,7 +138,17 @@ public class CoreConfigService implements ConfigService {
                     return t;
                 });
         executor = ex;
-        Configurator c = new Configurator(log, dataPlane, kinds, codec, binder, config.epoch(), config.snapshotEvery());
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "gatehouse-config-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        timer = t;
+        BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
+        Configurator c = new Configurator(log, dataPlane, kinds, codec, binder, config.epoch(), config.snapshotEvery(),
+                retry);
         try {
             // One task on the configuration thread, so that a kind change queued meanwhile runs after it
             // and already sees the configurator.
@@ -159,8 +190,16 @@ public class CoreConfigService implements ConfigService {
                 Thread.currentThread().interrupt();
             }
         }
+        ScheduledThreadPoolExecutor t = timer;
+        if (t != null) {
+            t.shutdownNow();
+            timer = null;
+        }
         ex.shutdown();
         try {
+            if (t != null && !t.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("The configuration timer did not stop in 10 s");
+            }
             if (!ex.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("The configuration thread did not stop in 10 s; interrupting it");
                 ex.shutdownNow();
@@ -170,6 +209,80 @@ public class CoreConfigService implements ConfigService {
             Thread.currentThread().interrupt();
         }
         executor = null;
+    }
+
+    private static Duration duration(String name, String value, Duration min) {
+        Duration d;
+        try {
+            d = Units.duration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " is not a duration such as 1s: " + value, e);
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException(name + " must be " + min.toMillis() + "ms..1h: " + value);
+        }
+        return d;
+    }
+
+    /**
+     * Runs {@code task} on the configuration thread after {@code delay} (bind retries). The timer only queues
+     * it; a retry that finds the queue full is queued again a second later rather than lost.
+     */
+    private BindRetry.Cancellable schedule(Duration delay, Runnable task) {
+        Delayed d = new Delayed(task);
+        d.arm(delay);
+        return d;
+    }
+
+    private final class Delayed implements BindRetry.Cancellable, Runnable {
+        private final Runnable task;
+        private volatile boolean cancelled;
+        private volatile ScheduledFuture<?> future;
+
+        Delayed(Runnable task) {
+            this.task = task;
+        }
+
+        void arm(Duration delay) {
+            ScheduledThreadPoolExecutor t = timer;
+            if (t == null || cancelled) {
+                return;
+            }
+            try {
+                future = t.schedule(this, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("Not scheduling a bind retry: the core is stopping", e);
+            }
+        }
+
+        @Override
+        public void run() {
+            ThreadPoolExecutor ex = executor;
+            if (cancelled || ex == null) {
+                return;
+            }
+            try {
+                ex.execute(() -> {
+                    if (!cancelled) {
+                        task.run();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                if (!ex.isShutdown()) {
+                    LOG.debug("The configuration queue is full; a bind retry waits a second", e);
+                    arm(Duration.ofSeconds(1));
+                }
+            }
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            ScheduledFuture<?> f = future;
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
     }
 
     static Path resolve(String path) {
@@ -200,7 +313,7 @@ public class CoreConfigService implements ConfigService {
             byte[] doc = Files.readAllBytes(file);
             ConfigFormat format = file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
             List<ConfigObject> objects = codec.parse(doc, format);
-            c.write(objects, Configurator.Mode.APPLY, true);
+            c.write(objects, WriteMode.APPLY, true);
             LOG.info("Applied {} default objects from {}", objects.size(), file);
         } catch (ConfigException e) {
             LOG.error("The default configuration {} was refused: {} {}", file, e.getMessage(), e.violations());
@@ -313,21 +426,10 @@ public class CoreConfigService implements ConfigService {
     }
 
     @Override
-    public List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {
-        return write(objects, Configurator.Mode.CREATE);
-    }
-
-    @Override
-    public List<ConfigObject> update(List<ConfigObject> objects) throws ConfigException {
-        return write(objects, Configurator.Mode.UPDATE);
-    }
-
-    @Override
-    public List<ConfigObject> apply(List<ConfigObject> objects) throws ConfigException {
-        return write(objects, Configurator.Mode.APPLY);
-    }
-
-    private List<ConfigObject> write(List<ConfigObject> objects, Configurator.Mode mode) throws ConfigException {
+    public List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode is required");
+        }
         List<ConfigObject> copy = objects == null ? List.of() : new ArrayList<>(objects);
         return call(() -> running().write(copy, mode));
     }
@@ -385,6 +487,12 @@ public class CoreConfigService implements ConfigService {
 
     Configurator configurator() {
         return configurator;
+    }
+
+    /** For tests: delayed tasks (bind retries) waiting in the timer; 0 once it is stopped. */
+    int pendingTimers() {
+        ScheduledThreadPoolExecutor t = timer;
+        return t == null ? 0 : t.getQueue().size();
     }
 
     private Configurator running() throws ConfigException {

@@ -8,15 +8,18 @@ import io.gatehouse.dataplane.HttpListener;
 import io.gatehouse.dataplane.ListenerSettings;
 import java.io.IOException;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,37 +29,78 @@ import org.slf4j.LoggerFactory;
  * route tables, reconfigure in place, close what was replaced) or {@link #release}s (close what was bound,
  * rebind what had to be closed early). A socket another server of the same batch gives up is handed over
  * (the listener object moves), so swapping ports between servers never leaves a gap.
- * Configuration thread only, except {@link #problems()}.
+ *
+ * <p>A configured server whose socket cannot be bound outside a write (at replay, or when a refused write
+ * cannot rebind what it closed early) stays configured and retries with backoff ({@link BindRetry}); its
+ * status says why and when the next attempt is. The pending retry belongs to that server's {@code Live}:
+ * replacing or deleting the server, or {@link #closeAll}, cancels it, and a retry that fires for a
+ * {@code Live} that is no longer current does nothing. The log says when the state changes (first failure,
+ * another cause, bound), not on every attempt.
+ * Configuration thread only, except {@link #problems()} and {@link #problem(String)}.
  */
 final class ListenerManager {
     private static final Logger LOG = LoggerFactory.getLogger(ListenerManager.class);
 
     private final DataPlane dataPlane;
     private final PipelineRegistry pipelines;
+    private final BindRetry retry;
     private final Map<String, Live> live = new HashMap<>();
-    private volatile Map<String, String> problems = Map.of();
+    private volatile Map<String, Unbound> unbound = Map.of();
 
-    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines) {
+    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry) {
         this.dataPlane = dataPlane;
         this.pipelines = pipelines;
+        this.retry = retry;
     }
 
-    /** A running server. {@code listener} is null when its socket could not be bound (see {@code problem}). */
+    /**
+     * A configured server. {@code listener} is null while its socket is not bound; then {@code cause} says
+     * why, {@code failures} counts the failed attempts and {@code pending} is the next one.
+     */
     private static final class Live {
         final ServerModel model;
         HttpListener listener;
         final ServerHandler handler;
-        String problem;
+        String cause;
+        int failures;
+        long nextAttempt;
+        long delayMillis;
+        BindRetry.Cancellable pending;
 
-        Live(ServerModel model, HttpListener listener, ServerHandler handler, String problem) {
+        Live(ServerModel model, HttpListener listener, ServerHandler handler) {
             this.model = model;
             this.listener = listener;
             this.handler = handler;
-            this.problem = problem;
+        }
+
+        void cancelRetry() {
+            if (pending != null) {
+                pending.cancel();
+                pending = null;
+            }
         }
     }
 
-    private enum Mode { RECONFIGURE, TRANSFER, BOUND }
+    /**
+     * What status shows for a server that is not bound (published for readers on other threads): the time
+     * left until the next attempt, in seconds when the delay is a second or more.
+     */
+    private record Unbound(String cause, int failures, long nextAttempt, long delayMillis) {
+        String reason() {
+            long ms = TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime());
+            String when;
+            if (ms <= 0) {
+                when = "now";
+            } else if (delayMillis < 1000) {
+                when = "in " + ms + "ms";
+            } else {
+                when = "in " + Math.max(1, Math.round(ms / 1000.0)) + "s";
+            }
+            return cause + ", retrying " + when + " (attempt " + failures + ")";
+        }
+    }
+
+    private enum Mode { RECONFIGURE, TRANSFER, BOUND, DEFERRED }
 
     private record Prepared(ServerModel model, Mode mode, HttpListener listener, ServerHandler handler, String donor) {
     }
@@ -80,12 +124,33 @@ final class ListenerManager {
         return out;
     }
 
-    /** Servers that are configured but not serving, with the reason (for status reporting). */
-    Map<String, String> problems() {
-        return problems;
+    /** True when a server of that name is configured (bound or not). */
+    boolean has(String name) {
+        return live.containsKey(name);
     }
 
-    Plan prepare(Map<String, ServerModel> puts, Map<String, String> prefixes, Set<String> deletes)
+    /** Servers that are configured but not serving, with the reason (for status reporting). */
+    Map<String, String> problems() {
+        Map<String, String> out = new TreeMap<>();
+        unbound.forEach((name, u) -> out.put(name, u.reason()));
+        return out;
+    }
+
+    /**
+     * Why a server is not serving, such as {@code port 127.0.0.1:10081 in use, retrying in 4s (attempt 3)},
+     * or null when it is (or is not configured). Any thread.
+     */
+    String problem(String name) {
+        Unbound u = unbound.get(name);
+        return u == null ? null : u.reason();
+    }
+
+    /**
+     * Binds what a write needs. A socket that cannot be bound refuses the write (409), unless
+     * {@code deferBusy} (the embedded default at first start): then the server is prepared unbound and
+     * retries once applied.
+     */
+    Plan prepare(Map<String, ServerModel> puts, Map<String, String> prefixes, Set<String> deletes, boolean deferBusy)
             throws ConfigException {
         Plan plan = new Plan(deletes);
         Set<String> releasing = new LinkedHashSet<>(deletes);
@@ -119,7 +184,16 @@ final class ListenerManager {
                     }
                 }
                 ServerHandler handler = new ServerHandler(s.name(), pipelines);
-                HttpListener listener = bind(s.settings(), handler, prefixes.getOrDefault(s.name(), "$"));
+                HttpListener listener;
+                try {
+                    listener = bind(s.settings(), handler, prefixes.getOrDefault(s.name(), "$"));
+                } catch (ConfigException e) {
+                    if (!deferBusy) {
+                        throw e;
+                    }
+                    plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null));
+                    continue;
+                }
                 plan.puts.put(s.name(), new Prepared(s, Mode.BOUND, listener, handler, null));
             }
         } catch (ConfigException | RuntimeException e) {
@@ -163,15 +237,8 @@ final class ListenerManager {
             }
         }
         for (Live dl : plan.closedEarly) {
-            try {
-                dl.listener = dataPlane.bind(dl.listener.settings(), dl.handler);
-                dl.problem = null;
-            } catch (IOException | RuntimeException e) {
-                LOG.error("Server '{}' could not rebind {} after a refused change: it is not serving", dl.model.name(),
-                        ServerModel.socket(dl.model.settings()), e);
-                dl.listener = null;
-                dl.problem = "not bound: " + e.getMessage();
-            }
+            dl.listener = null;
+            attempt(dl);
         }
         updateProblems();
     }
@@ -194,7 +261,7 @@ final class ListenerManager {
                         }
                     }
                     cur.handler.routes(p.model().routes());
-                    next = new Live(p.model(), cur.listener, cur.handler, null);
+                    next = new Live(p.model(), cur.listener, cur.handler);
                 }
                 case TRANSFER -> {
                     ServerHandler handler = new ServerHandler(name, pipelines);
@@ -207,12 +274,15 @@ final class ListenerManager {
                         LOG.error("Server '{}' took over {} but could not apply its limits", name,
                                 ServerModel.socket(p.model().settings()), e);
                     }
-                    next = new Live(p.model(), listener, handler, null);
+                    next = new Live(p.model(), listener, handler);
                 }
                 default -> {
                     p.handler().routes(p.model().routes());
-                    next = new Live(p.model(), p.listener(), p.handler(), null);
+                    next = new Live(p.model(), p.listener(), p.handler());
                 }
+            }
+            if (p.mode() == Mode.DEFERRED) {
+                attempt(next);
             }
             if (cur != null && p.mode() != Mode.RECONFIGURE) {
                 replaced.add(cur);
@@ -226,6 +296,7 @@ final class ListenerManager {
             }
         }
         for (Live old : replaced) {
+            old.cancelRetry();
             boolean donated = plan.donors.contains(old.model.name());
             if (old.listener != null && !donated && !plan.closedEarly.contains(old)) {
                 closeQuietly(old.listener, old.model.name());
@@ -234,25 +305,84 @@ final class ListenerManager {
         updateProblems();
     }
 
-    /** Starts a server recovered from the log; a socket that cannot be bound is logged and reported. */
+    /** Starts a server recovered from the log; a socket that cannot be bound is reported and retried. */
     void restore(ServerModel model) {
         ServerHandler handler = new ServerHandler(model.name(), pipelines);
         handler.routes(model.routes());
-        try {
-            HttpListener listener = dataPlane.bind(model.settings(), handler);
-            live.put(model.name(), new Live(model, listener, handler, null));
-        } catch (IOException | RuntimeException e) {
-            LOG.error("HTTPServer '{}' cannot bind {}: {}; it stays configured but is not serving until it is "
-                    + "written again", model.name(), ServerModel.socket(model.settings()), e.getMessage(), e);
-            live.put(model.name(), new Live(model, null, handler, "not bound: " + ServerModel.socket(model.settings())
-                    + ": " + e.getMessage()));
-        }
+        Live l = new Live(model, null, handler);
+        live.put(model.name(), l);
+        attempt(l);
         updateProblems();
     }
 
-    /** Closes every listener (deactivation). */
+    /**
+     * A write of an unchanged server: one that is waiting for its port tries again now (and goes on with
+     * its backoff if that fails too).
+     */
+    void retryNow(String name) {
+        Live l = live.get(name);
+        if (l != null && l.listener == null) {
+            l.cancelRetry();
+            attempt(l);
+            updateProblems();
+        }
+    }
+
+    /** Binds an unbound server's socket, or records the failure and schedules the next attempt. */
+    private void attempt(Live l) {
+        String name = l.model.name();
+        String socket = ServerModel.socket(l.model.settings());
+        try {
+            l.listener = dataPlane.bind(l.model.settings(), l.handler);
+        } catch (IOException | RuntimeException e) {
+            String cause = cause(socket, e);
+            l.failures++;
+            Duration delay = retry.delay(l.failures);
+            if (!cause.equals(l.cause)) {
+                LOG.warn("HTTPServer '{}' is not serving: {}; it stays configured and tries again with backoff "
+                        + "(next in {} ms, then less often, at most every {} s)", name, cause, delay.toMillis(),
+                        retry.max().toSeconds());
+            } else {
+                LOG.debug("HTTPServer '{}' still cannot bind {} (attempt {}): {}", name, socket, l.failures,
+                        e.toString());
+            }
+            l.cause = cause;
+            l.nextAttempt = System.nanoTime() + delay.toNanos();
+            l.delayMillis = delay.toMillis();
+            l.pending = retry.scheduler().schedule(delay, () -> retryDue(l));
+            return;
+        }
+        if (l.failures > 0) {
+            LOG.info("HTTPServer '{}' is bound to {} and serving (after {} failed attempts)", name, socket,
+                    l.failures);
+        }
+        l.cause = null;
+        l.failures = 0;
+        l.pending = null;
+    }
+
+    /** A scheduled retry: only for the server it was scheduled for, if it is still configured and unbound. */
+    private void retryDue(Live l) {
+        if (live.get(l.model.name()) != l || l.listener != null) {
+            return;
+        }
+        l.pending = null;
+        attempt(l);
+        updateProblems();
+    }
+
+    private static String cause(String socket, Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof BindException && message.toLowerCase(Locale.ROOT).contains("in use")) {
+            return "port " + socket + " in use";
+        }
+        return "cannot bind " + socket + ": " + message;
+    }
+
+    /** Closes every listener and calls off every retry (deactivation). */
     void closeAll() {
         live.forEach((name, l) -> {
+            l.cancelRetry();
             if (l.listener != null) {
                 closeQuietly(l.listener, name);
             }
@@ -270,12 +400,12 @@ final class ListenerManager {
     }
 
     private void updateProblems() {
-        Map<String, String> p = new TreeMap<>();
+        Map<String, Unbound> u = new TreeMap<>();
         live.forEach((k, v) -> {
-            if (v.problem != null) {
-                p.put(k, v.problem);
+            if (v.listener == null) {
+                u.put(k, new Unbound(v.cause, v.failures, v.nextAttempt, v.delayMillis));
             }
         });
-        problems = Map.copyOf(p);
+        unbound = Map.copyOf(u);
     }
 }

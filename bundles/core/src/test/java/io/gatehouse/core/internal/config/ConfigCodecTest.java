@@ -118,7 +118,7 @@ public class ConfigCodecTest {
     }
 
     @Test
-    public void whatReadsAddIsAcceptedAndIgnored() throws Exception {
+    public void whatReadsAndWritesAddIsAcceptedAndIgnored() throws Exception {
         String yaml = """
                 kind: Pipeline
                 name: a
@@ -131,6 +131,7 @@ public class ConfigCodecTest {
                 spec: {port: 1}
                 revision: 13
                 status: {ready: true}
+                change: unchanged
                 """;
         List<ConfigObject> objects = parse(yaml, ConfigFormat.YAML);
         assertEquals(List.of("Pipeline/a", "HTTPServer/b"), objects.stream().map(ConfigObject::key).toList());

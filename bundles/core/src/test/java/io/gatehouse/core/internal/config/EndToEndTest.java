@@ -1,17 +1,22 @@
 package io.gatehouse.core.internal.config;
 
 import static io.gatehouse.core.internal.config.Fixture.pipeline;
+import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
 import io.gatehouse.dataplane.internal.DataPlaneSettings;
 import io.gatehouse.dataplane.internal.NettyDataPlane;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +30,7 @@ import org.junit.Test;
 
 /** The core on the real Netty data plane: HTTP requests on 127.0.0.1, ephemeral ports. */
 public class EndToEndTest {
+    private final MemoryLog log = new MemoryLog();
     private NettyDataPlane dataPlane;
     private CoreConfigService service;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -33,7 +39,7 @@ public class EndToEndTest {
     @Before
     public void start() throws Exception {
         dataPlane = new NettyDataPlane(DataPlaneSettings.defaults().withEventLoops(1).withTransport("nio"));
-        service = new CoreConfigService(new MemoryLog(), dataPlane);
+        service = new CoreConfigService(log, dataPlane);
         service.addKind(new TestKind("mock"), 0, 1, "test", "1");
         TestKind stopped = new TestKind("absent");
         service.addKind(stopped, 0, 2, "stopped", "1");
@@ -128,5 +134,35 @@ public class EndToEndTest {
         apply(servers.formatted(b, a));
         assertEquals(202, get(a, "/").statusCode());
         assertEquals(200, get(b, "/").statusCode());
+    }
+
+    @Test
+    public void aServerWhosePortWasBusyAtReplayServesOnceThePortIsFree() throws Exception {
+        int port = freePort();
+        apply(pipeline("demo", "mock", "{status: 200}") + "---\n" + pipeline("later", "mock", "{status: 202}")
+                + "---\n" + server(port));
+        assertEquals(200, get(port, "/hello").statusCode());
+        long index = service.appliedIndex();
+        service.deactivate();
+
+        try (ServerSocket squatter = new ServerSocket()) {
+            squatter.setReuseAddress(true);
+            // the closed listener lets go of the port asynchronously
+            await().atMost(Duration.ofSeconds(10)).ignoreException(BindException.class).until(() -> {
+                squatter.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                return true;
+            });
+            service = new CoreConfigService(log, dataPlane);
+            service.bindRetryJitter = () -> 1.0;
+            service.addKind(new TestKind("mock"), 0, 1, "test", "1");
+            service.activate(Fixture.config("/nonexistent.yaml", 100));
+            ObjectStatus waiting = service.status("HTTPServer", "web").orElseThrow();
+            assertFalse(waiting.ready());
+            assertEquals("port 127.0.0.1:" + port + " in use, retrying in 1s (attempt 1)", waiting.reason());
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> service.status("HTTPServer", "web").orElseThrow().ready());
+        assertEquals(200, get(port, "/hello").statusCode());
+        assertEquals(202, get(port, "/later/x").statusCode());
+        assertEquals("binding again wrote nothing", index, service.appliedIndex());
     }
 }

@@ -60,6 +60,10 @@ final class Fixture implements AutoCloseable {
     }
 
     static CoreConfigService.Config config(String defaults, int snapshotEvery) {
+        return config(defaults, snapshotEvery, "1s", "30s");
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax) {
         return new CoreConfigService.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -79,6 +83,16 @@ final class Fixture implements AutoCloseable {
             @Override
             public long epoch() {
                 return 1;
+            }
+
+            @Override
+            public String bindRetryInitial() {
+                return retryInitial;
+            }
+
+            @Override
+            public String bindRetryMax() {
+                return retryMax;
             }
         };
     }

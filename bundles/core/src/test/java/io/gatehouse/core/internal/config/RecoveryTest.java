@@ -162,6 +162,28 @@ public class RecoveryTest {
     }
 
     @Test
+    public void aDefaultWhosePortIsTakenIsStoredAndItsServerRetries() throws Exception {
+        File defaults = tmp.newFile("busy-default.yaml");
+        Files.writeString(defaults.toPath(), pipeline("welcome", "mock", "{status: 200}") + "---\n"
+                + server("default", 10080, "welcome"));
+        MemoryLog log = new MemoryLog();
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        Fixture f = new Fixture(log, dp);
+        fixtures.add(f);
+        f.service.addKind(mock, 0, 1, "test", "1");
+        f.service.activate(Fixture.config(defaults.getPath(), 100, "50ms", "100ms"));
+
+        assertEquals("the default is stored although its port is taken", 2, log.entries().size());
+        String problem = f.service.status("HTTPServer", "default").orElseThrow().reason();
+        assertTrue(problem, problem.startsWith("port 127.0.0.1:10080 in use, retrying"));
+        dp.foreignPorts.clear();
+        await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080) != null);
+        assertEquals(200, dp.on(10080).serve(FakeExchange.get("/")).status());
+        assertEquals(2, log.entries().size());
+    }
+
+    @Test
     public void placeholdersInTheDefaultsPathAreResolved() {
         System.setProperty("gatehouse.test.etc", "/x/etc");
         try {

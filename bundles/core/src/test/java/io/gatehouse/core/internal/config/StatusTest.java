@@ -8,19 +8,30 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.config.ObjectStatus;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.core.internal.testkit.FakeDataPlane;
+import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
+import io.gatehouse.core.internal.testkit.FakeExchange;
 import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.After;
 import org.junit.Test;
 
 public class StatusTest {
+    private static final Pattern RETRYING =
+            Pattern.compile("port 127\\.0\\.0\\.1:\\d+ in use, retrying (?:in (\\d+m?s)|now) \\(attempt (\\d+)\\)");
+
     private final List<Fixture> fixtures = new ArrayList<>();
 
     @After
@@ -77,7 +88,7 @@ public class StatusTest {
     }
 
     @Test
-    public void aServerWhosePortWasTakenAtReplayIsNotReadyUntilWrittenAgain() throws Exception {
+    public void aServerWhosePortWasTakenAtReplayRetriesAndServesOnceItIsFree() throws Exception {
         MemoryLog log = new MemoryLog();
         Fixture first = start(log, new FakeDataPlane());
         first.service.addKind(new TestKind("mock"), 0, 1, "b", "1");
@@ -88,14 +99,165 @@ public class StatusTest {
 
         FakeDataPlane dp = new FakeDataPlane();
         dp.foreignPorts.add(10080);
-        Fixture second = start(log, dp);
+        Fixture second = retrying(log, dp, "100ms", "400ms");
+        second.service.addKind(new TestKind("mock"), 0, 1, "b", "1");
         ObjectStatus taken = status(second, "HTTPServer", "web");
         assertFalse(taken.ready());
-        assertTrue(taken.reason(), taken.reason().contains("not bound") && taken.reason().contains("127.0.0.1:10080"));
+        assertTrue(taken.reason(), RETRYING.matcher(taken.reason()).matches());
+        assertTrue(taken.reason(), taken.reason().startsWith("port 127.0.0.1:10080 in use, retrying in "));
+        assertTrue(taken.reason(), taken.reason().endsWith("(attempt 1)"));
+        long entries = log.entries().size();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> status(second, "HTTPServer", "web").reason(),
+                r -> r != null && r.endsWith("(attempt 3)"));
+        assertTrue("three refused binds at least", refusals(dp) >= 3);
+        assertEquals("retries are not writes", entries, log.entries().size());
 
         dp.foreignPorts.clear();
-        second.apply(server("web", 10080, "a"));
-        assertEquals(ObjectStatus.READY, status(second, "HTTPServer", "web"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> status(second, "HTTPServer", "web").ready());
+        FakeListener bound = dp.on(10080);
+        assertEquals(200, bound.serve(FakeExchange.get("/")).status());
+        assertEquals("nothing is pending once bound", 0, second.service.pendingTimers());
+        assertEquals(entries, log.entries().size());
+    }
+
+    @Test
+    public void retriesGoOnAtTheBoundedDelay() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        Fixture f = retrying(log, dp, "50ms", "200ms");
+        // attempt n failed -> the next comes after 50ms * 2^(n-1), at most 200ms
+        await().atMost(Duration.ofSeconds(10)).until(() -> refusals(dp) >= 5);
+        String reason = status(f, "HTTPServer", "web").reason();
+        Matcher m = RETRYING.matcher(reason);
+        assertTrue(reason, m.matches());
+        assertTrue(reason, Integer.parseInt(m.group(2)) >= 5);
+        assertTrue("the delay is bounded: " + reason, m.group(1) == null || millis(m.group(1)) <= 200);
+    }
+
+    @Test
+    public void theLogSaysWhenTheStateChangesNotAtEveryAttempt() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        // slf4j-simple writes to whatever System.err is at the time
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            retrying(log, dp, "20ms", "40ms");
+            await().atMost(Duration.ofSeconds(10)).until(() -> refusals(dp) >= 6);
+            dp.foreignPorts.clear();
+            await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080) != null);
+        } finally {
+            System.setErr(stderr);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(out, 1, occurrences(out, "HTTPServer 'web' is not serving: port 127.0.0.1:10080 in use"));
+        assertEquals(out, 1, occurrences(out, "HTTPServer 'web' is bound to 127.0.0.1:10080 and serving"));
+    }
+
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    public void writingOrDeletingTheServerCallsOffItsRetries() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a") + "---\n"
+                + server("api", 10090, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        dp.foreignPorts.add(10090);
+        Fixture f = retrying(log, dp, "1h", "1h");
+        assertEquals(2, f.service.pendingTimers());
+
+        f.apply(server("web", 10081, "a"));
+        assertEquals(ObjectStatus.READY, status(f, "HTTPServer", "web"));
+        assertEquals("the replaced server's retry is cancelled", 1, f.service.pendingTimers());
+        f.service.delete("HTTPServer", "api");
+        assertEquals("no retry is left behind", 0, f.service.pendingTimers());
+        assertEquals(List.of(dp.on(10081)), dp.open());
+    }
+
+    @Test
+    public void writingTheSameServerAgainRetriesAtOnce() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        Fixture f = retrying(log, dp, "1h", "1h");
+        long index = f.service.appliedIndex();
+        assertFalse(status(f, "HTTPServer", "web").ready());
+
+        dp.foreignPorts.clear();
+        List<WriteResult> again = f.service.write(WriteMode.APPLY, f.parse(server("web", 10080, "a")));
+        assertEquals(WriteResult.Change.UNCHANGED, again.get(0).change());
+        assertEquals(ObjectStatus.READY, status(f, "HTTPServer", "web"));
+        assertEquals("nothing was logged", index, f.service.appliedIndex());
+        assertEquals(0, f.service.pendingTimers());
+    }
+
+    @Test
+    public void stoppingTheCoreStopsItsTimer() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log, new FakeDataPlane());
+        first.apply(pipeline("a", "mock", "{}") + "---\n" + server("web", 10080, "a"));
+        first.close();
+        fixtures.remove(first);
+        FakeDataPlane dp = new FakeDataPlane();
+        dp.foreignPorts.add(10080);
+        Fixture f = retrying(log, dp, "50ms", "50ms");
+        assertTrue(timerThreads() > 0);
+        f.close();
+        fixtures.remove(f);
+        assertEquals(0, f.service.pendingTimers());
+        int refused = refusals(dp);
+        dp.foreignPorts.clear();
+        await().atMost(Duration.ofSeconds(5)).until(() -> timerThreads() == 0);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> refusals(dp) == refused);
+        assertTrue("nothing was bound after the core stopped", dp.open().isEmpty());
+    }
+
+    private Fixture retrying(MemoryLog log, FakeDataPlane dp, String initial, String max) throws Exception {
+        Fixture f = new Fixture(log, dp);
+        fixtures.add(f);
+        f.service.bindRetryJitter = () -> 1.0;
+        f.service.activate(Fixture.config("/nonexistent/gatehouse-default.yaml", 100, initial, max));
+        return f.knownKinds("mock");
+    }
+
+    private static long millis(String d) {
+        return d.endsWith("ms") ? Long.parseLong(d.substring(0, d.length() - 2))
+                : Long.parseLong(d.substring(0, d.length() - 1)) * 1000;
+    }
+
+    private static int refusals(FakeDataPlane dp) {
+        return (int) dp.events.stream().filter(e -> e.startsWith("refused ")).count();
+    }
+
+    private static long timerThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("gatehouse-config-timer")).count();
     }
 
     @Test
@@ -117,6 +279,9 @@ public class StatusTest {
         assertTrue(invalid.reason(), invalid.reason().startsWith("not started: its stored spec is not valid")
                 && invalid.reason().contains("$.spec.port"));
 
+        // written again unchanged, the stored spec is validated again: the writer learns why it is not running
+        Fixture.assertViolation(second.refused(400, "kind: HTTPServer\nname: web\nspec:\n  rules:\n"
+                + "    - pipeline: a\n"), "$.spec.port", "");
         second.apply(server("web", 10081, "a"));
         assertEquals(ObjectStatus.READY, status(second, "HTTPServer", "web"));
     }

@@ -317,7 +317,8 @@ public class ValidationTest {
             assertEquals(404, e.status());
         }
         assertEquals(2, f.service.create(q).get(0).revision());
-        assertEquals(3, f.service.update(q).get(0).revision());
+        assertEquals("an unchanged update keeps the revision", 2, f.service.update(q).get(0).revision());
+        assertEquals(3, f.service.update(f.parse(pipeline("other", "mock", "{status: 204}"))).get(0).revision());
         try {
             f.service.delete("Pipeline", "nope");
             fail();

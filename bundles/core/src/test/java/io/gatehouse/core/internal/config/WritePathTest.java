@@ -12,7 +12,10 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.NewEntry;
 import io.gatehouse.core.internal.engine.Generation;
@@ -22,6 +25,7 @@ import io.gatehouse.core.internal.testkit.FakeExchange;
 import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.After;
@@ -193,5 +197,73 @@ public class WritePathTest {
         assertTrue(dataPlane.open().isEmpty());
         assertEquals(3, f.service.appliedIndex());
         assertEquals(3, log.entries().size());
+    }
+
+    @Test
+    public void reapplyingAnUnchangedObjectIsANoOp() throws Exception {
+        f.apply(server("web", 10080, "demo"));
+        FakeListener listener = dataPlane.on(10080);
+        Generation demo = f.service.configurator().pipelines().current("demo");
+        long index = f.service.appliedIndex();
+        int entries = log.entries().size();
+        int instances = mock.created.size();
+        dataPlane.events.clear();
+        order.clear();
+        // the same objects as JSON this time, spaced and quoted differently: the same data
+        String json = "[{\"kind\":\"Pipeline\",\"name\":\"demo\",\"spec\":{\"plugins\":[{\"name\":\"p1\","
+                + "\"kind\":\"mock\",\"spec\":{\"status\":200}}]}},\n {\"kind\": \"HTTPServer\", \"name\": \"web\","
+                + " \"spec\": {\"address\": \"127.0.0.1\", \"port\": 10080, \"rules\": [{\"pathPrefix\": \"/\","
+                + " \"pipeline\": \"demo\"}]}}]";
+        List<WriteResult> out = f.service.write(WriteMode.APPLY,
+                f.service.parse(json.getBytes(StandardCharsets.UTF_8), ConfigFormat.JSON));
+
+        assertEquals(List.of(WriteResult.Change.UNCHANGED, WriteResult.Change.UNCHANGED), changes(out));
+        assertEquals("revisions stay", List.of(1L, 2L), out.stream().map(r -> r.object().revision()).toList());
+        assertEquals("nothing appended", List.of(), order);
+        assertEquals(entries, log.entries().size());
+        assertEquals(index, f.service.appliedIndex());
+        assertEquals("no plugin instance created", instances, mock.created.size());
+        assertSame(demo, f.service.configurator().pipelines().current("demo"));
+        assertEquals("no socket touched", List.of(), dataPlane.events);
+        assertSame(listener, dataPlane.on(10080));
+        assertEquals(0, listener.reconfigured);
+
+        List<WriteResult> update = f.service.write(WriteMode.UPDATE, f.parse(pipeline("demo", "mock", "{status: 200}")));
+        assertEquals(List.of(WriteResult.Change.UNCHANGED), changes(update));
+        assertEquals(1, f.service.apply(f.parse(pipeline("demo", "mock", "{status: 200}"))).get(0).revision());
+        assertEquals(entries, log.entries().size());
+    }
+
+    @Test
+    public void aBatchLogsAndAppliesOnlyTheObjectsThatChanged() throws Exception {
+        f.apply(server("web", 10080, "demo"));
+        Generation demo = f.service.configurator().pipelines().current("demo");
+        int instances = mock.created.size();
+        order.clear();
+        List<WriteResult> out = f.service.write(WriteMode.APPLY, f.parse(pipeline("demo", "mock", "{status: 200}")
+                + "---\n" + server("web", 10081, "demo") + "---\n" + pipeline("extra", "mock", "{status: 204}")));
+
+        assertEquals(List.of(WriteResult.Change.UNCHANGED, WriteResult.Change.UPDATED, WriteResult.Change.CREATED),
+                changes(out));
+        assertEquals(List.of(1L, 3L, 4L), out.stream().map(r -> r.object().revision()).toList());
+        assertEquals("one append of the two changed objects", List.of("append 2 after [bind web 127.0.0.1:10080, "
+                + "bind web 127.0.0.1:10081]"), order);
+        assertSame("the unchanged pipeline was not rebuilt", demo, f.service.configurator().pipelines().current("demo"));
+        assertEquals("only the new pipeline got an instance", instances + 1, mock.created.size());
+        assertEquals(200, dataPlane.on(10081).serve(FakeExchange.get("/")).status());
+        assertEquals(4, f.service.appliedIndex());
+    }
+
+    @Test
+    public void errorsInABatchWithUnchangedObjectsKeepTheirPositions() throws Exception {
+        int entries = log.entries().size();
+        ConfigException e = f.refused(400, pipeline("demo", "mock", "{status: 200}") + "---\n"
+                + server("bad", 10081, "missing"));
+        assertViolation(e, "$[1].spec.rules[0].pipeline", "does not exist");
+        assertEquals(entries, log.entries().size());
+    }
+
+    private static List<WriteResult.Change> changes(List<WriteResult> results) {
+        return results.stream().map(WriteResult::change).toList();
     }
 }
