@@ -31,6 +31,16 @@ public final class HttpServerValidator {
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
+    // Bounds of the sizes and durations (documented in docs/configuration.md): below the minimums no real
+    // request fits or connections close at once; the maximums keep every value far from an overflow.
+    static final long MIN_INITIAL_LINE = 256;
+    static final long MAX_INITIAL_LINE = 1L << 20;
+    static final long MIN_HEADER = 1L << 10;
+    static final long MAX_HEADER = 1L << 20;
+    static final long MAX_BODY = 1L << 40;
+    static final Duration MIN_IDLE = Duration.ofMillis(100);
+    static final Duration MAX_IDLE = Duration.ofHours(24);
+
     private final SpecBinder binder;
 
     public HttpServerValidator(SpecBinder binder) {
@@ -57,19 +67,12 @@ public final class HttpServerValidator {
         } else {
             port = spec.port();
         }
-        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength", 1,
-                Integer.MAX_VALUE, invalid);
-        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", 1, Integer.MAX_VALUE, invalid);
-        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, Long.MAX_VALUE, invalid);
-        Duration idle = Duration.ofSeconds(60);
-        try {
-            idle = Units.duration(spec.idleTimeout() == null ? "60s" : spec.idleTimeout());
-            if (idle.isZero()) {
-                invalid.add(new Violation(base + ".idleTimeout", "must be positive"));
-            }
-        } catch (IllegalArgumentException e) {
-            invalid.add(new Violation(base + ".idleTimeout", e.getMessage()));
-        }
+        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength",
+                MIN_INITIAL_LINE, MAX_INITIAL_LINE, invalid);
+        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", MIN_HEADER, MAX_HEADER,
+                invalid);
+        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, MAX_BODY, invalid);
+        Duration idle = duration(spec.idleTimeout(), "60s", base + ".idleTimeout", MIN_IDLE, MAX_IDLE, invalid);
         String via = spec.via() == null ? "gatehouse" : spec.via();
         if (!via.isEmpty() && !TOKEN.matcher(via).matches()) {
             invalid.add(new Violation(base + ".via", "must be a token (letters, digits and !#$%&'*+.^_`|~-) or empty"));
@@ -111,16 +114,20 @@ public final class HttpServerValidator {
 
     private static long size(String text, String dflt, String path, long min, long max, List<Violation> invalid) {
         try {
-            long v = Units.bytes(text == null ? dflt : text);
-            if (v < min) {
-                invalid.add(new Violation(path, "must be at least " + min));
-            } else if (v > max) {
-                invalid.add(new Violation(path, "must be at most " + max + " bytes"));
-            }
-            return v;
+            return Units.bytes(text == null ? dflt : text, min, max);
         } catch (IllegalArgumentException e) {
             invalid.add(new Violation(path, e.getMessage()));
             return 0;
+        }
+    }
+
+    private static Duration duration(String text, String dflt, String path, Duration min, Duration max,
+                                     List<Violation> invalid) {
+        try {
+            return Units.duration(text == null ? dflt : text, min, max);
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(path, e.getMessage()));
+            return min;
         }
     }
 

@@ -156,6 +156,40 @@ public class ValidationTest {
     }
 
     @Test
+    public void sizesAndDurationsOutOfTheirBoundsAreRefusedAndNothingIsApplied() throws Exception {
+        long index = f.service.appliedIndex();
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  maxInitialLineLength: 10
+                  maxHeaderSize: 1
+                  maxRequestBody: 2048GiB
+                  idleTimeout: 999999999h
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.maxInitialLineLength", "must be between 256 and 1MiB, found '10'");
+        assertViolation(e, "$.spec.maxHeaderSize", "must be between 1KiB and 1MiB, found '1'");
+        assertViolation(e, "$.spec.maxRequestBody", "must be between 0 and 1024GiB, found '2048GiB'");
+        assertViolation(e, "$.spec.idleTimeout", "must be between 100ms and 24h, found '999999999h'");
+        assertEquals(4, e.violations().size());
+        ConfigException tiny = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  maxHeaderSize: 2MiB
+                  idleTimeout: 0s
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(tiny, "$.spec.maxHeaderSize", "must be between 1KiB and 1MiB, found '2MiB'");
+        assertViolation(tiny, "$.spec.idleTimeout", "must be between 100ms and 24h, found '0s'");
+        assertEquals(index, f.service.appliedIndex());
+        assertEquals(List.of(), f.dataPlane.open());
+    }
+
+    @Test
     public void missingPipelineIs400() throws Exception {
         ConfigException e = f.refused(400, server("web", 10080, "nope"));
         assertViolation(e, "$.spec.rules[0].pipeline", "Pipeline 'nope' does not exist");
