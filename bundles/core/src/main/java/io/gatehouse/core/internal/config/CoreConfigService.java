@@ -313,6 +313,11 @@ public class CoreConfigService implements ConfigService {
     }
 
     @Override
+    public ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException {
+        return codec.parseObject(document, format);
+    }
+
+    @Override
     public List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {
         return write(objects, Configurator.Mode.CREATE);
     }
