@@ -21,6 +21,8 @@ final class ParseMessages {
                     + " \\(\\d+\\) exceeds the maximum allowed \\((\\d+).*", Pattern.DOTALL);
     private static final Pattern FEATURE_HINT = Pattern.compile(
             "\\s*[:;(]?\\s*(enable|disable|not allowed as per|from) `[^`]*`( to allow)?\\)?");
+    private static final Pattern OUT_OF_RANGE = Pattern.compile(
+            "Numeric value \\(([^)]{1,40})[^)]*\\) out of range of (int|long|short|byte)\\b.*", Pattern.DOTALL);
     private static final Pattern REFERENCE_CHAIN = Pattern.compile("\\s*\\(through reference chain: [^\\n]*\\)");
     private static final Pattern BOUND_AS = Pattern.compile("\\s*\\(bound as `[^`]*`\\)");
     private static final Pattern YAML_EVENT = Pattern.compile("<org\\.yaml\\.snakeyaml\\.events\\.(\\w+?)Event\\b[^>]*>");
@@ -71,6 +73,10 @@ final class ParseMessages {
             String bound = limit.group(1).equals("Document nesting depth") ? String.valueOf(ConfigCodec.MAX_DEPTH)
                     : limit.group(2);
             return String.format(LIMITS.get(limit.group(1)), bound);
+        }
+        Matcher range = OUT_OF_RANGE.matcher(message.trim());
+        if (range.matches()) {
+            return "the number " + range.group(1) + " is out of range";
         }
         if (message.startsWith("Trailing token")) {
             return "more than one value: a JSON document is one object or one array of objects";

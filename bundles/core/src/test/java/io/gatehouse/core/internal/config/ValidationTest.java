@@ -4,6 +4,7 @@ import static io.gatehouse.core.internal.config.Fixture.assertViolation;
 import static io.gatehouse.core.internal.config.Fixture.pipeline;
 import static io.gatehouse.core.internal.config.Fixture.server;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -187,6 +188,19 @@ public class ValidationTest {
         assertViolation(tiny, "$.spec.idleTimeout", "must be between 100ms and 24h, found '0s'");
         assertEquals(index, f.service.appliedIndex());
         assertEquals(List.of(), f.dataPlane.open());
+    }
+
+    @Test
+    public void bindingErrorsAreInPlainWords() throws Exception {
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 99999999999999
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.port", "the number 99999999999999 is out of range");
+        assertFalse(e.getMessage(), e.getMessage().contains("int (-2147483648"));
     }
 
     @Test
