@@ -8,6 +8,9 @@ import io.gatehouse.core.internal.routing.HostMatch;
 import io.gatehouse.core.internal.routing.Route;
 import io.gatehouse.core.internal.routing.RouteTable;
 import io.gatehouse.dataplane.ListenerSettings;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +59,7 @@ public final class HttpServerValidator {
             return null;
         }
         String address = spec.address() == null ? "0.0.0.0" : spec.address();
-        if (!IPV4.matcher(address).matches() && !IPV6.matcher(address).matches()) {
+        if (!IPV4.matcher(address).matches() && !(IPV6.matcher(address).matches() && ipv6(address))) {
             invalid.add(new Violation(base + ".address", "must be an IP address such as 127.0.0.1 or 0.0.0.0"));
         }
         int port = 0;
@@ -110,6 +113,15 @@ public final class HttpServerValidator {
                 spec.http2() == null || spec.http2(), spec.xForwarded() == null || spec.xForwarded(),
                 via.isEmpty() ? null : via);
         return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
+    }
+
+    /** True for an IPv6 literal; the brackets make the JDK parse it as one, never look it up as a name. */
+    private static boolean ipv6(String address) {
+        try {
+            return InetAddress.getByName("[" + address + "]") instanceof Inet6Address;
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static long size(String text, String dflt, String path, long min, long max, List<Violation> invalid) {

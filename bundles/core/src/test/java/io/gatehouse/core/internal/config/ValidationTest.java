@@ -191,6 +191,17 @@ public class ValidationTest {
     }
 
     @Test
+    public void anAddressThatOnlyLooksLikeIpv6IsRefusedAtItsPath() throws Exception {
+        for (String address : List.of(":::::", "1:2:3:4:5:6:7:8:9", "12345::1", "::1::")) {
+            ConfigException e = f.refused(400, "kind: HTTPServer\nname: web\nspec:\n  address: \"" + address
+                    + "\"\n  port: 10080\n  rules: [{pipeline: demo}]\n");
+            assertViolation(e, "$.spec.address", "must be an IP address");
+        }
+        f.apply("kind: HTTPServer\nname: web\nspec:\n  address: \"::1\"\n  port: 10080\n  rules: [{pipeline: demo}]\n");
+        assertEquals("::1", f.dataPlane.on(10080).settings().address());
+    }
+
+    @Test
     public void bindingErrorsAreInPlainWords() throws Exception {
         ConfigException e = f.refused(400, """
                 kind: HTTPServer
