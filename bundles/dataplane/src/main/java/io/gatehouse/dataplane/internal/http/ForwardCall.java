@@ -58,7 +58,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         this.target = target;
         this.pool = pool;
         this.head = head;
-        this.timeoutNanos = target.readTimeout().toNanos();
+        this.timeoutNanos = Timeouts.nanos(target.readTimeout());
     }
 
     CompletableFuture<HttpResponse> promise() {
@@ -390,7 +390,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             c.close();
         }
         String message = "no " + (headReceived ? "response data" : "response") + " within the read timeout ("
-                + target.readTimeout().toMillis() + " ms)";
+                + Timeouts.millis(target.readTimeout()) + " ms)";
         UpstreamException e = new UpstreamException(Reason.READ_TIMEOUT, message, null);
         if (!headReceived) {
             fail(e);

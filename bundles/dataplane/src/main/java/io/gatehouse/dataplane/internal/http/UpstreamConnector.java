@@ -65,7 +65,7 @@ final class UpstreamConnector {
         if (callback.abandoned()) {
             return;
         }
-        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, target.connectTimeout().toMillis()));
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, Timeouts.millis(target.connectTimeout())));
         pool.connect(target.host(), target.port(), address, millis)
                 .addListener((ChannelFuture f) -> connected(f, target, callback));
     }
@@ -82,7 +82,7 @@ final class UpstreamConnector {
         Throwable cause = f.cause();
         if (cause instanceof ConnectTimeoutException) {
             callback.connectFailed(new UpstreamException(Reason.CONNECT_TIMEOUT, "connection timed out (no connection"
-                    + " within the connect timeout, " + target.connectTimeout().toMillis() + " ms)", cause));
+                    + " within the connect timeout, " + Timeouts.millis(target.connectTimeout()) + " ms)", cause));
         } else {
             UpstreamErrors.Cause why = UpstreamErrors.connect(cause);
             callback.connectFailed(new UpstreamException(why.reason(), why.text(), cause));
