@@ -159,6 +159,18 @@ public class BadInputApiTest extends AdminApiTestSupport {
     }
 
     @Test
+    public void jettysOwnRejectionsAreJsonForEveryMethod() throws Exception {
+        for (String method : List.of("GET", "PUT", "DELETE", "POST")) {
+            assertJsonError(raw(request(method, "/api/v1/objects/Pipeline/" + "x".repeat(10_000), "", null)), 414,
+                    "uri_too_long");
+            assertJsonError(raw(request(method, "/api/v1/objects/Pipeline/p", "X-Big: " + "y".repeat(10_000) + "\r\n",
+                    null)), 431, "header_too_large");
+            assertJsonError(raw(request(method, "/api/v1/objects/Pipeline/p%00", "", null)), 400, "bad_request");
+        }
+        assertNothingStored();
+    }
+
+    @Test
     public void unknownAndRepeatedQueryParametersAre400() throws Exception {
         JsonNode unknown = assertJsonError(get("/api/v1/objects?knd=Pipeline"), 400, "invalid");
         assertEquals("unknown query parameter 'knd': known: kind", unknown.get("message").asText());
