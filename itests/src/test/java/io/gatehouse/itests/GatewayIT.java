@@ -336,4 +336,42 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         assertEquals(before, config.appliedIndex());
         assertEquals(404, http.status(admin("/api/v1/objects/HTTPServer/it-bad")));
     }
+
+    @Test
+    public void badInputIsRefusedWithItsPathAndUpstreamFailuresAreToldInPlainWords() throws Exception {
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        long before = config.appliedIndex();
+        // a YAML alias (read by the core's SnakeYAML screen inside Karaf) and a timeout beyond its range
+        String alias = "kind: Pipeline\nname: it-alias\nspec:\n  plugins:\n    - name: m\n      kind: mock\n"
+                + "      spec: {headers: {X-A: &a one, X-B: *a}}\n";
+        HttpResponse<String> r = http.send("POST", admin("/api/v1/objects"), "application/yaml", alias);
+        assertEquals(r.body(), 400, r.statusCode());
+        assertTrue(r.body(), r.body().contains("aliases (*a) are not accepted"));
+        int dead = Ports.free();
+        String huge = "kind: Pipeline\nname: it-refused\nspec:\n  plugins:\n    - name: backend\n      kind: proxy\n"
+                + "      spec:\n        readTimeout: 999999999h\n        pools: [{servers: [{url: 'http://127.0.0.1:" + dead
+                + "'}]}]\n";
+        r = http.send("POST", admin("/api/v1/objects"), "application/yaml", huge);
+        assertEquals(r.body(), 400, r.statusCode());
+        assertTrue(r.body(), r.body().contains("$.spec.plugins[0].spec.readTimeout"));
+        assertEquals(before, config.appliedIndex());
+
+        int port = Ports.free();
+        String refused = huge.replace("999999999h", "5s") + """
+                ---
+                kind: HTTPServer
+                name: it-refused
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pipeline: it-refused
+                """.formatted(port);
+        r = http.send("POST", admin("/api/v1/apply"), "application/yaml", refused);
+        assertEquals(r.body(), 200, r.statusCode());
+        HttpResponse<String> answer = http.get("http://127.0.0.1:" + port + "/x");
+        assertEquals(answer.body(), 502, answer.statusCode());
+        assertTrue(answer.body(), answer.body().contains("\"message\":\"upstream 127.0.0.1:" + dead
+                + ": connection refused\""));
+    }
 }

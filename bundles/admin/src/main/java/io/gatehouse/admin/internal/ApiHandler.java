@@ -7,7 +7,9 @@ import io.gatehouse.api.config.Violation;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -50,13 +52,12 @@ final class ApiHandler extends Handler.Abstract {
                 throw new ApiException(405, "method_not_allowed", request.getMethod() + " is not allowed on "
                         + path + ": use " + String.join(", ", match.allowed()));
             }
-            Fields query = Request.extractQueryParameters(request);
+            Fields query = query(request, match.route());
             if (!match.route().body()) {
                 exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON), match.route());
                 return true;
             }
-            Optional<ConfigFormat> declared =
-                    MediaTypes.declaredFormat(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+            Optional<ConfigFormat> declared = declaredFormat(request.getHeaders());
             if (request.getLength() > maxRequestSize) {
                 throw BodyReader.tooLarge(maxRequestSize);
             }
@@ -68,6 +69,50 @@ final class ApiHandler extends Handler.Abstract {
             exchange.fail(t);
         }
         return true;
+    }
+
+    /** The query parameters, each one the route takes and given at most once (400 otherwise). */
+    private static Fields query(Request request, Router.Route route) {
+        Fields query = Request.extractQueryParameters(request);
+        for (Fields.Field field : query) {
+            if (!route.query().contains(field.getName())) {
+                String known = route.query().isEmpty() ? "this resource takes none"
+                        : "known: " + String.join(", ", new TreeSet<>(route.query()));
+                throw new ApiException(400, ConfigException.INVALID, "unknown query parameter '" + field.getName()
+                        + "': " + known);
+            }
+            if (field.getValues().size() > 1) {
+                throw new ApiException(400, ConfigException.INVALID, "query parameter '" + field.getName()
+                        + "' is given " + field.getValues().size() + " times: give it once");
+            }
+        }
+        return query;
+    }
+
+    /**
+     * The body's format from its one Content-Type (empty: sniff it). Two Content-Type fields are refused
+     * rather than one of them picked; so is a Content-Encoding (a compressed body is not a document).
+     */
+    private static Optional<ConfigFormat> declaredFormat(HttpFields headers) {
+        List<String> types = headers.getValuesList(HttpHeader.CONTENT_TYPE);
+        if (types.size() > 1) {
+            throw new ApiException(400, "bad_request", "the request has " + types.size()
+                    + " Content-Type headers: send exactly one");
+        }
+        List<String> encodings = headers.getValuesList(HttpHeader.CONTENT_ENCODING);
+        for (String encoding : encodings) {
+            if (!encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+                throw new ApiException(415, "unsupported_media_type", "Content-Encoding is not supported: send the"
+                        + " body uncompressed");
+            }
+        }
+        return MediaTypes.declaredFormat(types.isEmpty() ? null : types.get(0));
+    }
+
+    /** Every Accept field, as one list (a client may send several). */
+    private static String accept(Request request) {
+        List<String> values = request.getHeaders().getValuesList(HttpHeader.ACCEPT);
+        return values.isEmpty() ? null : String.join(",", values);
     }
 
     /** One request/response pair; owns the callback and completes it once. */
@@ -89,7 +134,7 @@ final class ApiHandler extends Handler.Abstract {
             byte[] body = null;
             try {
                 answer = route.endpoint().handle(apiRequest);
-                if (answer.body() != null && MediaTypes.prefersYaml(request.getHeaders().get(HttpHeader.ACCEPT))) {
+                if (answer.body() != null && MediaTypes.prefersYaml(accept(request))) {
                     contentType = MediaTypes.YAML;
                     body = rendering.yaml(answer.body(), answer.documents());
                 } else if (answer.body() != null) {

@@ -11,13 +11,20 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Renders the errors Jetty raises before or outside the API handler (malformed request line, header block too
- * large, ambiguous URI, idle timeout) in the API's JSON error shape instead of Jetty's HTML page.
+ * large, ambiguous URI, idle timeout) in the API's JSON error shape instead of Jetty's HTML page, whatever the
+ * method (a PUT or DELETE to an ambiguous URI too).
  */
 final class JsonErrorHandler extends ErrorHandler {
     private final Rendering rendering;
 
     JsonErrorHandler(Rendering rendering) {
         this.rendering = rendering;
+    }
+
+    /** Every method gets the JSON body (Jetty's default writes one only for GET, POST and HEAD). */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
     }
 
     @Override

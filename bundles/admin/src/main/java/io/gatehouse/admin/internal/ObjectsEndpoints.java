@@ -7,10 +7,10 @@ import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.WriteMode;
 import io.gatehouse.api.config.WriteResult;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The configuration objects resource. Every write is one {@link ConfigService} call, so the service's
@@ -31,7 +31,7 @@ final class ObjectsEndpoints {
     }
 
     void register(Router router) {
-        router.get(OBJECTS, this::list)
+        router.get(OBJECTS, Set.of("kind"), this::list)
                 .post(OBJECTS, this::create)
                 .get(OBJECT, this::get)
                 .put(OBJECT, this::put)
@@ -73,11 +73,8 @@ final class ObjectsEndpoints {
     }
 
     private ApiResponse put(ApiRequest request) throws ConfigException {
-        List<ConfigObject> objects = parse(request);
-        if (objects.size() != 1) {
-            throw ConfigException.invalid("$", "PUT takes exactly one object, the body holds " + objects.size());
-        }
-        ConfigObject object = objects.get(0);
+        requireBody(request);
+        ConfigObject object = config.parseObject(request.body(), request.format());
         List<Violation> violations = new ArrayList<>();
         if (!object.kind().equals(request.param("kind"))) {
             violations.add(new Violation("$.kind", "'" + object.kind() + "' does not match the kind in the URL, '"
@@ -90,7 +87,7 @@ final class ObjectsEndpoints {
         if (!violations.isEmpty()) {
             throw ConfigException.invalid(violations);
         }
-        WriteResult applied = config.write(WriteMode.APPLY, objects).get(0);
+        WriteResult applied = config.write(WriteMode.APPLY, List.of(object)).get(0);
         return ApiResponse.ok(rendering.written(applied, status(applied.object())));
     }
 
@@ -100,15 +97,29 @@ final class ObjectsEndpoints {
     }
 
     private List<ConfigObject> parse(ApiRequest request) throws ConfigException {
-        if (new String(request.body(), StandardCharsets.UTF_8).isBlank()) {
-            throw ConfigException.invalid("$", "the request body is empty: send one object, an array of objects"
-                    + " or a YAML stream of objects");
-        }
+        requireBody(request);
         List<ConfigObject> objects = config.parse(request.body(), request.format());
         if (objects.isEmpty()) {
             throw ConfigException.invalid("$", "the request body holds no object");
         }
         return objects;
+    }
+
+    private static void requireBody(ApiRequest request) throws ConfigException {
+        if (blank(request.body())) {
+            throw ConfigException.invalid("$", "the request body is empty: send one object, an array of objects"
+                    + " or a YAML stream of objects");
+        }
+    }
+
+    /** Only ASCII blanks count: anything else (even bytes that are not UTF-8) is for the parser to judge. */
+    private static boolean blank(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String location(ConfigObject object) {

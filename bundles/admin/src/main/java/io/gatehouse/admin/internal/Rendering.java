@@ -109,11 +109,16 @@ final class Rendering {
             case 405 -> "method_not_allowed";
             case 408 -> "request_timeout";
             case 409 -> "conflict";
+            case 411 -> "length_required";
             case 413 -> "payload_too_large";
             case 414 -> "uri_too_long";
             case 415 -> "unsupported_media_type";
+            case 417 -> "expectation_failed";
+            case 426 -> "upgrade_required";
             case 431 -> "header_too_large";
+            case 501 -> "not_implemented";
             case 503 -> "unavailable";
+            case 505 -> "http_version_not_supported";
             default -> status >= 500 ? "internal" : "error";
         };
     }

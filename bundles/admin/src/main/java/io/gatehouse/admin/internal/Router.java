@@ -21,8 +21,11 @@ final class Router {
         ApiResponse handle(ApiRequest request) throws ConfigException;
     }
 
-    /** A table entry; {@code body} says whether the request body is read before the endpoint runs. */
-    record Route(String method, List<String> template, boolean body, Endpoint endpoint) {
+    /**
+     * A table entry; {@code body} says whether the request body is read before the endpoint runs,
+     * {@code query} which query parameters it takes (any other is refused before it runs).
+     */
+    record Route(String method, List<String> template, boolean body, Set<String> query, Endpoint endpoint) {
     }
 
     /** The outcome of matching: the route and its parameters, or the methods allowed for the path (405). */
@@ -35,23 +38,28 @@ final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     Router get(String template, Endpoint endpoint) {
-        return add("GET", template, false, endpoint);
+        return add("GET", template, false, Set.of(), endpoint);
+    }
+
+    /** A GET route that takes the named query parameters (each at most once). */
+    Router get(String template, Set<String> query, Endpoint endpoint) {
+        return add("GET", template, false, query, endpoint);
     }
 
     Router post(String template, Endpoint endpoint) {
-        return add("POST", template, true, endpoint);
+        return add("POST", template, true, Set.of(), endpoint);
     }
 
     Router put(String template, Endpoint endpoint) {
-        return add("PUT", template, true, endpoint);
+        return add("PUT", template, true, Set.of(), endpoint);
     }
 
     Router delete(String template, Endpoint endpoint) {
-        return add("DELETE", template, false, endpoint);
+        return add("DELETE", template, false, Set.of(), endpoint);
     }
 
-    private Router add(String method, String template, boolean body, Endpoint endpoint) {
-        routes.add(new Route(method, segments(template), body, endpoint));
+    private Router add(String method, String template, boolean body, Set<String> query, Endpoint endpoint) {
+        routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint));
         return this;
     }
 

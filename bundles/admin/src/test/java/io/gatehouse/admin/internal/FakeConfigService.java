@@ -1,12 +1,7 @@
 package io.gatehouse.admin.internal;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
@@ -17,7 +12,8 @@ import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.Violations;
 import io.gatehouse.api.config.WriteMode;
 import io.gatehouse.api.config.WriteResult;
-import java.io.IOException;
+import io.gatehouse.core.internal.config.ConfigCodec;
+import io.gatehouse.core.internal.config.Json;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,21 +25,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * An in-memory ConfigService honouring the contract the HTTP layer relies on: parse errors and invalid
- * fields as 400 with JSON paths (unknown top-level fields too; {@code revision}, {@code status} and
- * {@code change} are ignored, as in the core), 409 on duplicates and on deleting a referenced Pipeline, 404
- * on missing objects, all-or-nothing batches, revisions from a growing index, unchanged objects left as
- * they are. Status: a Pipeline using a plugin kind other than mock and proxy is not ready; an HTTPServer is
- * not ready while {@link #unbound} names it.
+ * An in-memory ConfigService honouring the contract the HTTP layer relies on: documents are read by the
+ * core's own codec (so parse errors, strict input and envelope checks are the real ones), invalid fields
+ * are 400 with JSON paths, 409 on duplicates and on deleting a referenced Pipeline, 404 on missing
+ * objects, all-or-nothing batches, revisions from a growing index, unchanged objects left as they are.
+ * Status: a Pipeline using a plugin kind other than mock and proxy is not ready; an HTTPServer is not
+ * ready while {@link #unbound} names it.
  */
 final class FakeConfigService implements ConfigService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final List<String> KINDS = List.of("HTTPServer", "Pipeline");
-    private static final Set<String> FIELDS = Set.of("kind", "name", "spec", "revision", "status", "change");
     private static final Set<String> PLUGIN_KINDS = Set.of("mock", "proxy");
 
     private final ObjectMapper json = new ObjectMapper();
-    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    private final ConfigCodec codec = new ConfigCodec(new Json());
     private final Map<String, ConfigObject> objects = new TreeMap<>();
     private long index;
     volatile RuntimeException failNext;
@@ -52,39 +47,12 @@ final class FakeConfigService implements ConfigService {
 
     @Override
     public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {
-        List<JsonNode> docs = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = (format == ConfigFormat.JSON ? json : yaml).readerFor(JsonNode.class)
-                .readValues(document)) {
-            while (it.hasNextValue()) {
-                JsonNode node = it.nextValue();
-                if (node.isArray()) {
-                    node.forEach(docs::add);
-                } else if (node != null && !node.isNull() && !node.isMissingNode()) {
-                    docs.add(node);
-                }
-            }
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
-            throw ConfigException.invalid("$", where + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw ConfigException.invalid("$", e.getMessage());
-        }
-        Violations v = Violations.root();
-        List<ConfigObject> result = new ArrayList<>();
-        for (JsonNode doc : docs) {
-            doc.fieldNames().forEachRemaining(f -> v.check(FIELDS.contains(f), f, "unknown field"));
-            if (!doc.path("kind").isTextual() || !doc.path("name").isTextual() || !doc.path("spec").isObject()) {
-                v.check(doc.path("kind").isTextual(), "kind", "required, a string");
-                v.check(doc.path("name").isTextual(), "name", "required, a string");
-                v.check(doc.path("spec").isObject(), "spec", "required, an object");
-                continue;
-            }
-            result.add(new ConfigObject(doc.get("kind").asText(), doc.get("name").asText(),
-                    ((ObjectNode) doc.get("spec")).deepCopy(), 0));
-        }
-        v.throwIfAny();
-        return result;
+        return codec.parse(document, format);
+    }
+
+    @Override
+    public ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException {
+        return codec.parseObject(document, format);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.gatehouse.api.config.ConfigFormat;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.Test;
 
 public class MediaTypesTest {
@@ -32,6 +33,66 @@ public class MediaTypesTest {
             ApiException e = assertThrows(ApiException.class, () -> MediaTypes.declaredFormat(type));
             assertEquals(type, 415, e.status());
         }
+    }
+
+    /** Odd Content-Type values: each is read as a format (JSON, YAML, "" = sniffed) or refused with 415. */
+    @Test
+    public void oddContentTypesAreReadOrRefusedWith415NeverCrash() {
+        String[][] table = {
+            {";;;", "415"}, {";", "415"}, {"/", "415"}, {"application", "415"}, {"application/", "415"},
+            {"/json", "415"}, {"application/json;", "JSON"}, {"application/json;;charset=utf-8", "JSON"},
+            {"application/json ; charset=utf-8 ;", "JSON"}, {"application/json; charset", "415"},
+            {"application/json; charset=", "415"}, {"application/json; charset=\"utf-8", "415"},
+            {"application/json; charset=\"utf-8\"", "JSON"}, {"application/json; charset=\"utf\\-8\"", "JSON"},
+            {"application/json, application/yaml", "415"}, {"application/json x", "415"},
+            {"application/json\u0000", "415"}, {"\uff41pplication/json", "415"}, {"application/json; charset=latin1", "415"},
+            {"APPLICATION/YAML; CHARSET=UTF-8", "YAML"}, {"text/plain; charset=us-ascii", ""}, {"   ", ""},
+            {"application/json;charset=utf-8;charset=utf-16", "JSON"}, {"application/json; q=\"\\", "415"},
+            {"a".repeat(10_000), "415"}, {"application/" + "b".repeat(10_000), "415"}, {"*/*", "415"},
+            {"application/*", "415"}, {"application/vnd.gatehouse+json", "JSON"}, {"=", "415"}, {"\"\"", "415"},
+        };
+        for (String[] row : table) {
+            String outcome;
+            try {
+                outcome = MediaTypes.declaredFormat(row[0]).map(Enum::name).orElse("");
+            } catch (ApiException e) {
+                outcome = String.valueOf(e.status());
+                assertTrue(e.getMessage(), e.getMessage().length() < 300);
+            }
+            assertEquals(row[0], row[1], outcome);
+        }
+    }
+
+    /** Random header values from the characters that matter to the grammar: never anything but a result or 415. */
+    @Test
+    public void fuzzedHeaderValuesNeverCrash() {
+        Random random = new Random(20261202L);
+        String alphabet = ";,/=\" \t\\aj+*-q.0yml\u00e9\u0000";
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder b = new StringBuilder();
+            int length = random.nextInt(24);
+            for (int j = 0; j < length; j++) {
+                b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            String value = b.toString();
+            try {
+                MediaTypes.declaredFormat(value);
+            } catch (ApiException e) {
+                assertEquals(value, 415, e.status());
+            }
+            MediaTypes.prefersYaml(value);
+        }
+    }
+
+    @Test
+    public void malformedAcceptRangesAreIgnored() {
+        assertFalse(MediaTypes.prefersYaml(";;;,,,;q=x"));
+        assertFalse(MediaTypes.prefersYaml("application/yaml;q=2"));
+        assertFalse(MediaTypes.prefersYaml("application/yaml;q=NaN"));
+        assertFalse(MediaTypes.prefersYaml("application/yaml;q=Infinity"));
+        assertTrue(MediaTypes.prefersYaml(",,,application/yaml"));
+        assertTrue(MediaTypes.prefersYaml("application/yaml;q=0.5, application/json;q=0.4, ;;;"));
+        assertTrue(MediaTypes.prefersYaml("text/yaml;q=\"1\""));
     }
 
     @Test

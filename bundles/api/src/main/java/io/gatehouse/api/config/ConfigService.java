@@ -29,6 +29,11 @@ public interface ConfigService {
      * Parses a JSON or YAML document (a YAML stream may hold several documents; a JSON document may be a
      * single object or an array of objects) into objects, without validating specs.
      *
+     * <p>The document must be UTF-8 text (invalid or overlong sequences, encoded surrogates, UTF-16 and
+     * control characters other than tab, line feed and carriage return are refused, with the byte offset).
+     * YAML anchors, aliases and tags other than {@code !!str}, {@code !!map} and {@code !!seq} are refused
+     * (with their path, line and column) rather than read in a way the writer did not mean.
+     *
      * @throws ConfigException 400 with the line and column of a syntax error, or the path of a missing or
      *                         ill-typed {@code kind}, {@code name} or {@code spec}
      */
@@ -43,6 +48,15 @@ public interface ConfigService {
      * @since 1.2
      */
     List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException;
+
+    /**
+     * Parses a document that holds exactly one object, as {@link #parse} does; an array (even of a single
+     * object) or a YAML stream of several documents is refused.
+     *
+     * @throws ConfigException 400 as for {@link #parse}, or at {@code $} when the document is not one object
+     * @since 1.2
+     */
+    ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException;
 
     /** Creates objects that must not exist yet (409 if one does). All or nothing. */
     default List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {

@@ -5,6 +5,12 @@ import java.io.IOException;
 /**
  * Why a {@link Exchange#forward} attempt failed, with the status a gateway answers for it (RFC 9110:
  * 502 when the upstream answered badly or not at all, 504 when it took too long).
+ *
+ * <p>The message says what went wrong in a few words fit for a client ({@code connection refused},
+ * {@code no route to host}, {@code no response within the read timeout (300 ms)}), never a Java or Netty
+ * internal, and does not name the upstream: whoever forwarded knows which one it targeted and names it
+ * (the proxy plugin answers {@code upstream 10.0.0.5:80: connection refused}). The cause, when there is one,
+ * is the underlying exception, for the log.
  */
 public class UpstreamException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,5 @@
 package io.gatehouse.core.internal.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,6 +21,9 @@ import java.util.Set;
 /**
  * Reads documents into {@link ConfigObject}s and writes objects and state as JSON (log payloads and
  * snapshots). Syntax errors carry their line and column; structural errors the JSON path of the field.
+ * A document is read only if it means exactly what a person reading it sees: valid UTF-8 text, no YAML
+ * construct the JSON data model cannot carry (aliases, anchors, tags), no number that would not survive
+ * being written back, nothing nested deeper than {@value #MAX_DEPTH} levels.
  */
 public final class ConfigCodec {
     /**
@@ -29,38 +31,48 @@ public final class ConfigCodec {
      * ignored, so what the API returns can be sent back.
      */
     private static final Set<String> IGNORED = Set.of("revision", "status", "change");
+    /** Deepest nesting of an object's values (the object itself is level 1). */
+    static final int MAX_DEPTH = 64;
 
     private final Json mappers;
+    private final YamlScreen yamlScreen;
 
     public ConfigCodec(Json mappers) {
         this.mappers = mappers;
+        this.yamlScreen = new YamlScreen(mappers.yamlOptions());
     }
 
+    /**
+     * Reads a document: one object, a JSON array of objects or a YAML stream (one object per document, or a
+     * single document holding a list of objects). See {@link DocumentText} and {@link YamlScreen} for what
+     * is refused before the parser reads anything.
+     */
     public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {
-        if (document == null || document.length == 0) {
-            throw ConfigException.invalid("$", "the document is empty");
+        return objects(read(document, format));
+    }
+
+    /** Reads a document that must hold exactly one object: not an array (even of one), not a stream. */
+    public ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException {
+        Read read = read(document, format);
+        if (read.notOne() != null) {
+            throw ConfigException.invalid("$", "must be one object, not " + read.notOne());
         }
-        List<JsonNode> nodes = new ArrayList<>();
-        boolean indexed;
-        try {
-            if (format == ConfigFormat.YAML) {
-                indexed = readYaml(document, nodes);
-            } else {
-                indexed = readJson(document, nodes);
-            }
-        } catch (JsonProcessingException e) {
-            throw ConfigException.invalid("$", syntaxMessage(e));
-        } catch (IOException e) {
-            throw ConfigException.invalid("$", "cannot be read: " + e.getMessage());
-        }
+        return objects(read).get(0);
+    }
+
+    private List<ConfigObject> objects(Read read) throws ConfigException {
+        List<JsonNode> nodes = read.nodes();
         if (nodes.isEmpty()) {
             throw ConfigException.invalid("$", "the document holds no objects");
         }
         List<Violation> sink = new ArrayList<>();
         List<ConfigObject> objects = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
-            ConfigObject o = toObject(nodes.get(i), ObjectKinds.prefix(i, indexed), sink);
-            if (o != null) {
+            String prefix = ObjectKinds.prefix(i, read.indexed());
+            int before = sink.size();
+            values(nodes.get(i), prefix, 1, sink);
+            ConfigObject o = toObject(nodes.get(i), prefix, sink);
+            if (o != null && sink.size() == before) {
                 objects.add(o);
             }
         }
@@ -70,69 +82,112 @@ public final class ConfigCodec {
         return List.copyOf(objects);
     }
 
-    private boolean readJson(byte[] document, List<JsonNode> nodes) throws IOException {
-        JsonNode root = mappers.json().readTree(document);
-        if (root == null || root.isMissingNode()) {
-            return false;
-        }
-        if (root instanceof ArrayNode array) {
-            array.forEach(nodes::add);
-            return true;
-        }
-        nodes.add(root);
-        return false;
+    /**
+     * The documents read; {@code indexed} when paths carry the position ({@code $[i]}), {@code notOne}
+     * says what the document is when it is not exactly one object (null when it is).
+     */
+    private record Read(List<JsonNode> nodes, boolean indexed, String notOne) {
     }
 
-    private boolean readYaml(byte[] document, List<JsonNode> nodes) throws IOException {
-        int documents = 0;
-        try (JsonParser parser = mappers.yaml().getFactory().createParser(document);
+    private Read read(byte[] document, ConfigFormat format) throws ConfigException {
+        if (document == null || document.length == 0) {
+            throw ConfigException.invalid("$", "the document is empty");
+        }
+        String text = DocumentText.decode(document);
+        try {
+            return format == ConfigFormat.YAML ? yamlDocument(text) : jsonDocument(text);
+        } catch (JsonProcessingException e) {
+            throw ConfigException.invalid("$", ParseMessages.syntax(e));
+        } catch (IOException e) {
+            throw ConfigException.invalid("$", "cannot be read: " + ParseMessages.clean(e.getMessage()));
+        }
+    }
+
+    private Read jsonDocument(String text) throws IOException {
+        JsonNode root = mappers.json().readTree(text);
+        if (root == null || root.isMissingNode()) {
+            return new Read(List.of(), false, "an empty document");
+        }
+        if (root instanceof ArrayNode array) {
+            List<JsonNode> nodes = new ArrayList<>();
+            array.forEach(nodes::add);
+            return new Read(nodes, true, "an array");
+        }
+        return new Read(List.of(root), false, null);
+    }
+
+    private Read yamlDocument(String text) throws IOException, ConfigException {
+        refuseScreened(yamlScreen.screen(text));
+        List<JsonNode> nodes = new ArrayList<>();
+        try (JsonParser parser = mappers.yaml().getFactory().createParser(text);
              MappingIterator<JsonNode> it = mappers.yaml().readerFor(JsonNode.class).readValues(parser)) {
             while (it.hasNextValue()) {
                 JsonNode n = it.nextValue();
-                documents++;
-                if (n == null || n.isNull() || n.isMissingNode() || (n.isTextual() && n.textValue().isEmpty())) {
-                    continue;
+                if (n != null && !n.isNull() && !n.isMissingNode() && !(n.isTextual() && n.textValue().isEmpty())) {
+                    nodes.add(n);
                 }
-                if (n instanceof ArrayNode array && documents == 1) {
-                    array.forEach(nodes::add);
-                    return true;
-                }
-                nodes.add(n);
             }
         }
-        return nodes.size() > 1;
+        if (nodes.size() == 1 && nodes.get(0) instanceof ArrayNode array) {
+            List<JsonNode> items = new ArrayList<>();
+            array.forEach(items::add);
+            return new Read(items, true, "a list");
+        }
+        return new Read(nodes, nodes.size() > 1, nodes.size() == 1 ? null
+                : nodes.isEmpty() ? "an empty document" : "a stream of " + nodes.size() + " documents");
     }
 
-    static String syntaxMessage(JsonProcessingException e) {
-        JsonLocation loc = e.getLocation();
-        String what = summary(e.getOriginalMessage());
-        if (loc == null || loc.getLineNr() < 0) {
-            return "syntax error: " + what;
+    /** Throws what the screen found, at the path each finding has in the stream's objects. */
+    private static void refuseScreened(YamlScreen.Result screen) throws ConfigException {
+        List<YamlScreen.Root> roots = screen.documents();
+        List<Integer> rank = new ArrayList<>();
+        int objects = 0;
+        for (YamlScreen.Root root : roots) {
+            rank.add(root == YamlScreen.Root.EMPTY ? -1 : objects++);
         }
-        return "syntax error at line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": " + what;
-    }
-
-    /**
-     * The gist of a parser message: Jackson's first line, or for SnakeYAML's multi-line messages
-     * ("context / excerpt / problem / excerpt") the problem followed by its context.
-     */
-    static String summary(String message) {
-        if (message == null) {
-            return "unknown error";
+        boolean stream = objects > 1;
+        List<Violation> refused = new ArrayList<>();
+        for (YamlScreen.Finding f : screen.findings()) {
+            int r = f.document() >= 0 && f.document() < rank.size() ? rank.get(f.document()) : -1;
+            refused.add(new Violation((stream && r >= 0 ? "$[" + r + "]" : "$") + f.path(), f.message()));
         }
-        List<String> lines = new ArrayList<>();
-        for (String line : message.split("\n")) {
-            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
-                lines.add(line.trim());
+        for (int d = 0; d < roots.size() && stream; d++) {
+            if (roots.get(d) == YamlScreen.Root.SEQUENCE) {
+                refused.add(new Violation("$[" + rank.get(d) + "]", "a list of objects must be the only document"
+                        + " of a YAML stream; with several documents, write one object per document"));
             }
         }
-        if (lines.isEmpty()) {
-            return message.trim();
+        if (!refused.isEmpty()) {
+            throw ConfigException.invalid(refused);
         }
-        if (lines.size() == 1) {
-            return lines.get(0);
+    }
+
+    /** Values the JSON data model cannot carry back out: numbers beyond a double, nesting too deep. */
+    private static void values(JsonNode node, String path, int depth, List<Violation> sink) {
+        if (sink.size() >= YamlScreen.MAX_FINDINGS) {
+            return;
         }
-        return lines.get(lines.size() - 1) + " (" + lines.get(0) + ")";
+        if (depth > MAX_DEPTH) {
+            sink.add(new Violation(path, "is nested deeper than " + MAX_DEPTH + " levels"));
+            return;
+        }
+        if (node instanceof ObjectNode object) {
+            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                StringBuilder p = new StringBuilder(path);
+                SpecBinder.appendField(p, field.getKey());
+                values(field.getValue(), p.toString(), depth + 1, sink);
+            }
+        } else if (node instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                values(array.get(i), path + "[" + i + "]", depth + 1, sink);
+            }
+        } else if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            sink.add(new Violation(path, "is too large a number (at most about 1.8e308)"));
+        } else if (node.isBinary()) {
+            sink.add(new Violation(path, "binary data is not accepted: write a string"));
+        }
     }
 
     /** Checks the envelope of one object ({@code kind}, {@code name}, {@code spec}). */

@@ -426,6 +426,11 @@ public class CoreConfigService implements ConfigService {
     }
 
     @Override
+    public ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException {
+        return codec.parseObject(document, format);
+    }
+
+    @Override
     public List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException {
         if (mode == null) {
             throw new IllegalArgumentException("mode is required");

@@ -8,6 +8,9 @@ import io.gatehouse.core.internal.routing.HostMatch;
 import io.gatehouse.core.internal.routing.Route;
 import io.gatehouse.core.internal.routing.RouteTable;
 import io.gatehouse.dataplane.ListenerSettings;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +34,16 @@ public final class HttpServerValidator {
     private static final Pattern HOST = Pattern.compile(
             "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
+    // Bounds of the sizes and durations (documented in docs/configuration.md): below the minimums no real
+    // request fits or connections close at once; the maximums keep every value far from an overflow.
+    static final long MIN_INITIAL_LINE = 256;
+    static final long MAX_INITIAL_LINE = 1L << 20;
+    static final long MIN_HEADER = 1L << 10;
+    static final long MAX_HEADER = 1L << 20;
+    static final long MAX_BODY = 1L << 40;
+    static final Duration MIN_IDLE = Duration.ofMillis(100);
+    static final Duration MAX_IDLE = Duration.ofHours(24);
+
     private final SpecBinder binder;
 
     public HttpServerValidator(SpecBinder binder) {
@@ -46,7 +59,7 @@ public final class HttpServerValidator {
             return null;
         }
         String address = spec.address() == null ? "0.0.0.0" : spec.address();
-        if (!IPV4.matcher(address).matches() && !IPV6.matcher(address).matches()) {
+        if (!IPV4.matcher(address).matches() && !(IPV6.matcher(address).matches() && ipv6(address))) {
             invalid.add(new Violation(base + ".address", "must be an IP address such as 127.0.0.1 or 0.0.0.0"));
         }
         int port = 0;
@@ -57,19 +70,12 @@ public final class HttpServerValidator {
         } else {
             port = spec.port();
         }
-        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength", 1,
-                Integer.MAX_VALUE, invalid);
-        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", 1, Integer.MAX_VALUE, invalid);
-        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, Long.MAX_VALUE, invalid);
-        Duration idle = Duration.ofSeconds(60);
-        try {
-            idle = Units.duration(spec.idleTimeout() == null ? "60s" : spec.idleTimeout());
-            if (idle.isZero()) {
-                invalid.add(new Violation(base + ".idleTimeout", "must be positive"));
-            }
-        } catch (IllegalArgumentException e) {
-            invalid.add(new Violation(base + ".idleTimeout", e.getMessage()));
-        }
+        int line = (int) size(spec.maxInitialLineLength(), "8KiB", base + ".maxInitialLineLength",
+                MIN_INITIAL_LINE, MAX_INITIAL_LINE, invalid);
+        int header = (int) size(spec.maxHeaderSize(), "16KiB", base + ".maxHeaderSize", MIN_HEADER, MAX_HEADER,
+                invalid);
+        long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, MAX_BODY, invalid);
+        Duration idle = duration(spec.idleTimeout(), "60s", base + ".idleTimeout", MIN_IDLE, MAX_IDLE, invalid);
         String via = spec.via() == null ? "gatehouse" : spec.via();
         if (!via.isEmpty() && !TOKEN.matcher(via).matches()) {
             invalid.add(new Violation(base + ".via", "must be a token (letters, digits and !#$%&'*+.^_`|~-) or empty"));
@@ -109,18 +115,31 @@ public final class HttpServerValidator {
         return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
     }
 
+    /** True for an IPv6 literal; the brackets make the JDK parse it as one, never look it up as a name. */
+    private static boolean ipv6(String address) {
+        try {
+            return InetAddress.getByName("[" + address + "]") instanceof Inet6Address;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     private static long size(String text, String dflt, String path, long min, long max, List<Violation> invalid) {
         try {
-            long v = Units.bytes(text == null ? dflt : text);
-            if (v < min) {
-                invalid.add(new Violation(path, "must be at least " + min));
-            } else if (v > max) {
-                invalid.add(new Violation(path, "must be at most " + max + " bytes"));
-            }
-            return v;
+            return Units.bytes(text == null ? dflt : text, min, max);
         } catch (IllegalArgumentException e) {
             invalid.add(new Violation(path, e.getMessage()));
             return 0;
+        }
+    }
+
+    private static Duration duration(String text, String dflt, String path, Duration min, Duration max,
+                                     List<Violation> invalid) {
+        try {
+            return Units.duration(text == null ? dflt : text, min, max);
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(path, e.getMessage()));
+            return min;
         }
     }
 

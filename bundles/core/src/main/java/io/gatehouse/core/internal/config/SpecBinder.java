@@ -44,7 +44,7 @@ public final class SpecBinder {
             sink.add(violation(basePath, e));
             return null;
         } catch (IOException | RuntimeException e) {
-            sink.add(new Violation(basePath, "cannot be read: " + e.getMessage()));
+            sink.add(new Violation(basePath, "cannot be read: " + ParseMessages.describe(e.getMessage())));
             return null;
         }
     }
@@ -67,12 +67,12 @@ public final class SpecBinder {
         }
         if (e instanceof ValueInstantiationException vie) {
             Throwable cause = vie.getCause() != null ? vie.getCause() : vie;
-            return new Violation(path, "is not valid: " + cause.getMessage());
+            return new Violation(path, "is not valid: " + ParseMessages.describe(cause.getMessage()));
         }
         if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
             return new Violation(path, "expected " + describe(mie.getTargetType()));
         }
-        return new Violation(path, "is not valid: " + firstLine(e.getOriginalMessage()));
+        return new Violation(path, "is not valid: " + ParseMessages.describe(e.getOriginalMessage()));
     }
 
     /** Appends Jackson's reference chain to a base path. */
@@ -133,13 +133,5 @@ public final class SpecBinder {
             return "\"" + (s.length() > 60 ? s.substring(0, 60) + "..." : s) + "\"";
         }
         return String.valueOf(value);
-    }
-
-    static String firstLine(String message) {
-        if (message == null) {
-            return "unknown error";
-        }
-        int nl = message.indexOf('\n');
-        return (nl >= 0 ? message.substring(0, nl) : message).trim();
     }
 }

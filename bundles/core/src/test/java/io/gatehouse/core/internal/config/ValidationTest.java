@@ -4,6 +4,7 @@ import static io.gatehouse.core.internal.config.Fixture.assertViolation;
 import static io.gatehouse.core.internal.config.Fixture.pipeline;
 import static io.gatehouse.core.internal.config.Fixture.server;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -153,6 +154,64 @@ public class ValidationTest {
         assertViolation(e, "$.spec.rules[2].headers[1]", "exactly one of value and regex");
         assertViolation(e, "$.spec.rules[3].pathPrefix", "must start with /");
         assertViolation(e, "$.spec.rules[3].pipeline", "is required");
+    }
+
+    @Test
+    public void sizesAndDurationsOutOfTheirBoundsAreRefusedAndNothingIsApplied() throws Exception {
+        long index = f.service.appliedIndex();
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  maxInitialLineLength: 10
+                  maxHeaderSize: 1
+                  maxRequestBody: 2048GiB
+                  idleTimeout: 999999999h
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.maxInitialLineLength", "must be between 256 and 1MiB, found '10'");
+        assertViolation(e, "$.spec.maxHeaderSize", "must be between 1KiB and 1MiB, found '1'");
+        assertViolation(e, "$.spec.maxRequestBody", "must be between 0 and 1024GiB, found '2048GiB'");
+        assertViolation(e, "$.spec.idleTimeout", "must be between 100ms and 24h, found '999999999h'");
+        assertEquals(4, e.violations().size());
+        ConfigException tiny = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  maxHeaderSize: 2MiB
+                  idleTimeout: 0s
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(tiny, "$.spec.maxHeaderSize", "must be between 1KiB and 1MiB, found '2MiB'");
+        assertViolation(tiny, "$.spec.idleTimeout", "must be between 100ms and 24h, found '0s'");
+        assertEquals(index, f.service.appliedIndex());
+        assertEquals(List.of(), f.dataPlane.open());
+    }
+
+    @Test
+    public void anAddressThatOnlyLooksLikeIpv6IsRefusedAtItsPath() throws Exception {
+        for (String address : List.of(":::::", "1:2:3:4:5:6:7:8:9", "12345::1", "::1::")) {
+            ConfigException e = f.refused(400, "kind: HTTPServer\nname: web\nspec:\n  address: \"" + address
+                    + "\"\n  port: 10080\n  rules: [{pipeline: demo}]\n");
+            assertViolation(e, "$.spec.address", "must be an IP address");
+        }
+        f.apply("kind: HTTPServer\nname: web\nspec:\n  address: \"::1\"\n  port: 10080\n  rules: [{pipeline: demo}]\n");
+        assertEquals("::1", f.dataPlane.on(10080).settings().address());
+    }
+
+    @Test
+    public void bindingErrorsAreInPlainWords() throws Exception {
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 99999999999999
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.port", "the number 99999999999999 is out of range");
+        assertFalse(e.getMessage(), e.getMessage().contains("int (-2147483648"));
     }
 
     @Test

@@ -58,11 +58,15 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         this.target = target;
         this.pool = pool;
         this.head = head;
-        this.timeoutNanos = target.readTimeout().toNanos();
+        this.timeoutNanos = Timeouts.nanos(target.readTimeout());
     }
 
     CompletableFuture<HttpResponse> promise() {
         return promise;
+    }
+
+    Forward target() {
+        return target;
     }
 
     /** Set when the upstream response broke before commit; the exchange answers with this instead. */
@@ -129,8 +133,8 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             retried = true;
             connect();
         } else {
-            fail(new UpstreamException(Reason.RESET, "cannot send the request to " + target.authority() + ": "
-                    + f.cause().getMessage(), f.cause()));
+            fail(new UpstreamException(Reason.RESET, "cannot send the request: "
+                    + UpstreamErrors.describe(f.cause()), f.cause()));
         }
     }
 
@@ -175,20 +179,20 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     void onResponseHead(io.netty.handler.codec.http.HttpResponse r) {
         lastActivity = System.nanoTime();
         if (r.decoderResult().isFailure()) {
-            protocolError("invalid response from " + target.authority() + ": " + r.decoderResult().cause());
+            protocolError("invalid response: " + detail(r.decoderResult().cause()));
             return;
         }
         HttpResponseStatus status = r.status();
         if (status.codeClass() == HttpStatusClass.INFORMATIONAL) {
             if (status.code() == 101) {
-                protocolError("unexpected 101 Switching Protocols from " + target.authority());
+                protocolError("unexpected 101 Switching Protocols");
                 return;
             }
             skipInformationalEnd = true;
             return;
         }
         if (headReceived) {
-            protocolError("a second response from " + target.authority());
+            protocolError("a second response to one request");
             return;
         }
         headReceived = true;
@@ -224,12 +228,12 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (content.decoderResult().isFailure()) {
             Throwable cause = content.decoderResult().cause();
             content.release();
-            protocolError("invalid response body from " + target.authority() + ": " + cause);
+            protocolError("invalid response body: " + detail(cause));
             return;
         }
         if (!headReceived) {
             content.release();
-            protocolError("response body without a head from " + target.authority());
+            protocolError("response body without a head");
             return;
         }
         boolean last = content instanceof LastHttpContent;
@@ -337,12 +341,17 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         }
         Throwable cause = c.lastError;
         if (!headReceived) {
-            fail(new UpstreamException(Reason.RESET, "upstream " + target.authority()
-                    + " closed the connection before responding", cause));
+            fail(new UpstreamException(Reason.RESET, "closed the connection before responding", cause));
         } else if (!responseComplete) {
-            breakResponse(new UpstreamException(Reason.RESET, "upstream " + target.authority()
-                    + " closed the connection in the middle of the response", cause));
+            breakResponse(new UpstreamException(Reason.RESET, "closed the connection in the middle of the response",
+                    cause));
         }
+    }
+
+    /** A decoder failure's own text (Netty's words about the bytes), without the exception's class name. */
+    private static String detail(Throwable cause) {
+        String message = cause == null ? null : cause.getMessage();
+        return message == null || message.isBlank() ? "malformed HTTP" : message;
     }
 
     private void protocolError(String message) {
@@ -380,8 +389,8 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (c != null) {
             c.close();
         }
-        String message = "no " + (headReceived ? "response data" : "response") + " from " + target.authority()
-                + " within " + target.readTimeout().toMillis() + " ms";
+        String message = "no " + (headReceived ? "response data" : "response") + " within the read timeout ("
+                + Timeouts.millis(target.readTimeout()) + " ms)";
         UpstreamException e = new UpstreamException(Reason.READ_TIMEOUT, message, null);
         if (!headReceived) {
             fail(e);

@@ -185,7 +185,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             r = errorResponse(500, "no_response", "the pipeline ended without a response");
         } else if (r.fromUpstream() && forward.brokenResponse() != null) {
             UpstreamException e = forward.brokenResponse();
-            r = errorResponse(e.status(), "upstream_error", e.getMessage());
+            r = errorResponse(e.status(), "upstream_error", "upstream " + forward.target().authority() + ": "
+                    + e.getMessage());
         }
         if (r != response) {
             replaceResponse(r);

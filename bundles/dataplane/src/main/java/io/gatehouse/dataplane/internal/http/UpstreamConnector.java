@@ -15,7 +15,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Opens a new upstream connection on a pool's event loop. IP literals connect directly; host names are
  * resolved on the blocking executor (the JDK resolver blocks) and the connect continues on the event loop.
- * Failures are mapped to the gateway's reasons: timeout → CONNECT_TIMEOUT, anything else → CONNECT_FAILED.
+ * Failures are mapped to the gateway's reasons (timeout → CONNECT_TIMEOUT, anything else → CONNECT_FAILED)
+ * and to its words ({@link UpstreamErrors}); messages do not name the upstream, the caller knows it.
  */
 final class UpstreamConnector {
 
@@ -40,7 +41,7 @@ final class UpstreamConnector {
                 connect(pool, target, new InetSocketAddress(InetAddress.getByAddress(literal), target.port()),
                         callback);
             } catch (UnknownHostException e) {
-                callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "invalid address " + host, e));
+                callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "invalid address", e));
             }
             return;
         }
@@ -51,12 +52,12 @@ final class UpstreamConnector {
                     pool.loop().execute(() -> connect(pool, target, address, callback));
                 } catch (UnknownHostException e) {
                     pool.loop().execute(() -> callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED,
-                            "cannot resolve upstream host " + host, e)));
+                            "unknown host: " + host + " cannot be resolved", e)));
                 }
             });
         } catch (RejectedExecutionException e) {
-            callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "cannot resolve upstream host "
-                    + host + ": blocking executor saturated", e));
+            callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "cannot resolve " + host
+                    + " now: the resolver's executor is saturated", e));
         }
     }
 
@@ -64,7 +65,7 @@ final class UpstreamConnector {
         if (callback.abandoned()) {
             return;
         }
-        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, target.connectTimeout().toMillis()));
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, Timeouts.millis(target.connectTimeout())));
         pool.connect(target.host(), target.port(), address, millis)
                 .addListener((ChannelFuture f) -> connected(f, target, callback));
     }
@@ -80,11 +81,11 @@ final class UpstreamConnector {
         }
         Throwable cause = f.cause();
         if (cause instanceof ConnectTimeoutException) {
-            callback.connectFailed(new UpstreamException(Reason.CONNECT_TIMEOUT, "no connection to "
-                    + target.authority() + " within " + target.connectTimeout().toMillis() + " ms", cause));
+            callback.connectFailed(new UpstreamException(Reason.CONNECT_TIMEOUT, "connection timed out (no connection"
+                    + " within the connect timeout, " + Timeouts.millis(target.connectTimeout()) + " ms)", cause));
         } else {
-            callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "cannot connect to "
-                    + target.authority() + ": " + cause.getMessage(), cause));
+            UpstreamErrors.Cause why = UpstreamErrors.connect(cause);
+            callback.connectFailed(new UpstreamException(why.reason(), why.text(), cause));
         }
     }
 }

@@ -12,6 +12,12 @@ final class MockSpecValidator {
     static final int MAX_BODY = 1024 * 1024;
 
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+    /**
+     * RFC 9110 field-value restricted to ASCII: visible characters, with spaces and tabs only inside. Anything
+     * else would reach the client mangled (a field carries bytes, not UTF-8 text) or as a control character
+     * that makes clients reject the whole response.
+     */
+    private static final Pattern FIELD_VALUE = Pattern.compile("([\\x21-\\x7E]([\\t\\x20-\\x7E]*[\\x21-\\x7E])?)?");
     /** Fields that describe the connection or the framing: the gateway sets them, a spec may not. */
     private static final Set<String> RESERVED = Set.of("content-length", "transfer-encoding", "connection",
             "keep-alive", "upgrade", "te", "trailer", "proxy-connection");
@@ -34,8 +40,11 @@ final class MockSpecValidator {
                 v.at("headers").add(name, name + " is set by the gateway");
             }
             String value = header.getValue();
-            if (value == null || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
-                v.at("headers").add(name, "a header value must be a string without line breaks");
+            if (value == null) {
+                v.at("headers").add(name, "a header value must be a string");
+            } else if (!FIELD_VALUE.matcher(value).matches()) {
+                v.at("headers").add(name, "a header value must be visible ASCII characters, with spaces and tabs only"
+                        + " between them (no line breaks, control characters or leading and trailing blanks)");
             }
         }
         boolean bodyless = status == 204 || status == 304 || status < 200;

@@ -75,11 +75,25 @@ public class MockSpecTest {
             """,
                 "$.headers.Bad Name: 'Bad Name' is not a valid header name",
                 "$.headers.Content-Length: Content-Length is set by the gateway",
-                "$.headers.X-Split: a header value must be a string without line breaks",
-                "$.headers.X-Null: a header value must be a string without line breaks",
+                "$.headers.X-Split: a header value must be visible ASCII characters",
+                "$.headers.X-Null: a header value must be a string",
                 "$.echo: echo replaces the body");
         assertViolations("{\"body\": \"" + "x".repeat(MockSpecValidator.MAX_BODY + 1) + "\"}",
                 "$.body: at most 1048576 bytes");
+    }
+
+    @Test
+    public void headerValuesThatAreNotFieldValuesAreRefused() throws Exception {
+        // each was accepted, then sent to every client as is: control characters, mangled non-ASCII
+        assertViolations("""
+            {"headers": {"X-Ctl": "a\\u0001b", "X-Del": "a\\u007fb", "X-Lead": " v", "X-Trail": "v\\t", "X-Utf": "caf\\u00e9",
+                         "X-Fine": "a b\\tc", "X-Empty": ""}}
+            """,
+                "$.headers.X-Ctl: a header value must be visible ASCII",
+                "$.headers.X-Del: a header value must be visible ASCII",
+                "$.headers.X-Lead: a header value must be visible ASCII",
+                "$.headers.X-Trail: a header value must be visible ASCII",
+                "$.headers.X-Utf: a header value must be visible ASCII");
     }
 
     @Test

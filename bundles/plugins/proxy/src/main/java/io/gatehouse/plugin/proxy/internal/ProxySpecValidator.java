@@ -21,6 +21,11 @@ final class ProxySpecValidator {
     static final int MAX_WEIGHT = 1000;
     static final int MAX_VIRTUAL_NODES = 10_000;
     static final int MAX_RING_POINTS = 1_000_000;
+    // below 10ms a timeout fires before a loopback round trip on a busy node; the maximums keep every
+    // timeout far from an overflow where the data plane converts it (documented in docs/configuration.md)
+    static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
+    static final Duration MAX_CONNECT_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration MAX_READ_TIMEOUT = Duration.ofHours(24);
 
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
     private static final Pattern HOST_VALUE = Pattern.compile("[A-Za-z0-9.\\-_~%!$&'()*+,;=:\\[\\]]+");
@@ -60,8 +65,8 @@ final class ProxySpecValidator {
             }
             pool(pool, at);
         }
-        duration(spec.connectTimeout(), v, "connectTimeout");
-        duration(spec.readTimeout(), v, "readTimeout");
+        duration(spec.connectTimeout(), v, "connectTimeout", MAX_CONNECT_TIMEOUT);
+        duration(spec.readTimeout(), v, "readTimeout", MAX_READ_TIMEOUT);
         hostHeader(spec.hostHeader(), v);
     }
 
@@ -194,12 +199,9 @@ final class ProxySpecValidator {
         return a;
     }
 
-    private static void duration(String text, Violations v, String field) {
+    private static void duration(String text, Violations v, String field, Duration max) {
         try {
-            Duration d = Units.duration(text);
-            if (d.isZero()) {
-                v.add(field, "must be positive");
-            }
+            Units.duration(text, MIN_TIMEOUT, max);
         } catch (IllegalArgumentException e) {
             v.add(field, e.getMessage());
         }

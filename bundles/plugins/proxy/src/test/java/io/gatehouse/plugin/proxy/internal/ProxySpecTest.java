@@ -193,10 +193,30 @@ public class ProxySpecTest {
              "connectTimeout": "5", "readTimeout": "0s", "hostHeader": "bad host"}
             """,
                 "$.connectTimeout: '5' is not a duration",
-                "$.readTimeout: must be positive",
+                "$.readTimeout: must be between 10ms and 24h, found '0s'",
                 "$.hostHeader: 'bad host' is neither preserve, upstream nor a valid Host value");
         assertViolations("""
             {"pools": [{"servers": [{"url": "http://127.0.0.1:1"}]}], "hostHeader": "api.example.com:8443"}
+            """);
+    }
+
+    @Test
+    public void timeoutsHaveBounds() throws Exception {
+        // 999999999h overflowed Duration.toNanos in the data plane: every request on the route got 500
+        assertViolations("""
+            {"pools": [{"servers": [{"url": "http://127.0.0.1:1"}]}],
+             "connectTimeout": "6m", "readTimeout": "999999999h"}
+            """,
+                "$.connectTimeout: must be between 10ms and 5m, found '6m'",
+                "$.readTimeout: must be between 10ms and 24h, found '999999999h'");
+        assertViolations("""
+            {"pools": [{"servers": [{"url": "http://127.0.0.1:1"}]}],
+             "connectTimeout": "9ms", "readTimeout": "99999999999999999999999999ms"}
+            """,
+                "$.connectTimeout: must be between 10ms and 5m, found '9ms'",
+                "$.readTimeout: must be between 10ms and 24h, found '99999999999999999999999999ms'");
+        assertViolations("""
+            {"pools": [{"servers": [{"url": "http://127.0.0.1:1"}]}], "connectTimeout": "5m", "readTimeout": "24h"}
             """);
     }
 
