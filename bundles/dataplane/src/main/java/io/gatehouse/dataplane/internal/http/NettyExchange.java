@@ -232,13 +232,14 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
                 hs.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes == null ? 0 : bytes.length);
             }
             connectionHeader(hs);
-            DefaultFullHttpResponse full = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : clientVersion,
+            DefaultFullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(status), content, hs, EmptyHttpHeaders.INSTANCE);
             ctx.writeAndFlush(full).addListener(this);
             return;
         }
         io.netty.handler.codec.http.HttpResponse upstreamHead = r.upstreamHead();
-        upstreamHead.setProtocolVersion(h2 ? HttpVersion.HTTP_1_1 : clientVersion);
+        // the gateway speaks HTTP/1.1, also to HTTP/1.0 clients (RFC 9110 6.2); framing follows the client
+        upstreamHead.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (status == 204 || status < 200) {
             hs.remove(HttpHeaderNames.CONTENT_LENGTH);
         } else if (!noBody && !hs.contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -259,11 +260,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         }
         boolean http10 = clientVersion.equals(HttpVersion.HTTP_1_0);
         if (closeAfter) {
-            if (http10) {
-                hs.remove(HttpHeaderNames.CONNECTION);
-            } else {
-                hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
+            // explicit for HTTP/1.0 clients too: the status line says HTTP/1.1, where no Connection means keep-alive
+            hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10) {
             hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {

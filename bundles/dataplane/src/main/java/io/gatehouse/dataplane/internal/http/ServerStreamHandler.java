@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,7 +124,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (result.isFailure()) {
             ReferenceCountUtil.release(req);
             Throwable cause = result.cause();
-            if (cause instanceof TooLongHttpLineException) {
+            if (cause instanceof HeadRejectedException) {
+                HeadRejectedException e = (HeadRejectedException) cause;
+                reject(e.status, e.code, e.getMessage());
+            } else if (cause instanceof TooLongHttpLineException) {
                 reject(414, "uri_too_long", "the request line is longer than "
                         + conn.settings.maxInitialLineLength() + " bytes");
             } else if (cause instanceof TooLongHttpHeaderException) {
@@ -151,6 +153,12 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(req);
             reject(problem.startsWith("501") ? 501 : 400, problem.startsWith("501") ? "not_implemented"
                     : "bad_request", problem.substring(4));
+            return;
+        }
+        problem = HeadCheck.check(req, h2, conn.settings.pathNormalization());
+        if (problem != null) {
+            ReferenceCountUtil.release(req);
+            reject(400, "bad_request", problem);
             return;
         }
         HttpRequest head = req;
@@ -189,6 +197,12 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
         // a pipelined request's body may already be waiting: give it to the exchange first
         drainBacklog();
+        if (head.uri().equals("*")) {
+            // OPTIONS * asks about the gateway itself: it answers; nothing is routed or forwarded
+            ex.respond(200);
+            ex.end();
+            return;
+        }
         try {
             conn.listener.handler().handle(ex);
         } catch (Throwable t) {
@@ -197,7 +211,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** RFC 9112 framing checks Netty's decoder leaves to us; null when fine, else "NNN message". */
+    /**
+     * RFC 9112 framing checks Netty's decoder leaves to us; null when fine, else "NNN message". Host and the
+     * request target are checked by {@link HeadCheck}.
+     */
     private static String framingProblem(HttpRequest req) {
         HttpHeaders h = req.headers();
         if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
@@ -207,16 +224,6 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             if (te.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
                 return "501 only the chunked transfer coding is supported";
-            }
-        }
-        if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
-            if (!hosts.hasNext()) {
-                return "400 an HTTP/1.1 request needs a Host header";
-            }
-            hosts.next();
-            if (hosts.hasNext()) {
-                return "400 more than one Host header";
             }
         }
         return null;
