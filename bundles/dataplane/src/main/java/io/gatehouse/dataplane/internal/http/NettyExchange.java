@@ -62,7 +62,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         this.headRequest = HttpMethod.HEAD.equals(head.method());
         this.expectContinue = expectContinue;
         this.request = new NettyRequest(head, stream.h2 ? "HTTP/2.0" : clientVersion.text(), contentLength);
-        this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody());
+        this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody(),
+                stream.conn.settings.bodyIdleTimeout().toNanos());
     }
 
     RequestBody body() {
@@ -333,6 +334,21 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(413, "payload_too_large", "the request body is larger than " + limit + " bytes");
+        if (forward != null) {
+            forward.abort(cause);
+        }
+        stream.updateAutoRead();
+    }
+
+    /** No request body data arrived for the body idle timeout while the gateway was reading. */
+    void bodyTimedOut(long millis) {
+        String message = "no request body data was received for " + millis + " ms";
+        UpstreamException cause = new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED, message, null);
+        if (committed) {
+            abort(cause);
+            return;
+        }
+        forced = errorResponse(408, "request_timeout", message);
         if (forward != null) {
             forward.abort(cause);
         }

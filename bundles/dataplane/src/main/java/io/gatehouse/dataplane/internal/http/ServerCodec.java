@@ -36,6 +36,11 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
         init(new Decoder(config), new Encoder());
     }
 
+    /** Whether the decoder holds bytes of a request it has not decoded yet (a head that has begun). */
+    boolean hasPartialInput() {
+        return ((Decoder) inboundHandler()).buffered() > 0;
+    }
+
     @Override
     public void upgradeFrom(ChannelHandlerContext ctx) {
         ctx.pipeline().remove(this);
@@ -109,6 +114,10 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
                     methods.add(((HttpRequest) obj).method());
                 }
             }
+        }
+
+        int buffered() {
+            return actualReadableBytes();
         }
 
         private int scan(ByteBuf buffer) {

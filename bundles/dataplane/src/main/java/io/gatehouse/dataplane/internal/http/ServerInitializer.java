@@ -47,7 +47,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(s.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK)
                 .setAllowDuplicateContentLengths(false));
-        ServerStreamHandler http1 = new ServerStreamHandler(conn, false);
+        ServerStreamHandler http1 = new ServerStreamHandler(conn, codec);
         if (!s.http2()) {
             p.addLast(codec, http1);
             return;
@@ -58,7 +58,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         ChannelHandler priorKnowledge = new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel c) {
-                c.pipeline().addLast(frameCodec(s), multiplex(conn));
+                c.pipeline().addLast(new Http2HeadTracker(conn), frameCodec(s), multiplex(conn));
             }
         };
         p.addLast(new PriorKnowledgeDetector(conn, priorKnowledge, codec, upgrade, http1));
@@ -80,7 +80,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
                 ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true),
-                        new ServerStreamHandler(conn, true));
+                        new ServerStreamHandler(conn));
             }
         });
     }

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -40,14 +41,26 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     final ConnectionState conn;
     final boolean h2;
+    /** The HTTP/1 codec before this handler (null on an HTTP/2 stream). */
+    private final ServerCodec codec;
     private ChannelHandlerContext ctx;
     private NettyExchange current;
     private ArrayDeque<Object> backlog;
     private boolean closing;
 
-    ServerStreamHandler(ConnectionState conn, boolean h2) {
+    /** The handler of an HTTP/2 stream. */
+    ServerStreamHandler(ConnectionState conn) {
         this.conn = conn;
-        this.h2 = h2;
+        this.h2 = true;
+        this.codec = null;
+    }
+
+    /** The handler of an HTTP/1 connection. */
+    ServerStreamHandler(ConnectionState conn, ServerCodec codec) {
+        this.conn = conn;
+        this.h2 = false;
+        this.codec = codec;
+        conn.http1(this);
     }
 
     ChannelHandlerContext ctx() {
@@ -61,6 +74,9 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!h2 && msg instanceof HttpRequest) {
+            conn.headArrived();
+        }
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -271,6 +287,21 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
         drainBacklog();
         updateAutoRead();
+        if (current == null && !closing && codec != null && codec.hasPartialInput()) {
+            // the next head began while this exchange ran: its time counts from now
+            conn.headBegunEarlier();
+        }
+    }
+
+    /** The request head did not arrive in time (HTTP/1): 408, then close. */
+    void headTimedOut(long millis) {
+        if (closing) {
+            ctx.close();
+            return;
+        }
+        LOG.debug("Connection {} of server {}: request head incomplete after {} ms", ctx.channel(),
+                conn.settings.name(), millis);
+        reject(408, "request_timeout", "the request head was not received within " + millis + " ms");
     }
 
     void updateAutoRead() {
@@ -291,6 +322,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     private void setAutoRead(boolean on) {
         if (ctx.channel().config().isAutoRead() != on) {
             ctx.channel().config().setAutoRead(on);
+            NettyExchange ex = current;
+            if (on && ex != null) {
+                ex.body().readResumed();
+            }
         }
     }
 
@@ -341,6 +376,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // h2c via Upgrade: the HTTP/2 handlers now sit before us; streams get their own handlers
             conn.http2();
+            ChannelHandlerContext frames = ctx.pipeline().context(Http2FrameCodec.class);
+            if (frames != null) {
+                ctx.pipeline().addBefore(frames.name(), null, new Http2HeadTracker(conn));
+            }
             ctx.fireUserEventTriggered(evt);
             ctx.pipeline().remove(this);
             return;
