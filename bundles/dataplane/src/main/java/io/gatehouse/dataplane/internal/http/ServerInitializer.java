@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of an accepted connection with the limits its listener has at that moment:
- * idle timeout, HTTP/1.1 codec, and when enabled h2c by prior knowledge or by {@code Upgrade: h2c}, both
- * ending in the same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
+ * idle timeout, the connection guard (draining, request-head timer), HTTP/1.1 codec, and when enabled h2c
+ * by prior knowledge or by {@code Upgrade: h2c} (behind an {@link Http2HeadTracker}), both ending in the
+ * same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
  */
 final class ServerInitializer extends ChannelInitializer<Channel> {
     private static final int MAX_CHUNK = 65536;
