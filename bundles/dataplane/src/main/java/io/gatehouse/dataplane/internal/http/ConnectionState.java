@@ -37,6 +37,7 @@ final class ConnectionState {
     /** The HTTP/1 handler that answers 408 (null once the connection speaks HTTP/2). */
     private ServerStreamHandler http1;
     private boolean headPending;
+    private boolean inRead;
     private ScheduledFuture<?> headTimer;
 
     ConnectionState(NettyHttpListener listener, ListenerSettings settings, Channel channel) {
@@ -111,6 +112,7 @@ final class ConnectionState {
 
     /** Bytes were read (before any decoder): on HTTP/1 they begin a head when no exchange is in flight. */
     void bytesRead() {
+        inRead = true;
         if (inFlight == 0 && !http2) {
             headPending = true;
         }
@@ -122,10 +124,15 @@ final class ConnectionState {
         cancelHeadTimer();
     }
 
-    /** The next HTTP/1 head had begun when the previous exchange ended: its time counts from now. */
+    /**
+     * The next HTTP/1 head had begun when the previous exchange ended: its time counts from now. Inside a
+     * read (pipelined requests answered at once) the end of the read decides, as for any head.
+     */
     void headBegunEarlier() {
         headPending = true;
-        armHeadTimer();
+        if (!inRead) {
+            armHeadTimer();
+        }
     }
 
     /** HTTP/2: whether the preface, a header block or a non-DATA frame is incomplete after a read. */
@@ -135,6 +142,7 @@ final class ConnectionState {
 
     /** A read ended: start the timer if a head is incomplete, stop it if none is. */
     void readComplete() {
+        inRead = false;
         if (headPending) {
             armHeadTimer();
         } else {
