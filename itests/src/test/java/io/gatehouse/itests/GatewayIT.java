@@ -44,8 +44,9 @@ import org.osgi.framework.BundleContext;
 
 /**
  * The gateway inside the real Karaf assembly: objects applied through the admin API, a request proxied to
- * a real upstream, a plugin bundle stopped (503 naming the kind, other pipelines unaffected) and started
- * again (200 without re-applying anything).
+ * a real upstream, requests routed on their normalized path and slow heads answered 408, a plugin bundle
+ * stopped (503 naming the kind, other pipelines unaffected) and started again (200 without re-applying
+ * anything).
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -161,6 +162,73 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         HttpResponse<String> r = http.get("http://127.0.0.1:" + port + "/a%2Fb/c?x=1&y=%20");
         assertEquals(r.body(), 200, r.statusCode());
         assertEquals("upstream saw GET /a%2Fb/c?x=1&y=%20 xff=127.0.0.1\n", r.body());
+    }
+
+    @Test
+    public void routesOnTheNormalizedPathAndTimesOutSlowRequestHeads() throws Exception {
+        int port = Ports.free();
+        String yaml = """
+                kind: Pipeline
+                name: it-guard
+                spec:
+                  plugins:
+                    - name: guard
+                      kind: mock
+                      spec:
+                        status: 403
+                        body: "guarded\\n"
+                ---
+                kind: Pipeline
+                name: it-open
+                spec:
+                  plugins:
+                    - name: backend
+                      kind: proxy
+                      spec:
+                        pools:
+                          - servers:
+                              - url: http://127.0.0.1:%d
+                ---
+                kind: HTTPServer
+                name: it-norm
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  requestHeadTimeout: 1s
+                  rules:
+                    - pathPrefix: /dead/
+                      pipeline: it-guard
+                    - pathPrefix: /
+                      pipeline: it-open
+                """.formatted(Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+        await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        HttpResponse<String> applied = http.send("POST", admin("/api/v1/apply"), "application/yaml", yaml);
+        assertEquals(applied.body(), 200, applied.statusCode());
+
+        for (String target : new String[] {"/dead/x", "/t3/../dead/x", "//dead/x", "/%64ead/x", "/%2e%2E/dead/x",
+            "http://other.example/dead/x"}) {
+            String r = RawHttp.exchange(port, "GET " + target + " HTTP/1.1\r\nHost: host.example\r\n"
+                    + "Connection: close\r\n\r\n");
+            assertEquals(target + ": " + r, 403, RawHttp.status(r));
+            assertEquals(target, "guarded\n", RawHttp.body(r));
+        }
+        String open = RawHttp.exchange(port, "GET /a/../ok%2Fx?q=%2F HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        assertEquals(open, "upstream saw GET /ok%2Fx?q=%2F xff=127.0.0.1\n", RawHttp.body(open));
+        for (String target : new String[] {"dead/x", "*/dead/x", "/a%zz"}) {
+            String r = RawHttp.exchange(port, "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertEquals(target + ": " + r, 400, RawHttp.status(r));
+        }
+        String badHost = RawHttp.exchange(port, "GET / HTTP/1.1\r\nHost: u@evil\r\n\r\n");
+        assertEquals(badHost, 400, RawHttp.status(badHost));
+        String version = RawHttp.exchange(port, "GET / HTTP/3.0\r\nHost: h\r\n\r\n");
+        assertEquals(version, 505, RawHttp.status(version));
+
+        // a head that never completes: 408 once requestHeadTimeout (1s) has passed
+        long start = System.nanoTime();
+        String slow = RawHttp.exchange(port, "GET /slow HTTP/1.1\r\nHo");
+        long took = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(slow, 408, RawHttp.status(slow));
+        assertTrue("408 after " + took + " ms", took >= 900 && took < 8000);
     }
 
     @Test

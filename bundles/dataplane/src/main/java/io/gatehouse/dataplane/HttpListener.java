@@ -17,7 +17,8 @@ public interface HttpListener extends AutoCloseable {
 
     /**
      * Applies new limits without rebinding. New connections use them at once; open connections keep the
-     * limits they were accepted with.
+     * limits they were accepted with. {@code maxConnections} is checked at each accept against every open
+     * connection of the listener.
      *
      * @throws IllegalArgumentException when the new settings name another socket
      */

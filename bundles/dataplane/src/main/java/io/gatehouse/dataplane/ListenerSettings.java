@@ -17,20 +17,62 @@ import java.util.Objects;
  * @param xForwarded           append {@code X-Forwarded-For} and set {@code X-Forwarded-Proto}/{@code -Host}
  *                             on upstream requests
  * @param via                  the pseudonym put in the {@code Via} header ({@code 1.1 <via>}); null for none
+ * @param pathNormalization    what happens to a request path that is not in normal form
+ * @param requestHeadTimeout   a request head must arrive completely within this long, counted from its first
+ *                             byte (or from the end of the previous exchange); else 408 and close
+ * @param bodyIdleTimeout      longest wait for the next request body byte while the body is being read;
+ *                             else 408 (or a close once the response has started)
+ * @param maxConnections       open client connections accepted at most; more are closed at once
  */
 public record ListenerSettings(String name, String address, int port, int maxInitialLineLength, int maxHeaderSize,
                                long maxRequestBody, Duration idleTimeout, boolean http2, boolean xForwarded,
-                               String via) {
+                               String via, PathNormalization pathNormalization, Duration requestHeadTimeout,
+                               Duration bodyIdleTimeout, int maxConnections) {
+
+    /** What a listener does with a request path that is not in normal form (RFC 3986 6.2.2, merged slashes). */
+    public enum PathNormalization {
+        /** Normalize it, then route and forward the normal form. */
+        NORMALIZE,
+        /** Answer 400. */
+        REJECT
+    }
+
     public ListenerSettings {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(pathNormalization, "pathNormalization");
+        positive(requestHeadTimeout, "requestHeadTimeout");
+        positive(bodyIdleTimeout, "bodyIdleTimeout");
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
+        }
+    }
+
+    private static void positive(Duration d, String what) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive: " + d);
+        }
     }
 
     /** Defaults for a listener on {@code address:port}. */
     public static ListenerSettings defaults(String name, String address, int port) {
         return new ListenerSettings(name, address, port, 8192, 16384, 256L * 1024 * 1024, Duration.ofSeconds(60),
-                true, true, "gatehouse");
+                true, true, "gatehouse", PathNormalization.NORMALIZE, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                10_000);
+    }
+
+    /** A copy with other request limits (the ones that protect the listener against slow or many clients). */
+    public ListenerSettings withClientLimits(Duration headTimeout, Duration bodyIdle, int connections) {
+        return new ListenerSettings(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody,
+                idleTimeout, http2, xForwarded, via, pathNormalization, headTimeout, bodyIdle, connections);
+    }
+
+    /** A copy with another path normalization. */
+    public ListenerSettings withPathNormalization(PathNormalization mode) {
+        return new ListenerSettings(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody,
+                idleTimeout, http2, xForwarded, via, mode, requestHeadTimeout, bodyIdleTimeout, maxConnections);
     }
 
     /** True when both bind the same socket (so one can only replace the other by rebinding). */

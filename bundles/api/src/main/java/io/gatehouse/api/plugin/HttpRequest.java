@@ -6,8 +6,11 @@ import org.osgi.annotation.versioning.ProviderType;
  * The client's request as it will be sent upstream. Mutable until {@link Exchange#forward} has sent it;
  * after that, changes have no effect and setters throw {@link IllegalStateException}.
  *
- * <p>The request target is kept byte-exact: {@link #uri()} is what the client sent (origin form, path and
- * query, no decoding or normalization), and it is what goes upstream unless a plugin sets another.
+ * <p>{@link #uri()} is the request target the server routed, and it is what goes upstream unless a plugin
+ * sets another: always origin-form (an absolute-form target was reduced to its path and query, its authority
+ * moved to {@code Host}); the path in normal form (percent-encoded unreserved characters decoded, repeated
+ * slashes merged, dot segments removed); percent-encoded reserved characters and the query exactly as the
+ * client sent them. {@code OPTIONS *} is answered by the gateway and never reaches a pipeline.
  *
  * <p>The request body is not exposed to plugins in this version of the API: it streams to the upstream
  * when the exchange is forwarded (with backpressure), and it is discarded when a plugin answers instead.
@@ -20,16 +23,16 @@ public interface HttpRequest {
 
     void method(String method);
 
-    /** The raw request target: path and optional {@code ?query}, exactly as received. */
+    /** The request target: normalized path and optional {@code ?query} (still percent-encoded). */
     String uri();
 
     /** Replaces the request target (raw: the caller encodes). */
     void uri(String uri);
 
-    /** The raw path part of {@link #uri()}, without the query. */
+    /** The path part of {@link #uri()}, without the query (normalized, still percent-encoded). */
     String path();
 
-    /** The raw query part of {@link #uri()} without {@code ?}, or null when there is none. */
+    /** The query part of {@link #uri()} without {@code ?}, exactly as received, or null when there is none. */
     String query();
 
     /** {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2.0}. */

@@ -15,7 +15,7 @@
  * a method without a default is a major change); the exchange types are provider types (the gateway
  * implements them; adding a method is a minor change).
  */
-@Version("1.0.0")
+@Version("1.0.1")
 package io.gatehouse.api.plugin;
 
 import org.osgi.annotation.versioning.Version;

@@ -8,7 +8,8 @@ import java.util.List;
  */
 public record HttpServerSpec(String address, Integer port, Boolean http2, String maxInitialLineLength,
                              String maxHeaderSize, String maxRequestBody, String idleTimeout, Boolean xForwarded,
-                             String via, List<Rule> rules) {
+                             String via, String pathNormalization, String requestHeadTimeout,
+                             String bodyIdleTimeout, Integer maxConnections, List<Rule> rules) {
 
     /** One routing rule. */
     public record Rule(String host, String path, String pathPrefix, String pathRegex, List<String> methods,

@@ -8,6 +8,8 @@ import io.gatehouse.core.internal.routing.HostMatch;
 import io.gatehouse.core.internal.routing.Route;
 import io.gatehouse.core.internal.routing.RouteTable;
 import io.gatehouse.dataplane.ListenerSettings;
+import io.gatehouse.dataplane.ListenerSettings.PathNormalization;
+import io.gatehouse.dataplane.RequestTarget;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -44,6 +46,13 @@ public final class HttpServerValidator {
     static final Duration MIN_IDLE = Duration.ofMillis(100);
     static final Duration MAX_IDLE = Duration.ofHours(24);
 
+    static final Duration DEFAULT_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    static final String MAX_HEAD_TIMEOUT = "10m";
+    static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    static final String MAX_BODY_IDLE_TIMEOUT = "1h";
+    static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    static final int MAX_MAX_CONNECTIONS = 1_000_000;
+
     private final SpecBinder binder;
 
     public HttpServerValidator(SpecBinder binder) {
@@ -76,6 +85,7 @@ public final class HttpServerValidator {
                 invalid);
         long body = size(spec.maxRequestBody(), "256MiB", base + ".maxRequestBody", 0, MAX_BODY, invalid);
         Duration idle = duration(spec.idleTimeout(), "60s", base + ".idleTimeout", MIN_IDLE, MAX_IDLE, invalid);
+        ClientLimits limits = clientLimits(spec, base, invalid);
         String via = spec.via() == null ? "gatehouse" : spec.via();
         if (!via.isEmpty() && !TOKEN.matcher(via).matches()) {
             invalid.add(new Violation(base + ".via", "must be a token (letters, digits and !#$%&'*+.^_`|~-) or empty"));
@@ -111,7 +121,8 @@ public final class HttpServerValidator {
         }
         ListenerSettings settings = new ListenerSettings(o.name(), address, port, line, header, body, idle,
                 spec.http2() == null || spec.http2(), spec.xForwarded() == null || spec.xForwarded(),
-                via.isEmpty() ? null : via);
+                via.isEmpty() ? null : via, limits.pathNormalization(), limits.headTimeout(), limits.bodyIdle(),
+                limits.maxConnections());
         return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
     }
 
@@ -122,6 +133,54 @@ public final class HttpServerValidator {
         } catch (UnknownHostException e) {
             return false;
         }
+    }
+
+    /** What protects a server against malformed, slow and too many clients. */
+    private record ClientLimits(PathNormalization pathNormalization, Duration headTimeout, Duration bodyIdle,
+                                int maxConnections) {
+    }
+
+    private static ClientLimits clientLimits(HttpServerSpec spec, String base, List<Violation> invalid) {
+        PathNormalization normalization = PathNormalization.NORMALIZE;
+        if ("reject".equals(spec.pathNormalization())) {
+            normalization = PathNormalization.REJECT;
+        } else if (spec.pathNormalization() != null && !spec.pathNormalization().equals("normalize")) {
+            invalid.add(new Violation(base + ".pathNormalization", "must be normalize or reject"));
+        }
+        Duration head = boundedDuration(spec.requestHeadTimeout(), DEFAULT_HEAD_TIMEOUT, MAX_HEAD_TIMEOUT,
+                base + ".requestHeadTimeout", invalid);
+        Duration bodyIdle = boundedDuration(spec.bodyIdleTimeout(), DEFAULT_BODY_IDLE_TIMEOUT, MAX_BODY_IDLE_TIMEOUT,
+                base + ".bodyIdleTimeout", invalid);
+        int connections = DEFAULT_MAX_CONNECTIONS;
+        if (spec.maxConnections() != null) {
+            if (spec.maxConnections() < 1 || spec.maxConnections() > MAX_MAX_CONNECTIONS) {
+                invalid.add(new Violation(base + ".maxConnections", "must be between 1 and " + MAX_MAX_CONNECTIONS));
+            } else {
+                connections = spec.maxConnections();
+            }
+        }
+        return new ClientLimits(normalization, head, bodyIdle, connections);
+    }
+
+    /** A positive duration of at most {@code max}; the default when absent (and after a violation). */
+    private static Duration boundedDuration(String text, Duration dflt, String max, String path,
+                                            List<Violation> invalid) {
+        if (text == null) {
+            return dflt;
+        }
+        try {
+            Duration d = Units.duration(text);
+            if (d.isZero()) {
+                invalid.add(new Violation(path, "must be positive"));
+            } else if (d.compareTo(Units.duration(max)) > 0) {
+                invalid.add(new Violation(path, "must be at most " + max));
+            } else {
+                return d;
+            }
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(path, e.getMessage()));
+        }
+        return dflt;
     }
 
     private static long size(String text, String dflt, String path, long min, long max, List<Violation> invalid) {
@@ -153,12 +212,8 @@ public final class HttpServerValidator {
         if (paths > 1) {
             invalid.add(new Violation(rp, "at most one of path, pathPrefix and pathRegex may be set"));
         }
-        if (rule.path() != null && !rule.path().startsWith("/")) {
-            invalid.add(new Violation(rp + ".path", "must start with /"));
-        }
-        if (rule.pathPrefix() != null && !rule.pathPrefix().startsWith("/")) {
-            invalid.add(new Violation(rp + ".pathPrefix", "must start with /"));
-        }
+        rulePath(rule.path(), rp + ".path", invalid);
+        rulePath(rule.pathPrefix(), rp + ".pathPrefix", invalid);
         Pattern pathRegex = rule.pathRegex() == null ? null : regex(rule.pathRegex(), rp + ".pathRegex", invalid);
         String[] methods = null;
         if (rule.methods() != null) {
@@ -192,6 +247,20 @@ public final class HttpServerValidator {
         }
         return new Route(rule.host() == null ? null : new HostMatch(rule.host()), rule.path(), rule.pathPrefix(),
                 pathRegex, methods, headers.toArray(new HeaderMatch[0]), rule.pipeline());
+    }
+
+    /** Requests are routed on their normalized path, so a rule path that is not normal could never match. */
+    private static void rulePath(String path, String where, List<Violation> invalid) {
+        if (path == null) {
+            return;
+        }
+        if (!path.startsWith("/")) {
+            invalid.add(new Violation(where, "must start with /"));
+        } else if (!RequestTarget.isNormalPath(path)) {
+            invalid.add(new Violation(where, "must be a normalized path (no . or .. segments, no repeated slashes, "
+                    + "no percent-encoded letters, digits or -._~, and other characters percent-encoded): requests "
+                    + "are matched on their normalized path, so this could never match"));
+        }
     }
 
     private static HeaderMatch header(HttpServerSpec.Header h, String hp, List<Violation> invalid) {

@@ -14,6 +14,7 @@ import io.gatehouse.core.internal.testkit.FakeDataPlane;
 import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
 import io.gatehouse.dataplane.ListenerSettings;
+import io.gatehouse.dataplane.ListenerSettings.PathNormalization;
 import java.time.Duration;
 import java.util.List;
 import org.junit.After;
@@ -42,7 +43,8 @@ public class ValidationTest {
         assertEquals(2, out.get(0).revision());
         ListenerSettings s = f.dataPlane.on(10080).settings();
         assertEquals(new ListenerSettings("web", "127.0.0.1", 10080, 8192, 16384, 256L * 1024 * 1024,
-                Duration.ofSeconds(60), true, true, "gatehouse"), s);
+                Duration.ofSeconds(60), true, true, "gatehouse", PathNormalization.NORMALIZE, Duration.ofSeconds(10),
+                Duration.ofSeconds(30), 10_000), s);
     }
 
     @Test
@@ -60,6 +62,10 @@ public class ValidationTest {
                   idleTimeout: 250ms
                   xForwarded: false
                   via: ""
+                  pathNormalization: reject
+                  requestHeadTimeout: 1500ms
+                  bodyIdleTimeout: 1h
+                  maxConnections: 1000000
                   rules:
                     - host: "*.example.com"
                       pathRegex: "^/v[0-9]+/"
@@ -72,7 +78,87 @@ public class ValidationTest {
                       pipeline: demo
                 """);
         assertEquals(new ListenerSettings("full", "0.0.0.0", 10081, 4096, 32768, 0, Duration.ofMillis(250), false,
-                false, null), f.dataPlane.on(10081).settings());
+                false, null, PathNormalization.REJECT, Duration.ofMillis(1500), Duration.ofHours(1), 1_000_000),
+                f.dataPlane.on(10081).settings());
+    }
+
+    @Test
+    public void clientLimitsAreBoundedAndReportedAtTheirPaths() throws Exception {
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  pathNormalization: lenient
+                  requestHeadTimeout: 11m
+                  bodyIdleTimeout: 0s
+                  maxConnections: 0
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.pathNormalization", "must be normalize or reject");
+        assertViolation(e, "$.spec.requestHeadTimeout", "must be at most 10m");
+        assertViolation(e, "$.spec.bodyIdleTimeout", "must be positive");
+        assertViolation(e, "$.spec.maxConnections", "must be between 1 and 1000000");
+        ConfigException more = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  requestHeadTimeout: 10
+                  bodyIdleTimeout: 61m
+                  maxConnections: 1000001
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(more, "$.spec.requestHeadTimeout", "is not a duration");
+        assertViolation(more, "$.spec.bodyIdleTimeout", "must be at most 1h");
+        assertViolation(more, "$.spec.maxConnections", "must be between 1 and 1000000");
+        assertTrue(f.dataPlane.open().isEmpty());
+    }
+
+    @Test
+    public void rulePathsMustBeNormalSinceRequestsAreRoutedOnTheirNormalizedPath() throws Exception {
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: web
+                spec:
+                  port: 10080
+                  rules:
+                    - path: /a/../dead/x
+                      pipeline: demo
+                    - pathPrefix: //dead/
+                      pipeline: demo
+                    - pathPrefix: /%64ead/
+                      pipeline: demo
+                    - path: /a b
+                      pipeline: demo
+                    - pathPrefix: /dead/%2F/~x
+                      pipeline: demo
+                """);
+        assertViolation(e, "$.spec.rules[0].path", "must be a normalized path");
+        assertViolation(e, "$.spec.rules[1].pathPrefix", "must be a normalized path");
+        assertViolation(e, "$.spec.rules[2].pathPrefix", "must be a normalized path");
+        assertViolation(e, "$.spec.rules[3].path", "must be a normalized path");
+        assertEquals(4, e.violations().size());
+    }
+
+    @Test
+    public void changedClientLimitsReachTheRunningListener() throws Exception {
+        f.apply(server("web", 10080, "demo"));
+        FakeDataPlane.FakeListener l = f.dataPlane.on(10080);
+        f.apply(server("web", 10080, "demo").replace("  port: 10080\n", """
+                  port: 10080
+                  pathNormalization: reject
+                  requestHeadTimeout: 2s
+                  bodyIdleTimeout: 5s
+                  maxConnections: 50
+                """));
+        assertTrue(l == f.dataPlane.on(10080));
+        assertEquals(1, l.reconfigured);
+        ListenerSettings s = l.settings();
+        assertEquals(PathNormalization.REJECT, s.pathNormalization());
+        assertEquals(Duration.ofSeconds(2), s.requestHeadTimeout());
+        assertEquals(Duration.ofSeconds(5), s.bodyIdleTimeout());
+        assertEquals(50, s.maxConnections());
     }
 
     @Test

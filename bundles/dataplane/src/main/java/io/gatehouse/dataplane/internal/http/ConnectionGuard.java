@@ -4,7 +4,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 
-/** Registers the connection with its listener (for draining) and closes it when idle without exchanges. */
+/**
+ * First handler of a client connection: registers it with its listener (for draining), closes it when idle
+ * without exchanges, and drives the request-head timer (it sees every read before any decoder).
+ */
 final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final ConnectionState conn;
 
@@ -20,8 +23,21 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        conn.cancelHeadTimer();
         conn.listener.connectionClosed(conn);
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        conn.bytesRead();
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        conn.readComplete();
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -62,7 +62,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         this.headRequest = HttpMethod.HEAD.equals(head.method());
         this.expectContinue = expectContinue;
         this.request = new NettyRequest(head, stream.h2 ? "HTTP/2.0" : clientVersion.text(), contentLength);
-        this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody());
+        this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody(),
+                stream.conn.settings.bodyIdleTimeout().toNanos());
     }
 
     RequestBody body() {
@@ -233,13 +234,14 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
                 hs.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes == null ? 0 : bytes.length);
             }
             connectionHeader(hs);
-            DefaultFullHttpResponse full = new DefaultFullHttpResponse(h2 ? HttpVersion.HTTP_1_1 : clientVersion,
+            DefaultFullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(status), content, hs, EmptyHttpHeaders.INSTANCE);
             ctx.writeAndFlush(full).addListener(this);
             return;
         }
         io.netty.handler.codec.http.HttpResponse upstreamHead = r.upstreamHead();
-        upstreamHead.setProtocolVersion(h2 ? HttpVersion.HTTP_1_1 : clientVersion);
+        // the gateway speaks HTTP/1.1, also to HTTP/1.0 clients (RFC 9110 6.2); framing follows the client
+        upstreamHead.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (status == 204 || status < 200) {
             hs.remove(HttpHeaderNames.CONTENT_LENGTH);
         } else if (!noBody && !hs.contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -260,11 +262,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         }
         boolean http10 = clientVersion.equals(HttpVersion.HTTP_1_0);
         if (closeAfter) {
-            if (http10) {
-                hs.remove(HttpHeaderNames.CONNECTION);
-            } else {
-                hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            }
+            // explicit for HTTP/1.0 clients too: the status line says HTTP/1.1, where no Connection means keep-alive
+            hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10) {
             hs.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {
@@ -336,6 +335,21 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(413, "payload_too_large", "the request body is larger than " + limit + " bytes");
+        if (forward != null) {
+            forward.abort(cause);
+        }
+        stream.updateAutoRead();
+    }
+
+    /** No request body data arrived for the body idle timeout while the gateway was reading. */
+    void bodyTimedOut(long millis) {
+        String message = "no request body data was received for " + millis + " ms";
+        UpstreamException cause = new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED, message, null);
+        if (committed) {
+            abort(cause);
+            return;
+        }
+        forced = errorResponse(408, "request_timeout", message);
         if (forward != null) {
             forward.abort(cause);
         }

@@ -7,6 +7,9 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.net.BindException;
@@ -20,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,11 +37,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyHttpListener implements HttpListener {
     private static final Logger LOG = LoggerFactory.getLogger(NettyHttpListener.class);
+    static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final DataPlaneContext context;
     private final Consumer<NettyHttpListener> onDrained;
     private final Set<ConnectionState> connections = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    /** Accepted client connections not closed yet (counted at accept, before the pipeline is built). */
+    private final AtomicInteger open = new AtomicInteger();
+    private final ChannelFutureListener onConnectionClosed = f -> open.decrementAndGet();
+    private final AtomicLong refusedSinceLog = new AtomicLong();
+    private final AtomicLong nextRefusalLog = new AtomicLong(System.nanoTime());
     private volatile ListenerSettings settings;
     private volatile RequestHandler handler;
     private volatile boolean closed;
@@ -62,6 +73,7 @@ public final class NettyHttpListener implements HttpListener {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .handler(listener.new AcceptLimiter())
                 .childHandler(new ServerInitializer(listener));
         InetSocketAddress address = new InetSocketAddress(settings.address(), settings.port());
         if (address.isUnresolved()) {
@@ -128,6 +140,44 @@ public final class NettyHttpListener implements HttpListener {
                     + " needs a new listener");
         }
         this.settings = newSettings;
+    }
+
+    /**
+     * On the server channel, before Netty registers an accepted connection: counts it, or closes it at once
+     * when the listener already has {@code maxConnections} open (in accept order, before any byte is read or
+     * any pipeline is built). Refusals are logged at most once per {@link #REFUSAL_LOG_INTERVAL_NANOS}.
+     */
+    private final class AcceptLimiter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            int max = settings.maxConnections();
+            if (open.incrementAndGet() > max) {
+                open.decrementAndGet();
+                child.unsafe().closeForcibly();
+                refused(max);
+                return;
+            }
+            child.closeFuture().addListener(onConnectionClosed);
+            ctx.fireChannelRead(child);
+        }
+    }
+
+    private void refused(int maxConnections) {
+        refusedSinceLog.incrementAndGet();
+        long now = System.nanoTime();
+        long next = nextRefusalLog.get();
+        if (now - next >= 0 && nextRefusalLog.compareAndSet(next, now + REFUSAL_LOG_INTERVAL_NANOS)) {
+            LOG.warn("HTTP server '{}' has {} open client connections, its maxConnections limit: new connections "
+                    + "are closed at once ({} refused since the last such message; logged at most every {} s)",
+                    settings.name(), maxConnections, refusedSinceLog.getAndSet(0),
+                    TimeUnit.NANOSECONDS.toSeconds(REFUSAL_LOG_INTERVAL_NANOS));
+        }
+    }
+
+    /** Client connections counted against {@code maxConnections} (for tests and diagnostics). */
+    public int openConnections() {
+        return open.get();
     }
 
     void connectionOpened(ConnectionState conn) {

@@ -2,13 +2,19 @@ package io.gatehouse.dataplane.internal.http;
 
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client's request body. Pieces the decoder already produced wait here (bounded by one read, since
  * reading is paused) until the exchange is forwarded; then they stream to the upstream connection and
  * reading resumes while the upstream is writable. Every piece is released exactly once: written upstream
  * (the encoder releases it) or released here.
+ *
+ * <p>While the body streams and the gateway wants to read (the upstream accepts more), a gap longer than the
+ * listener's body idle timeout between two pieces fails the exchange (408, or a close once the response has
+ * started). Time spent paused for the upstream does not count.
  */
 final class RequestBody {
     private static final int PENDING = 0;
@@ -25,11 +31,15 @@ final class RequestBody {
     private boolean lastQueuedOrSent;
     private ArrayDeque<HttpContent> queue;
     private ForwardCall target;
+    private final long idleNanos;
+    private long lastActivity;
+    private ScheduledFuture<?> idleTimer;
 
-    RequestBody(NettyExchange exchange, long contentLength, long limit) {
+    RequestBody(NettyExchange exchange, long contentLength, long limit, long idleNanos) {
         this.exchange = exchange;
         this.limit = limit;
         this.complete = contentLength == 0;
+        this.idleNanos = idleNanos;
     }
 
     /** True once the decoder delivered the last piece (the exchange's share of the connection is read). */
@@ -51,6 +61,9 @@ final class RequestBody {
         if (last) {
             lastSeen = true;
             complete = true;
+            cancelIdleTimer();
+        } else if (idleTimer != null) {
+            lastActivity = System.nanoTime();
         }
         if (content.decoderResult().isFailure()) {
             content.release();
@@ -118,6 +131,43 @@ final class RequestBody {
         }
         call.flushRequest();
         exchange.stream().updateAutoRead();
+        if (!complete) {
+            lastActivity = System.nanoTime();
+            idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Reading resumed after a pause for the upstream: the client's idle time starts now. */
+    void readResumed() {
+        if (idleTimer != null) {
+            lastActivity = System.nanoTime();
+        }
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (complete || state != STREAMING) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!wantsRead()) {
+            lastActivity = now;
+        }
+        long idle = now - lastActivity;
+        if (idle < idleNanos) {
+            idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        fail();
+        exchange.bodyTimedOut(TimeUnit.NANOSECONDS.toMillis(idleNanos));
+    }
+
+    private void cancelIdleTimer() {
+        ScheduledFuture<?> t = idleTimer;
+        if (t != null) {
+            idleTimer = null;
+            t.cancel(false);
+        }
     }
 
     /** Whether the client channel should read: only while streaming to an upstream that accepts more. */
@@ -138,8 +188,9 @@ final class RequestBody {
         release();
     }
 
-    /** Releases what is still buffered. */
+    /** Releases what is still buffered (and stops watching for idleness). */
     void release() {
+        cancelIdleTimer();
         HttpContent c;
         while (queue != null && (c = queue.poll()) != null) {
             c.release();

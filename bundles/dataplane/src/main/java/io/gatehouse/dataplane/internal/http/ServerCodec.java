@@ -36,6 +36,11 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
         init(new Decoder(config), new Encoder());
     }
 
+    /** Whether the decoder holds bytes of a request it has not decoded yet (a head that has begun). */
+    boolean hasPartialInput() {
+        return ((Decoder) inboundHandler()).buffered() > 0;
+    }
+
     @Override
     public void upgradeFrom(ChannelHandlerContext ctx) {
         ctx.pipeline().remove(this);
@@ -111,6 +116,10 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
             }
         }
 
+        int buffered() {
+            return actualReadableBytes();
+        }
+
         private int scan(ByteBuf buffer) {
             int from = buffer.readerIndex();
             int to = (int) Math.min(buffer.writerIndex(), (long) from + scanLimit);
@@ -134,6 +143,7 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
 
         @Override
         protected HttpMessage createMessage(String[] initialLine) throws Exception {
+            initialLine[2] = version(initialLine[2]);
             HttpMessage message = super.createMessage(initialLine);
             inHeaders = true;
             ByteBuf buffer = current;
@@ -142,6 +152,27 @@ final class ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder,
             }
             return message;
         }
+    }
+
+    /**
+     * Checks the HTTP-version of a request line, which Netty would accept in any case and with any protocol
+     * name: {@code HTTP/1.0} and {@code HTTP/1.1} pass; a later 1.x is read as 1.1 (RFC 9110 6.2); another
+     * major version is 505; anything else (lower case, more digits) is malformed (400).
+     */
+    static String version(String v) {
+        if (v.length() != 8 || !v.startsWith("HTTP/") || v.charAt(6) != '.' || !digit(v.charAt(5))
+                || !digit(v.charAt(7))) {
+            throw new HeadRejectedException(400, "bad_request", "malformed HTTP version (expected HTTP/1.1)");
+        }
+        if (v.charAt(5) != '1') {
+            throw new HeadRejectedException(505, "http_version_not_supported", "HTTP/" + v.substring(5)
+                    + " is not supported: use HTTP/1.1, HTTP/1.0 or h2c");
+        }
+        return v.charAt(7) > '1' ? "HTTP/1.1" : v;
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private final class Encoder extends HttpResponseEncoder {

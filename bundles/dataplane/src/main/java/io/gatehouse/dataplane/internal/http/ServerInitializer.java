@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of an accepted connection with the limits its listener has at that moment:
- * idle timeout, HTTP/1.1 codec, and when enabled h2c by prior knowledge or by {@code Upgrade: h2c}, both
- * ending in the same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
+ * idle timeout, the connection guard (draining, request-head timer), HTTP/1.1 codec, and when enabled h2c
+ * by prior knowledge or by {@code Upgrade: h2c} (behind an {@link Http2HeadTracker}), both ending in the
+ * same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
  */
 final class ServerInitializer extends ChannelInitializer<Channel> {
     private static final int MAX_CHUNK = 65536;
@@ -47,7 +48,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxHeaderSize(s.maxHeaderSize())
                 .setMaxChunkSize(MAX_CHUNK)
                 .setAllowDuplicateContentLengths(false));
-        ServerStreamHandler http1 = new ServerStreamHandler(conn, false);
+        ServerStreamHandler http1 = new ServerStreamHandler(conn, codec);
         if (!s.http2()) {
             p.addLast(codec, http1);
             return;
@@ -58,7 +59,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         ChannelHandler priorKnowledge = new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel c) {
-                c.pipeline().addLast(frameCodec(s), multiplex(conn));
+                c.pipeline().addLast(new Http2HeadTracker(conn), frameCodec(s), multiplex(conn));
             }
         };
         p.addLast(new PriorKnowledgeDetector(conn, priorKnowledge, codec, upgrade, http1));
@@ -80,7 +81,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
                 ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true),
-                        new ServerStreamHandler(conn, true));
+                        new ServerStreamHandler(conn));
             }
         });
     }

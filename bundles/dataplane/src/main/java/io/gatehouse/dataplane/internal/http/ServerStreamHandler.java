@@ -22,10 +22,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,14 +41,26 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     final ConnectionState conn;
     final boolean h2;
+    /** The HTTP/1 codec before this handler (null on an HTTP/2 stream). */
+    private final ServerCodec codec;
     private ChannelHandlerContext ctx;
     private NettyExchange current;
     private ArrayDeque<Object> backlog;
     private boolean closing;
 
-    ServerStreamHandler(ConnectionState conn, boolean h2) {
+    /** The handler of an HTTP/2 stream. */
+    ServerStreamHandler(ConnectionState conn) {
         this.conn = conn;
-        this.h2 = h2;
+        this.h2 = true;
+        this.codec = null;
+    }
+
+    /** The handler of an HTTP/1 connection. */
+    ServerStreamHandler(ConnectionState conn, ServerCodec codec) {
+        this.conn = conn;
+        this.h2 = false;
+        this.codec = codec;
+        conn.http1(this);
     }
 
     ChannelHandlerContext ctx() {
@@ -62,6 +74,9 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!h2 && msg instanceof HttpRequest) {
+            conn.headArrived();
+        }
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -125,7 +140,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (result.isFailure()) {
             ReferenceCountUtil.release(req);
             Throwable cause = result.cause();
-            if (cause instanceof TooLongHttpLineException) {
+            if (cause instanceof HeadRejectedException) {
+                HeadRejectedException e = (HeadRejectedException) cause;
+                reject(e.status, e.code, e.getMessage());
+            } else if (cause instanceof TooLongHttpLineException) {
                 reject(414, "uri_too_long", "the request line is longer than "
                         + conn.settings.maxInitialLineLength() + " bytes");
             } else if (cause instanceof TooLongHttpHeaderException) {
@@ -151,6 +169,12 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(req);
             reject(problem.startsWith("501") ? 501 : 400, problem.startsWith("501") ? "not_implemented"
                     : "bad_request", problem.substring(4));
+            return;
+        }
+        problem = HeadCheck.check(req, h2, conn.settings.pathNormalization());
+        if (problem != null) {
+            ReferenceCountUtil.release(req);
+            reject(400, "bad_request", problem);
             return;
         }
         HttpRequest head = req;
@@ -189,6 +213,12 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
         // a pipelined request's body may already be waiting: give it to the exchange first
         drainBacklog();
+        if (head.uri().equals("*")) {
+            // OPTIONS * asks about the gateway itself: it answers; nothing is routed or forwarded
+            ex.respond(200);
+            ex.end();
+            return;
+        }
         try {
             conn.listener.handler().handle(ex);
         } catch (Throwable t) {
@@ -197,7 +227,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** RFC 9112 framing checks Netty's decoder leaves to us; null when fine, else "NNN message". */
+    /**
+     * RFC 9112 framing checks Netty's decoder leaves to us; null when fine, else "NNN message". Host and the
+     * request target are checked by {@link HeadCheck}.
+     */
     private static String framingProblem(HttpRequest req) {
         HttpHeaders h = req.headers();
         if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
@@ -207,16 +240,6 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
             List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             if (te.size() != 1 || !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())) {
                 return "501 only the chunked transfer coding is supported";
-            }
-        }
-        if (req.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
-            if (!hosts.hasNext()) {
-                return "400 an HTTP/1.1 request needs a Host header";
-            }
-            hosts.next();
-            if (hosts.hasNext()) {
-                return "400 more than one Host header";
             }
         }
         return null;
@@ -264,6 +287,21 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
         drainBacklog();
         updateAutoRead();
+        if (current == null && !closing && codec != null && codec.hasPartialInput()) {
+            // the next head began while this exchange ran: its time counts from now
+            conn.headBegunEarlier();
+        }
+    }
+
+    /** The request head did not arrive in time (HTTP/1): 408, then close. */
+    void headTimedOut(long millis) {
+        if (closing) {
+            ctx.close();
+            return;
+        }
+        LOG.debug("Connection {} of server {}: request head incomplete after {} ms", ctx.channel(),
+                conn.settings.name(), millis);
+        reject(408, "request_timeout", "the request head was not received within " + millis + " ms");
     }
 
     void updateAutoRead() {
@@ -284,6 +322,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     private void setAutoRead(boolean on) {
         if (ctx.channel().config().isAutoRead() != on) {
             ctx.channel().config().setAutoRead(on);
+            NettyExchange ex = current;
+            if (on && ex != null) {
+                ex.body().readResumed();
+            }
         }
     }
 
@@ -334,6 +376,10 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // h2c via Upgrade: the HTTP/2 handlers now sit before us; streams get their own handlers
             conn.http2();
+            ChannelHandlerContext frames = ctx.pipeline().context(Http2FrameCodec.class);
+            if (frames != null) {
+                ctx.pipeline().addBefore(frames.name(), null, new Http2HeadTracker(conn));
+            }
             ctx.fireUserEventTriggered(evt);
             ctx.pipeline().remove(this);
             return;

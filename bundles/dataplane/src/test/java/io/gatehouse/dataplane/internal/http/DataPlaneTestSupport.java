@@ -52,6 +52,14 @@ public abstract class DataPlaneTestSupport {
         return ListenerSettings.defaults("test", "127.0.0.1", 0);
     }
 
+    /** Listener settings on 127.0.0.1, an ephemeral port, with the default client limits. */
+    protected static ListenerSettings settings(String name, int maxInitialLine, int maxHeader, long maxBody,
+                                               Duration idle, boolean http2, boolean xForwarded, String via) {
+        ListenerSettings d = ListenerSettings.defaults(name, "127.0.0.1", 0);
+        return new ListenerSettings(name, "127.0.0.1", 0, maxInitialLine, maxHeader, maxBody, idle, http2, xForwarded,
+                via, d.pathNormalization(), d.requestHeadTimeout(), d.bodyIdleTimeout(), d.maxConnections());
+    }
+
     protected int bind(RequestHandler handler) throws Exception {
         return bind(settings(), handler);
     }

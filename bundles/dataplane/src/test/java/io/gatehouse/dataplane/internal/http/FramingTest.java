@@ -13,8 +13,7 @@ public class FramingTest extends DataPlaneTestSupport {
 
     @Override
     protected ListenerSettings settings() {
-        return new ListenerSettings("framing", "127.0.0.1", 0, 8192, 16384, 1000, Duration.ofSeconds(30), true,
-                true, "gatehouse");
+        return settings("framing", 8192, 16384, 1000, Duration.ofSeconds(30), true, true, "gatehouse");
     }
 
     @After

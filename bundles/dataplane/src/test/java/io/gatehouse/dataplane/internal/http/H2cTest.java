@@ -19,13 +19,19 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,6 +104,78 @@ public class H2cTest extends DataPlaneTestSupport {
         assertEquals("example.com", seen.header("X-Forwarded-Host"));
         assertNull(seen.header("x-http2-scheme"));
         assertEquals(5, upstream.requests.poll().bodyBytes());
+    }
+
+    @Test
+    public void h2PathsAreNormalizedAndMalformedOnesRefused() throws Exception {
+        int port = bind(proxy());
+        NioEventLoopGroup group = new NioEventLoopGroup(1);
+        try {
+            Channel connection = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                        }
+                    }).connect("127.0.0.1", port).sync().channel();
+            for (String path : new String[] {"/t3/../dead/x?q=%2F", "//dead/x?q=%2F", "/%64ead/x?q=%2F"}) {
+                FullHttpResponse r = exchange(connection, request(HttpMethod.GET, path, ""));
+                assertEquals(path, 200, r.status().code());
+                r.release();
+                assertEquals(path, "/dead/x?q=%2F", upstream.requests.poll().uri());
+            }
+            for (String path : new String[] {"dead/x", "/a%zz", "/..;/dead"}) {
+                FullHttpResponse r = exchange(connection, request(HttpMethod.GET, path, ""));
+                assertEquals(path, 400, r.status().code());
+                assertTrue(r.content().toString(StandardCharsets.UTF_8).startsWith("{\"status\":400,"));
+                r.release();
+            }
+            // Netty's HTTP/1-to-2 conversion would drop user information: send HEADERS frames as such
+            assertEquals(400, status(connection, h2Get("u@evil", null)));
+            // conflicting :authority and host: Netty's conversion resets the stream before the gateway sees it
+            assertEquals(RESET, status(connection, h2Get("a.example", "b.example")));
+            assertEquals(200, status(connection, h2Get("a.example", "A.Example")));
+            assertEquals("a.example", upstream.requests.poll().header("Host"));
+            connection.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        assertNull("refused requests reach no upstream", upstream.requests.poll());
+    }
+
+    private static Http2Headers h2Get(String authority, String host) {
+        Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("http").path("/h").authority(authority);
+        if (host != null) {
+            h.add("host", host);
+        }
+        return h;
+    }
+
+    private static final int RESET = -1;
+
+    /** Sends one HEADERS frame (end of stream) and returns the response's status, or RESET. */
+    private static int status(Channel connection, Http2Headers headers) throws Exception {
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        Http2StreamChannel stream = new Http2StreamChannelBootstrap(connection)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof Http2HeadersFrame) {
+                            status.complete(Integer.parseInt(((Http2HeadersFrame) msg).headers().status().toString()));
+                        }
+                        ReferenceCountUtil.release(msg);
+                    }
+
+                    @Override
+                    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                        if (evt instanceof Http2ResetFrame) {
+                            status.complete(RESET);
+                        }
+                    }
+                }).open().sync().getNow();
+        stream.writeAndFlush(new DefaultHttp2HeadersFrame(headers, true)).sync();
+        return status.get(10, TimeUnit.SECONDS);
     }
 
     private static FullHttpRequest request(HttpMethod method, String uri, String body) {

@@ -53,7 +53,8 @@ public class ListenerLifecycleTest extends DataPlaneTestSupport {
             // the connection is accepted (and its pipeline built) before the limits change
             assertEquals(200, old.send(GET).read().status());
             listener.reconfigure(new ListenerSettings(s.name(), s.address(), s.port(), 100, s.maxHeaderSize(),
-                    s.maxRequestBody(), s.idleTimeout(), s.http2(), s.xForwarded(), s.via()));
+                    s.maxRequestBody(), s.idleTimeout(), s.http2(), s.xForwarded(), s.via(), s.pathNormalization(),
+                    s.requestHeadTimeout(), s.bodyIdleTimeout(), s.maxConnections()));
             assertEquals(200, old.send(longPath).read().status());
         }
         try (RawClient fresh = new RawClient(port)) {
@@ -66,8 +67,8 @@ public class ListenerLifecycleTest extends DataPlaneTestSupport {
     @Test
     public void idleClientConnectionsAreClosed() throws Exception {
         ListenerSettings d = ListenerSettings.defaults("idle", "127.0.0.1", 0);
-        int port = bind(new ListenerSettings(d.name(), d.address(), 0, 8192, 16384, 0, Duration.ofMillis(200), true,
-                true, "gatehouse"), answer("ok"));
+        int port = bind(settings(d.name(), 8192, 16384, 0, Duration.ofMillis(200), true, true, "gatehouse"),
+                answer("ok"));
         try (RawClient c = new RawClient(port)) {
             assertEquals(200, c.send(GET).read().status());
             assertTrue(c.closedByServer());

@@ -41,7 +41,8 @@ public class ProxyHttp1Test extends DataPlaneTestSupport {
             assertEquals("ok", r.text());
         }
         TestUpstream.Seen seen = upstream.requests.poll();
-        assertEquals(uri, seen.uri());
+        // %7E is an unreserved character: normalization decodes it; %2F and the query stay byte-exact
+        assertEquals(uri.replace("%7E", "~"), seen.uri());
         assertEquals("HTTP/1.1", seen.protocol());
     }
 
@@ -69,8 +70,7 @@ public class ProxyHttp1Test extends DataPlaneTestSupport {
 
     @Test
     public void xForwardedAndViaCanBeTurnedOff() throws Exception {
-        int port = bind(new io.gatehouse.dataplane.ListenerSettings("t", "127.0.0.1", 0, 8192, 16384, 0,
-                Duration.ofSeconds(30), false, false, null), proxy());
+        int port = bind(settings("t", 8192, 16384, 0, Duration.ofSeconds(30), false, false, null), proxy());
         try (RawClient c = new RawClient(port)) {
             assertEquals(200, c.send(get("/x")).read().status());
         }

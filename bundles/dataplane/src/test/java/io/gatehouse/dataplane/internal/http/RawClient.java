@@ -97,6 +97,29 @@ final class RawClient implements AutoCloseable {
         return new Response(statusLine, status, headers, body.toByteArray());
     }
 
+    /** Sets the read timeout of the socket. */
+    RawClient soTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
+    /** Reads whatever arrives until the server closes the connection (EOF or reset) or the timeout. */
+    byte[] readUntilClosed() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        try {
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                all.write(buf, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            // reset: closed as well
+        }
+        return all.toByteArray();
+    }
+
     /** True when the server closed the connection (EOF or reset) within the socket timeout. */
     boolean closedByServer() throws IOException {
         try {
