@@ -8,11 +8,13 @@ import static org.junit.Assert.assertTrue;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.Violations;
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.Operation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.Test;
 
 public class UnitsAndEntriesTest {
@@ -101,12 +103,16 @@ public class UnitsAndEntriesTest {
     @Test
     public void checksumDetectsAnyChange() {
         Instant now = Instant.parse("2026-11-21T10:00:00.123456789Z");
-        LogEntry e = LogEntry.of(7, 1, now, Operation.PUT, "Pipeline", "p", "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        List<Change> changes = List.of(new Change(Operation.PUT, "Pipeline", "p", "{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
+        LogEntry e = LogEntry.of(7, 1, now, "req-1", changes);
         assertTrue(e.intact());
-        LogEntry tampered = new LogEntry(7, 1, now, Operation.PUT, "Pipeline", "p",
-                "{\"a\":2}".getBytes(StandardCharsets.UTF_8), e.checksum());
+        LogEntry tampered = new LogEntry(7, 1, now, "req-1", List.of(new Change(Operation.PUT, "Pipeline", "p",
+                "{\"a\":2}".getBytes(StandardCharsets.UTF_8))), e.checksum());
         assertFalse(tampered.intact());
-        LogEntry moved = new LogEntry(8, 1, now, Operation.PUT, "Pipeline", "p", e.payload(), e.checksum());
-        assertFalse(moved.intact());
+        assertFalse(new LogEntry(8, 1, now, "req-1", changes, e.checksum()).intact());
+        assertFalse(new LogEntry(7, 2, now, "req-1", changes, e.checksum()).intact());
+        assertFalse(new LogEntry(7, 1, now, "req-2", changes, e.checksum()).intact());
+        assertFalse(new LogEntry(7, 1, now, "req-1", List.of(), e.checksum()).intact());
+        assertTrue(LogEntry.of(9, 3, now, null, List.of()).noop());
     }
 }

@@ -19,6 +19,9 @@ public class ConfigException extends Exception {
     /** The change was valid but could not be made durable or applied: HTTP 500/503. */
     public static final String UNAVAILABLE = "unavailable";
 
+    /** The write was not committed in time; it may still commit (retry with the same request id): HTTP 504. */
+    public static final String TIMEOUT = "timeout";
+
     private final int status;
     private final String code;
     private final List<Violation> violations;
@@ -61,12 +64,12 @@ public class ConfigException extends Exception {
         return what + ": " + violations.get(0) + (violations.size() > 1 ? " (and " + (violations.size() - 1) + " more)" : "");
     }
 
-    /** The HTTP status an API answers with (400, 404, 409, 500 or 503). */
+    /** The HTTP status an API answers with (400, 404, 409, 500, 503 or 504). */
     public int status() {
         return status;
     }
 
-    /** One of {@link #INVALID}, {@link #CONFLICT}, {@link #NOT_FOUND}, {@link #UNAVAILABLE}. */
+    /** One of {@link #INVALID}, {@link #CONFLICT}, {@link #NOT_FOUND}, {@link #UNAVAILABLE}, {@link #TIMEOUT}. */
     public String code() {
         return code;
     }

@@ -2,6 +2,7 @@ package io.gatehouse.api.config;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -44,7 +45,8 @@ public interface ConfigService {
      * stored afterwards and whether the write created, replaced or left it unchanged.
      *
      * @throws ConfigException 400 invalid, 404 a missing object ({@link WriteMode#UPDATE}), 409 an existing
-     *                         object ({@link WriteMode#CREATE}) or a conflict, 503 the log cannot be written
+     *                         object ({@link WriteMode#CREATE}) or a conflict, 503 the write cannot be
+     *                         committed now, 504 it was not committed within the default timeout
      * @since 1.2
      */
     List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException;
@@ -57,6 +59,25 @@ public interface ConfigService {
      * @since 1.2
      */
     ConfigObject parseObject(byte[] document, ConfigFormat format) throws ConfigException;
+
+    /**
+     * Plans, commits and applies a write; the future completes once the write is applied on this node, or
+     * exceptionally with a {@link ConfigException}: 400/404/409 as for {@link #write(WriteMode, List)}
+     * (nothing was logged), 503 when it cannot be committed now (no leader, no voter majority, cluster
+     * service stopped; the message says which), 504 when the timeout passed first (the write may still
+     * commit: retry with the same request id). Never blocks the caller.
+     *
+     * @since 1.3
+     */
+    CompletableFuture<List<WriteResult>> submit(WriteRequest request);
+
+    /**
+     * Deletes an object as {@link #delete(String, String)} does, asynchronously like {@link #submit}; the
+     * future completes with the revision (log index) of the delete.
+     *
+     * @since 1.3
+     */
+    CompletableFuture<Long> submit(DeleteRequest request);
 
     /** Creates objects that must not exist yet (409 if one does). All or nothing. */
     default List<ConfigObject> create(List<ConfigObject> objects) throws ConfigException {

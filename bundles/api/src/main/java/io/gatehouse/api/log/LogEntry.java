@@ -2,60 +2,59 @@ package io.gatehouse.api.log;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
- * One entry of the operation log. Immutable.
+ * One entry of the operation log: the changes of one write request, stamped with its position. Immutable.
  *
  * <p>{@code index} is the entry's position in the log (1, 2, 3, ... without gaps); {@code epoch} is the
- * term of the writer that ordered it (a constant on a single node; the leader's fencing token in a
- * cluster, so that entries of a deposed leader can be recognized and rejected). {@code checksum} is the
- * CRC-32C of every other field, computed by {@link #checksumOf}; an entry whose stored checksum does not
- * match its content is corrupt and is never applied.
+ * leadership that ordered it (the leader's fencing token in a cluster, so that entries of a deposed leader
+ * are recognized and rejected). {@code requestId} names the write request the entry carries, so that a
+ * retried request is applied once; it is empty for an entry no client asked for (the no-op a new leader
+ * appends). An entry with no changes is a no-op. {@code checksum} is the CRC-32C of every other field,
+ * computed by {@link #checksumOf}; an entry whose stored checksum does not match its content is corrupt and
+ * is never applied.
  *
  * @param index     position in the log, starting at 1
- * @param epoch     term of the writer, at least 1
- * @param timestamp when the entry was first appended (by the writer that ordered it)
- * @param operation what the entry does
- * @param kind      kind of the object it changes
- * @param name      name of the object it changes
- * @param payload   the object as UTF-8 JSON for {@link Operation#PUT}; empty for {@link Operation#DELETE}
+ * @param epoch     leadership that ordered it, at least 1
+ * @param timestamp when the leader stamped it
+ * @param requestId the write request it carries, or empty
+ * @param changes   the changes, applied together in order; empty for a no-op
  * @param checksum  CRC-32C over the other fields
  */
-public record LogEntry(long index, long epoch, Instant timestamp, Operation operation, String kind, String name,
-                       byte[] payload, long checksum) {
+public record LogEntry(long index, long epoch, Instant timestamp, String requestId, List<Change> changes,
+                       long checksum) {
 
     public LogEntry {
         Objects.requireNonNull(timestamp, "timestamp");
-        Objects.requireNonNull(operation, "operation");
-        Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(name, "name");
-        payload = payload == null ? new byte[0] : payload;
+        requestId = requestId == null ? "" : requestId;
+        changes = List.copyOf(changes);
     }
 
     /** Builds an entry and stamps it with the checksum of its content. */
-    public static LogEntry of(long index, long epoch, Instant timestamp, Operation operation, String kind,
-                              String name, byte[] payload) {
-        byte[] body = payload == null ? new byte[0] : payload;
-        return new LogEntry(index, epoch, timestamp, operation, kind, name, body,
-                checksumOf(index, epoch, timestamp, operation, kind, name, body));
+    public static LogEntry of(long index, long epoch, Instant timestamp, String requestId, List<Change> changes) {
+        String id = requestId == null ? "" : requestId;
+        return new LogEntry(index, epoch, timestamp, id, changes, checksumOf(index, epoch, timestamp, id, changes));
     }
 
     /** The CRC-32C of an entry's content: the stable definition every node and version must share. */
-    public static long checksumOf(long index, long epoch, Instant timestamp, Operation operation, String kind,
-                                  String name, byte[] payload) {
+    public static long checksumOf(long index, long epoch, Instant timestamp, String requestId, List<Change> changes) {
         CRC32C crc = new CRC32C();
         updateLong(crc, index);
         updateLong(crc, epoch);
         updateLong(crc, timestamp.getEpochSecond());
         updateLong(crc, timestamp.getNano());
-        updateString(crc, operation.name());
-        updateString(crc, kind);
-        updateString(crc, name);
-        updateLong(crc, payload.length);
-        crc.update(payload);
+        updateString(crc, requestId == null ? "" : requestId);
+        updateLong(crc, changes.size());
+        for (Change c : changes) {
+            updateString(crc, c.operation().name());
+            updateString(crc, c.kind());
+            updateString(crc, c.name());
+            updateLong(crc, c.payload().length);
+            crc.update(c.payload());
+        }
         return crc.getValue();
     }
 
@@ -73,19 +72,18 @@ public record LogEntry(long index, long epoch, Instant timestamp, Operation oper
 
     /** True when the stored checksum matches the entry's content. */
     public boolean intact() {
-        return checksum == checksumOf(index, epoch, timestamp, operation, kind, name, payload);
+        return checksum == checksumOf(index, epoch, timestamp, requestId, changes);
     }
 
-    /** The payload as a UTF-8 string (empty for a delete). */
-    public String payloadText() {
-        return new String(payload, StandardCharsets.UTF_8);
+    /** True for an entry that changes nothing (a new leader's first entry). */
+    public boolean noop() {
+        return changes.isEmpty();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof LogEntry e && index == e.index && epoch == e.epoch && checksum == e.checksum
-                && timestamp.equals(e.timestamp) && operation == e.operation && kind.equals(e.kind)
-                && name.equals(e.name) && Arrays.equals(payload, e.payload);
+                && timestamp.equals(e.timestamp) && requestId.equals(e.requestId) && changes.equals(e.changes);
     }
 
     @Override
@@ -95,6 +93,6 @@ public record LogEntry(long index, long epoch, Instant timestamp, Operation oper
 
     @Override
     public String toString() {
-        return "LogEntry[" + index + "@" + epoch + " " + operation + " " + kind + "/" + name + "]";
+        return "LogEntry[" + index + "@" + epoch + (requestId.isEmpty() ? "" : " " + requestId) + " " + changes + "]";
     }
 }

@@ -1,0 +1,2 @@
+/** The cluster bundle's implementation: nothing here is exported. */
+package io.gatehouse.cluster.internal;
