@@ -11,13 +11,15 @@ import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
 /**
- * The highest log index the store has acknowledged, in a small file beside the database
- * ({@code <databaseName>.acknowledged}), so that a database that comes back shorter than what was
- * acknowledged (a truncated or replaced file, a storage that lost writes) is refused at open instead of
- * silently serving an older configuration.
+ * The highest commit index the store has acknowledged (what clients were answered for), in a small file
+ * beside the database ({@code <databaseName>.acknowledged}), so that a database that comes back with a lower
+ * commit index or without its committed entries (a truncated or replaced file, a storage that lost writes)
+ * is refused at open instead of silently serving an older configuration. A schema-1 database's record
+ * held its last index, which was its commit index (everything in it was acknowledged).
  *
- * <p>It is a lower bound of the log's {@code lastIndex()}: raised only after a write is durable in the
- * database, and lowered before the database is truncated. It holds no data; the database stays the only
+ * <p>It is a lower bound of the database's commit index: raised only after the commit index is durable in
+ * the database. The commit index never goes down, so the record is lowered only when an upgrade sets
+ * damaged schema-1 entries aside (before that commits). It holds no data; the database stays the only
  * source of entries.
  *
  * <p>Format: two 32-byte slots (magic, sequence, index, CRC-32C of the 24 bytes before it, padding), written

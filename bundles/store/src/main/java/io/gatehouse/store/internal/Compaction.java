@@ -37,11 +37,16 @@ final class Compaction {
                  ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                 ResultSetMetaData meta = rs.getMetaData();
                 int columns = meta.getColumnCount();
-                StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" VALUES (");
+                // By name: a table upgraded in place (ALTER TABLE ADD COLUMN) has its columns in another
+                // order than the same table created new.
+                StringBuilder names = new StringBuilder();
+                StringBuilder marks = new StringBuilder();
                 for (int i = 1; i <= columns; i++) {
-                    sql.append(i == 1 ? "?" : ", ?");
+                    names.append(i == 1 ? "" : ", ").append('"').append(meta.getColumnName(i)).append('"');
+                    marks.append(i == 1 ? "?" : ", ?");
                 }
-                try (PreparedStatement insert = to.prepareStatement(sql.append(')').toString())) {
+                String sql = "INSERT INTO " + table + " (" + names + ") VALUES (" + marks + ")";
+                try (PreparedStatement insert = to.prepareStatement(sql)) {
                     int pending = 0;
                     while (rs.next()) {
                         for (int i = 1; i <= columns; i++) {

@@ -1,8 +1,8 @@
 package io.gatehouse.store.internal;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogCorruption;
 import io.gatehouse.api.log.LogEntry;
-import io.gatehouse.api.log.Operation;
 import io.gatehouse.api.log.ReadResult;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,34 +18,44 @@ import java.util.Optional;
 import org.h2.api.ErrorCode;
 
 /**
- * SQL for the {@code oplog} and {@code oplog_rejected} tables. Every method runs in the caller's
- * transaction; none commits.
+ * SQL for the {@code oplog} and {@code oplog_rejected} tables (schema 2: one row per entry, the changes
+ * encoded by {@link ChangeCodec}). Every method runs in the caller's transaction; none commits.
  *
- * <p>Rows are decoded defensively: a row that cannot be turned back into a {@link LogEntry} (unknown
- * operation, nanoseconds out of range, missing column) is reported as corruption at its index, like a
+ * <p>Rows are decoded defensively: a row that cannot be turned back into a {@link LogEntry} (undecodable
+ * changes, nanoseconds out of range, missing column) is reported as corruption at its index, like a
  * checksum mismatch, because replaying around it would silently change the configuration history.
  */
 final class EntryTable {
 
-    private static final String COLUMNS = "idx, epoch, ts_seconds, ts_nanos, op, kind, name, payload, checksum";
+    static final String COLUMNS = "idx, epoch, ts_seconds, ts_nanos, request_id, changes, checksum";
 
     private EntryTable() {
     }
 
     /** Index and epoch of the last stored entry, or null when the table is empty. */
     static Position last(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT idx, epoch FROM oplog ORDER BY idx DESC LIMIT 1");
+        return last(c, "oplog");
+    }
+
+    private static Position last(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT idx, epoch FROM " + table
+                + " ORDER BY idx DESC LIMIT 1");
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? new Position(rs.getLong(1), rs.getLong(2)) : null;
         }
     }
 
     /**
-     * The log's last position: the last entry, or the newest snapshot when no entry follows it (a snapshot
-     * installed ahead of the log); (0, 0) when there is neither.
+     * The log's last position: the last entry, or the newest snapshot when no entry follows it (an
+     * installed snapshot); (0, 0) when there is neither.
      */
     static Position lastPosition(Connection c) throws SQLException {
-        Position entry = last(c);
+        return lastPosition(c, "oplog");
+    }
+
+    /** {@link #lastPosition(Connection)} with the entries in {@code table} (schema 1 or 2: idx and epoch). */
+    static Position lastPosition(Connection c, String table) throws SQLException {
+        Position entry = last(c, table);
         Position snapshot = SnapshotTable.last(c);
         if (entry == null && snapshot == null) {
             return new Position(0, 0);
@@ -56,20 +66,27 @@ final class EntryTable {
         return snapshot == null || entry.index() >= snapshot.index() ? entry : snapshot;
     }
 
+    /** True when at least one entry is stored. */
+    static boolean any(Connection c) throws SQLException {
+        return last(c) != null;
+    }
+
     /** Inserts entries as they are (already stamped and checked by the caller). */
     static void insert(Connection c, List<LogEntry> entries) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO oplog (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        insert(c, "oplog", entries);
+    }
+
+    static void insert(Connection c, String table, List<LogEntry> entries) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (LogEntry e : entries) {
                 ps.setLong(1, e.index());
                 ps.setLong(2, e.epoch());
                 ps.setLong(3, e.timestamp().getEpochSecond());
                 ps.setInt(4, e.timestamp().getNano());
-                ps.setString(5, e.operation().name());
-                ps.setString(6, e.kind());
-                ps.setString(7, e.name());
-                ps.setBytes(8, e.payload());
-                ps.setLong(9, e.checksum());
+                ps.setString(5, e.requestId());
+                ps.setBytes(6, ChangeCodec.encode(e.changes()));
+                ps.setLong(7, e.checksum());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -102,7 +119,8 @@ final class EntryTable {
                     }
                     if (!entry.intact()) {
                         return corrupt(entries, idx, "checksum mismatch: stored " + entry.checksum()
-                                + ", content gives " + checksumOf(entry));
+                                + ", content gives " + LogEntry.checksumOf(entry.index(), entry.epoch(),
+                                entry.timestamp(), entry.requestId(), entry.changes()));
                     }
                     entries.add(entry);
                     expected++;
@@ -122,39 +140,30 @@ final class EntryTable {
         return new ReadResult(entries, Optional.of(new LogCorruption(index, reason)));
     }
 
-    private static long checksumOf(LogEntry e) {
-        return LogEntry.checksumOf(e.index(), e.epoch(), e.timestamp(), e.operation(), e.kind(), e.name(),
-                e.payload());
-    }
-
     private static LogEntry decode(ResultSet rs, long idx) throws SQLException, UnreadableRowException {
         long epoch = rs.getLong(2);
         long seconds = rs.getLong(3);
         int nanos = rs.getInt(4);
-        String op = rs.getString(5);
-        String kind = rs.getString(6);
-        String name = rs.getString(7);
-        byte[] payload = rs.getBytes(8);
-        long checksum = rs.getLong(9);
-        if (op == null || kind == null || name == null || payload == null) {
+        String requestId = rs.getString(5);
+        byte[] encoded = rs.getBytes(6);
+        long checksum = rs.getLong(7);
+        if (requestId == null || encoded == null) {
             throw new UnreadableRowException("a required column is null");
         }
+        List<Change> changes = ChangeCodec.decode(encoded);
+        return new LogEntry(idx, epoch, timestamp(seconds, nanos), requestId, changes, checksum);
+    }
+
+    /** An {@link Instant} from stored seconds and nanoseconds, or why they are not one. */
+    static Instant timestamp(long seconds, int nanos) throws UnreadableRowException {
         if (nanos < 0 || nanos > 999_999_999) {
             throw new UnreadableRowException("ts_nanos " + nanos + " is out of range");
         }
-        Operation operation;
         try {
-            operation = Operation.valueOf(op);
-        } catch (IllegalArgumentException e) {
-            throw new UnreadableRowException("unknown operation '" + op + "'", e);
-        }
-        Instant timestamp;
-        try {
-            timestamp = Instant.ofEpochSecond(seconds, nanos);
+            return Instant.ofEpochSecond(seconds, nanos);
         } catch (DateTimeException e) {
             throw new UnreadableRowException("ts_seconds " + seconds + " is out of range", e);
         }
-        return new LogEntry(idx, epoch, timestamp, operation, kind, name, payload, checksum);
     }
 
     /**
@@ -168,12 +177,12 @@ final class EntryTable {
     static int moveToRejected(Connection c, long afterIndex, String firstReason, String restReason, Instant now)
             throws SQLException {
         try (PreparedStatement copy = c.prepareStatement("INSERT INTO oplog_rejected (" + COLUMNS
-                + ", reason, rejected_at) SELECT " + COLUMNS + ", CASE WHEN idx = ? THEN ? ELSE ? END, ? "
+                + ", entry_format, reason, rejected_at) SELECT " + COLUMNS + ", 2, CASE WHEN idx = ? THEN ? ELSE ? END, ? "
                 + "FROM oplog WHERE idx > ? ORDER BY idx")) {
             copy.setLong(1, afterIndex + 1);
             copy.setString(2, firstReason);
             copy.setString(3, restReason);
-            copy.setObject(4, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            copy.setObject(4, rejectedAt(now));
             copy.setLong(5, afterIndex);
             copy.executeUpdate();
         }
@@ -181,6 +190,10 @@ final class EntryTable {
             delete.setLong(1, afterIndex);
             return delete.executeUpdate();
         }
+    }
+
+    static OffsetDateTime rejectedAt(Instant now) {
+        return OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
     }
 
     /** Deletes the oldest quarantined rows beyond {@code keep}; returns how many were deleted. */

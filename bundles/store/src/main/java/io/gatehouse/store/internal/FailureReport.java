@@ -88,7 +88,7 @@ final class FailureReport {
             case NOT_WRITABLE -> "the database file cannot be written (the database is not damaged).";
             case IO -> "reading or writing the database failed; this does not look like damage to the file.";
             case DAMAGED -> "the database file is damaged: H2 cannot read it (truncated or overwritten).";
-            case BEHIND -> "the database opened but ends at index " + f.found() + ", while index "
+            case BEHIND -> "the database opened but its committed log ends at index " + f.found() + ", while index "
                     + f.acknowledged() + " had been acknowledged: acknowledged writes " + (f.found() + 1) + ".."
                     + f.acknowledged() + " are missing (the file was truncated or replaced by an older copy, or "
                     + "the storage lost writes).";

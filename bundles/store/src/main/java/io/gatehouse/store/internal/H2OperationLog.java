@@ -1,8 +1,9 @@
 package io.gatehouse.store.internal;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogCorruption;
 import io.gatehouse.api.log.LogEntry;
-import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.log.ReadResult;
 import io.gatehouse.api.log.Snapshot;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +21,10 @@ import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -39,10 +43,15 @@ import org.slf4j.LoggerFactory;
  *   ({@code FileChannel.force}) before the method returns. {@code REUSE_SPACE=FALSE} keeps every commit
  *   reachable after a crash (H2 appends each chunk at the end of the file, where it looks first; see
  *   {@link StoreLocation#jdbcUrl}).</li>
- *   <li>No silent rollback: after each durable write that extends the log, the new last index is recorded
- *   in {@link AcknowledgedIndex}; a database that opens with less than that (a truncated or replaced file)
- *   is refused, like a damaged one, with a report for the operator ({@link FailureReport}) instead of
- *   starting with an older or empty configuration.</li>
+ *   <li>No silent rollback: after each durable write that raises the commit index ({@link #commitTo},
+ *   {@link #installSnapshot}), the new commit index is recorded in {@link AcknowledgedIndex}; a database that
+ *   opens with a lower commit index, or without the committed entries (a truncated or replaced file), is
+ *   refused, like a damaged one, with a report for the operator ({@link FailureReport}) instead of starting
+ *   with an older or empty configuration. The commit index is what clients were answered for.</li>
+ *   <li>The commit index and the highest epoch seen are rows of {@code gatehouse_meta}, written with the
+ *   same discipline as the entries (committed and forced before the method returns). The commit index only
+ *   grows, and entries at or below it are never truncated; the highest epoch only grows and is at least
+ *   every stored epoch.</li>
  *   <li>Nothing is silently lost: {@link #truncateAfter} moves the removed rows to {@code oplog_rejected}
  *   (reason {@code truncated}, or the corruption the last {@link #read} reported at that index) instead of
  *   deleting them. The core drops a corrupt tail with {@code truncateAfter(corruption.index() - 1)}, which
@@ -53,8 +62,10 @@ import org.slf4j.LoggerFactory;
  *   the older retained intact snapshot (never beyond the requested index): the entries between the two
  *   snapshots stay until the next snapshot and compaction. The log therefore holds at most about two
  *   snapshot intervals of entries.</li>
- *   <li>Epochs never go backwards: an append with an epoch lower than the log's last epoch is refused, so
- *   a deposed writer cannot extend the log.</li>
+ *   <li>Epochs never go backwards: an append with an epoch lower than the log's last epoch or than the
+ *   highest epoch seen is refused, so a deposed writer cannot extend the log.</li>
+ *   <li>{@link LogListener}s (a dynamic whiteboard) are told after the commit index advanced or a snapshot
+ *   was installed, on the calling thread, after the lock was released.</li>
  *   <li>The file is compacted by copying the rows into a new file that atomically replaces it when it has
  *   grown a lot (see {@link StoreConnection}).</li>
  *   <li>A caller's interrupt flag is cleared for the duration of a call and restored afterwards, so an
@@ -89,6 +100,7 @@ public class H2OperationLog implements OperationLog {
     private static final Logger LOG = LoggerFactory.getLogger(H2OperationLog.class);
 
     private final ReentrantLock lock = new ReentrantLock();
+    private final LogListeners listeners = new LogListeners();
     private final Clock clock;
     private final UnaryOperator<String> systemProperties;
 
@@ -147,8 +159,25 @@ public class H2OperationLog implements OperationLog {
             LOG.warn("Cannot delete the old failure report {}: {}", where.failureFile(), e.toString());
         }
         EntryTable.Position last = call("open", false, EntryTable::lastPosition);
-        LOG.info("Operation log opened at {}: last index {}, epoch {}", where.databaseFile(), last.index(),
-                last.epoch());
+        LOG.info("Operation log opened at {}: last index {}, epoch {}, commit index {}", where.databaseFile(),
+                last.index(), last.epoch(), commitIndex());
+    }
+
+    /** Binds a {@link LogListener} (whiteboard); it is told of every later commit and snapshot install. */
+    @Reference(service = LogListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removeListener")
+    void addListener(LogListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(LogListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** For tests: whether the calling thread holds the store's lock. */
+    boolean holdsLock() {
+        return lock.isHeldByCurrentThread();
     }
 
     /** Closes the database; calls made afterwards fail with an {@link IOException}. */
@@ -172,13 +201,13 @@ public class H2OperationLog implements OperationLog {
     }
 
     @Override
-    public List<LogEntry> append(long epoch, List<NewEntry> operations) throws IOException {
-        Objects.requireNonNull(operations, "operations");
+    public LogEntry append(long epoch, String requestId, List<Change> changes) throws IOException {
+        Objects.requireNonNull(changes, "changes");
+        for (Change change : changes) {
+            Objects.requireNonNull(change, "changes must not contain null");
+        }
         if (epoch < 1) {
             throw new IllegalArgumentException("epoch must be at least 1, got " + epoch);
-        }
-        if (operations.isEmpty()) {
-            return List.of();
         }
         return call("append", true, c -> {
             EntryTable.Position last = EntryTable.lastPosition(c);
@@ -186,16 +215,17 @@ public class H2OperationLog implements OperationLog {
                 throw new IllegalArgumentException("epoch " + epoch + " is older than the log's last epoch "
                         + last.epoch());
             }
-            Instant now = clock.instant();
-            List<LogEntry> entries = new ArrayList<>(operations.size());
-            long index = last.index();
-            for (NewEntry op : operations) {
-                Objects.requireNonNull(op, "operations must not contain null");
-                entries.add(LogEntry.of(++index, epoch, now, op.operation(), op.kind(), op.name(), op.payload()));
+            long highest = Schema.meta(c, Schema.HIGHEST_EPOCH);
+            if (epoch < highest) {
+                // A writer that a newer leadership has deposed must not extend the log (fencing).
+                throw new IllegalArgumentException("epoch " + epoch + " is older than the highest epoch seen, "
+                        + highest);
             }
-            EntryTable.insert(c, entries);
-            return List.copyOf(entries);
-        }, stored -> stored.get(stored.size() - 1).index());
+            LogEntry entry = LogEntry.of(last.index() + 1, epoch, clock.instant(), requestId, changes);
+            EntryTable.insert(c, List.of(entry));
+            raiseHighestEpoch(c, epoch, highest);
+            return entry;
+        });
     }
 
     @Override
@@ -226,8 +256,16 @@ public class H2OperationLog implements OperationLog {
                 expected++;
             }
             EntryTable.insert(c, entries);
+            raiseHighestEpoch(c, epoch, Schema.meta(c, Schema.HIGHEST_EPOCH));
             return null;
-        }, ignored -> entries.get(entries.size() - 1).index());
+        });
+    }
+
+    /** Storing an entry of an epoch means having seen it: {@link #highestEpoch()} stays >= every stored epoch. */
+    private static void raiseHighestEpoch(Connection c, long epoch, long highest) throws SQLException {
+        if (epoch > highest) {
+            Schema.writeMeta(c, Schema.HIGHEST_EPOCH, epoch);
+        }
     }
 
     @Override
@@ -238,6 +276,13 @@ public class H2OperationLog implements OperationLog {
     @Override
     public long lastEpoch() throws IOException {
         return call("lastEpoch", false, EntryTable::lastPosition).epoch();
+    }
+
+    @Override
+    public long firstIndex() throws IOException {
+        return call("firstIndex", false, c -> EntryTable.any(c)
+                ? Schema.meta(c, Schema.COMPACTED_THROUGH) + 1
+                : EntryTable.lastPosition(c).index() + 1);
     }
 
     @Override
@@ -252,7 +297,7 @@ public class H2OperationLog implements OperationLog {
             return new ReadResult(List.of(), Optional.empty());
         }
         return call("read", false, c -> {
-            long compacted = Schema.readMeta(c, Schema.COMPACTED_THROUGH);
+            long compacted = Schema.meta(c, Schema.COMPACTED_THROUGH);
             if (fromIndex <= compacted) {
                 throw new IllegalArgumentException("entries up to " + compacted
                         + " were compacted; read from a snapshot's index + 1 instead of " + fromIndex);
@@ -272,7 +317,12 @@ public class H2OperationLog implements OperationLog {
             throw new IllegalArgumentException("index must not be negative, got " + index);
         }
         return call("truncateAfter", true, c -> {
-            long compacted = Schema.readMeta(c, Schema.COMPACTED_THROUGH);
+            long commit = Schema.meta(c, Schema.COMMIT_INDEX);
+            if (index < commit) {
+                throw new IllegalStateException("cannot truncate after " + index + ": entries up to the commit index "
+                        + commit + " are committed");
+            }
+            long compacted = Schema.meta(c, Schema.COMPACTED_THROUGH);
             if (index < compacted) {
                 throw new IllegalArgumentException("cannot truncate after " + index + ": entries up to "
                         + compacted + " were compacted");
@@ -289,8 +339,7 @@ public class H2OperationLog implements OperationLog {
                 LOG.error("Deleted the corrupt snapshot at {} ({}) because the log is truncated after {}",
                         s.index(), s.problem(), index);
             }
-            // Before the commit: the record must never claim more than the database holds.
-            store.acknowledged().lower(index);
+            // The acknowledged-index record holds the commit index, which a truncation never goes below.
             LogCorruption known = lastCorruption;
             String first = "truncated";
             String rest = "truncated";
@@ -310,7 +359,103 @@ public class H2OperationLog implements OperationLog {
     }
 
     @Override
+    public long commitIndex() throws IOException {
+        return call("commitIndex", false, c -> Schema.meta(c, Schema.COMMIT_INDEX));
+    }
+
+    @Override
+    public void commitTo(long index) throws IOException {
+        // Most calls repeat the current value (every heartbeat carries it): no write, no fsync for those.
+        if (index <= commitIndex()) {
+            return;
+        }
+        boolean raised = call("commitTo", true, c -> {
+            long commit = Schema.meta(c, Schema.COMMIT_INDEX);
+            if (index <= commit) {
+                return false;
+            }
+            long last = EntryTable.lastPosition(c).index();
+            if (index > last) {
+                throw new IllegalArgumentException("cannot commit up to " + index + ": the log ends at " + last);
+            }
+            Schema.writeMeta(c, Schema.COMMIT_INDEX, index);
+            return true;
+        }, done -> done ? index : 0);
+        if (raised) {
+            // Outside the lock (call() has released it): a listener may call back into the log.
+            listeners.committed(index);
+        }
+    }
+
+    @Override
+    public long highestEpoch() throws IOException {
+        return call("highestEpoch", false, c -> Schema.meta(c, Schema.HIGHEST_EPOCH));
+    }
+
+    @Override
+    public long observeEpoch(long epoch) throws IOException {
+        long highest = highestEpoch();
+        if (epoch <= highest) {
+            return highest;
+        }
+        return call("observeEpoch", true, c -> {
+            long current = Schema.meta(c, Schema.HIGHEST_EPOCH);
+            raiseHighestEpoch(c, epoch, current);
+            return Math.max(epoch, current);
+        });
+    }
+
+    @Override
     public void saveSnapshot(Snapshot snapshot) throws IOException {
+        checkSnapshot(snapshot);
+        call("saveSnapshot", true, c -> {
+            long commit = Schema.meta(c, Schema.COMMIT_INDEX);
+            if (snapshot.index() > commit) {
+                // A snapshot is of the applied state, and only committed entries are applied.
+                throw new IllegalArgumentException("snapshot at " + snapshot.index() + " is ahead of the commit index "
+                        + commit + " (a leader's snapshot is stored with installSnapshot)");
+            }
+            EntryTable.Position newest = SnapshotTable.last(c);
+            if (newest != null && snapshot.index() < newest.index()) {
+                throw new IllegalArgumentException("snapshot at " + snapshot.index()
+                        + " is older than the stored snapshot at " + newest.index());
+            }
+            SnapshotTable.put(c, snapshot);
+            SnapshotTable.prune(c);
+            return null;
+        });
+    }
+
+    @Override
+    public void installSnapshot(Snapshot snapshot) throws IOException {
+        checkSnapshot(snapshot);
+        call("installSnapshot", true, c -> {
+            long commit = Schema.meta(c, Schema.COMMIT_INDEX);
+            if (snapshot.index() < commit) {
+                throw new IllegalArgumentException("snapshot at " + snapshot.index()
+                        + " is below the commit index " + commit + ": installing it would lower the commit index");
+            }
+            // Entries above the commit index may differ from the leader's (never acknowledged): set aside.
+            // Entries up to it are committed, hence the same on every node, and the snapshot (at or above
+            // the commit index) includes them: deleted, like a compaction.
+            String reason = "replaced by snapshot " + snapshot.index();
+            int moved = EntryTable.moveToRejected(c, commit, reason, reason, clock.instant());
+            int dropped = EntryTable.deleteUpTo(c, commit);
+            EntryTable.pruneRejected(c, maxRejected);
+            // Older snapshots cannot be replayed any more (their entries are gone).
+            SnapshotTable.deleteAll(c);
+            SnapshotTable.put(c, snapshot);
+            Schema.writeMeta(c, Schema.COMPACTED_THROUGH, snapshot.index());
+            Schema.writeMeta(c, Schema.COMMIT_INDEX, snapshot.index());
+            raiseHighestEpoch(c, snapshot.epoch(), Schema.meta(c, Schema.HIGHEST_EPOCH));
+            LOG.info("Installed the snapshot at {} (epoch {}): {} committed entries dropped, {} uncommitted ones moved "
+                    + "to oplog_rejected", snapshot.index(), snapshot.epoch(), dropped, moved);
+            return null;
+        }, ignored -> snapshot.index());
+        listeners.snapshotInstalled(snapshot.index());
+    }
+
+    private static void checkSnapshot(Snapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         if (snapshot.index() < 1 || snapshot.epoch() < 1) {
             throw new IllegalArgumentException("snapshot index and epoch must be at least 1, got index "
@@ -320,16 +465,6 @@ public class H2OperationLog implements OperationLog {
             throw new IllegalArgumentException("snapshot at " + snapshot.index()
                     + " is corrupt: checksum does not match its state");
         }
-        call("saveSnapshot", true, c -> {
-            EntryTable.Position newest = SnapshotTable.last(c);
-            if (newest != null && snapshot.index() < newest.index()) {
-                throw new IllegalArgumentException("snapshot at " + snapshot.index()
-                        + " is older than the stored snapshot at " + newest.index());
-            }
-            SnapshotTable.put(c, snapshot);
-            SnapshotTable.prune(c);
-            return null;
-        }, ignored -> snapshot.index());
     }
 
     @Override

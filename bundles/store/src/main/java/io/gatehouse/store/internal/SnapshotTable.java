@@ -62,6 +62,13 @@ final class SnapshotTable {
         }
     }
 
+    /** Deletes every snapshot. */
+    static void deleteAll(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshot")) {
+            ps.executeUpdate();
+        }
+    }
+
     /** Deletes the snapshot at {@code index}. */
     static void delete(Connection c, long index) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM snapshot WHERE idx = ?")) {

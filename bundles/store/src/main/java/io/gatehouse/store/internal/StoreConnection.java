@@ -84,9 +84,11 @@ final class StoreConnection {
                     + record + ")", null, -1, ack);
         }
         StoreConnection store = new StoreConnection(location, minReopenSize);
-        long last = store.connect(ack);
+        long commit = store.connect(ack);
         try {
-            store.acknowledged = AcknowledgedIndex.open(record, Math.max(ack, last));
+            // At least the recorded index (checked by connect), unless an upgrade set entries aside and
+            // lowered the record before it committed.
+            store.acknowledged = AcknowledgedIndex.open(record, commit);
         } catch (IOException e) {
             StoreOpenException failure = new StoreOpenException(StoreOpenException.Kind.NOT_WRITABLE,
                     "cannot write " + record + ": " + e, e);
@@ -121,9 +123,10 @@ final class StoreConnection {
     }
 
     /**
-     * Opens the database, refuses it when it holds less than {@code mustHold}, and prepares the tables.
+     * Opens the database, refuses it when its committed log holds less than {@code mustHold} (a lower commit
+     * index, or committed entries missing), and prepares the tables (upgrading a schema-1 database).
      *
-     * @return the log's last index as found (before anything was written)
+     * @return the database's commit index once prepared
      */
     private long connect(long mustHold) throws StoreOpenException {
         Connection c;
@@ -134,17 +137,24 @@ final class StoreConnection {
         }
         try {
             c.setAutoCommit(false);
-            long last = Schema.exists(c) ? EntryTable.lastPosition(c).index() : 0;
-            if (last < mustHold) {
+            // Read only: a refused database is closed without a write.
+            Schema.AsFound found = Schema.asFound(c);
+            long holds = Math.min(found.lastIndex(), found.commitIndex());
+            long required = Math.max(mustHold, found.commitIndex());
+            if (holds < required) {
+                String what = found.lastIndex() < found.commitIndex()
+                        ? "ends at index " + found.lastIndex() + " below its own commit index " + found.commitIndex()
+                        : "has commit index " + found.commitIndex();
                 throw new StoreOpenException(StoreOpenException.Kind.BEHIND, "the database "
-                        + location.databaseFile() + " ends at index " + last + " but index " + mustHold
-                        + " was acknowledged (" + location.acknowledgedFile() + ")", null, last, mustHold);
+                        + location.databaseFile() + " " + what + " but index " + required
+                        + " was committed and acknowledged (" + location.acknowledgedFile() + ")", null, holds,
+                        required);
             }
-            Schema.createOrVerify(c);
+            Schema.createOrVerify(c, commit -> lowerRecord(commit, mustHold));
             c.commit();
             sync(c);
             connection = c;
-            return last;
+            return Schema.meta(c, Schema.COMMIT_INDEX);
         } catch (SQLException e) {
             StoreOpenException failure = StoreOpenException.of(e, location);
             abandon(c, failure);
@@ -152,6 +162,22 @@ final class StoreConnection {
         } catch (StoreOpenException e) {
             abandon(c, e);
             throw e;
+        }
+    }
+
+    /**
+     * Before an upgrade commits with entries set aside (damaged schema-1 rows): the record must never claim
+     * more than the database holds, or the next open would refuse it.
+     */
+    private void lowerRecord(long commit, long recorded) throws SQLException {
+        if (commit >= recorded) {
+            return;
+        }
+        try (AcknowledgedIndex record = AcknowledgedIndex.open(location.acknowledgedFile(), commit)) {
+            LOG.warn("Lowered {} from {} to {}: the upgrade set damaged entries aside", location.acknowledgedFile(),
+                    recorded, record.get());
+        } catch (IOException e) {
+            throw new SQLException("cannot lower " + location.acknowledgedFile() + " to " + commit + ": " + e, e);
         }
     }
 
@@ -199,7 +225,8 @@ final class StoreConnection {
         try {
             try (Connection t = new org.h2.Driver().connect(target.jdbcUrl(), target.connectionProperties())) {
                 t.setAutoCommit(false);
-                Schema.createOrVerify(t);
+                Schema.createOrVerify(t, commit -> {
+                });
                 Compaction.copy(connection, t);
                 t.commit();
                 try (Statement s = t.createStatement()) {

@@ -28,22 +28,27 @@ public class CompactionTest extends StoreTestSupport {
         H2OperationLog log = open(dir, 10_000, 1);
         List<LogEntry> written = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
-            written.addAll(log.append(1, List.of(put("Pipeline", "p" + i, "{\"n\":" + i + "}"))));
+            written.add(log.append(1, "r" + i, List.of(put("Pipeline", "p" + i, "{\"n\":" + i + "}"))));
         }
+        log.commitTo(4);
         assertEquals(2, log.truncateAfter(4));
         Snapshot older = Snapshot.of(3, 1, NOW, "three".getBytes(StandardCharsets.UTF_8));
         Snapshot newer = Snapshot.of(4, 1, NOW, new byte[300_000]);
         log.saveSnapshot(older);
         log.saveSnapshot(newer);
         log.compactUpTo(4);
-        written.addAll(log.append(1, List.of(put("Pipeline", "p7", "{}"))));
+        written.add(log.append(1, "r7", List.of(put("Pipeline", "p7", "{}"))));
         assertEquals(1, log.truncateAfter(4));
-        written.addAll(log.append(2, List.of(put("Pipeline", "p8", "{}"))));
+        written.add(log.append(2, "r8", List.of(put("Pipeline", "p8", "{}"))));
+        log.commitTo(5);
+        log.observeEpoch(9);
         log.deactivate();
 
         H2OperationLog reopened = open(dir, 10_000, Long.MAX_VALUE);
         assertEquals(5, reopened.lastIndex());
         assertEquals(2, reopened.lastEpoch());
+        assertEquals(5, reopened.commitIndex());
+        assertEquals(9, reopened.highestEpoch());
         assertEquals(written.get(3), reopened.read(4, 10).entries().get(0));
         assertEquals(written.subList(written.size() - 1, written.size()), reopened.read(5, 10).entries());
         assertArrayEquals(newer.state(), reopened.latestSnapshot().orElseThrow().state());
@@ -56,7 +61,7 @@ public class CompactionTest extends StoreTestSupport {
                 assertEquals(4, rs.getLong(1));
             }
             assertEquals(3L, (long) Schema.readMeta(c, Schema.COMPACTED_THROUGH));
-            try (ResultSet rs = s.executeQuery("SELECT id, idx, name, reason, rejected_at FROM oplog_rejected "
+            try (ResultSet rs = s.executeQuery("SELECT id, idx, request_id, reason, rejected_at FROM oplog_rejected "
                     + "ORDER BY id")) {
                 List<String> rows = new ArrayList<>();
                 while (rs.next()) {
@@ -64,7 +69,7 @@ public class CompactionTest extends StoreTestSupport {
                     rows.add(rs.getLong(1) + ":" + rs.getLong(2) + ":" + rs.getString(3) + ":" + rs.getString(4));
                 }
                 // Ids go on where they were before the rewrites.
-                assertEquals(List.of("1:5:p5:truncated", "2:6:p6:truncated", "3:5:p7:truncated"), rows);
+                assertEquals(List.of("1:5:r5:truncated", "2:6:r6:truncated", "3:5:r7:truncated"), rows);
             }
         }
     }
@@ -73,7 +78,7 @@ public class CompactionTest extends StoreTestSupport {
     public void aCompactionCutShortByACrashIsCleanedUpAtOpen() throws Exception {
         File dir = tmp.newFolder();
         H2OperationLog log = open(dir);
-        log.append(1, List.of(put("Pipeline", "a", "{}")));
+        write(log, 1, put("Pipeline", "a", "{}"));
         log.deactivate();
         Path leftover = dir.toPath().resolve("oplog.compacting.mv.db");
         Files.write(leftover, new byte[] {1, 2, 3});

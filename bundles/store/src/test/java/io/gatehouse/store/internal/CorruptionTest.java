@@ -5,10 +5,14 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogCorruption;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.ReadResult;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,15 +26,43 @@ import org.junit.Test;
 /** Corrupt, torn and missing rows: detected on read, quarantined on truncate, never returned. */
 public class CorruptionTest extends StoreTestSupport {
 
-    /** Writes {@code count} single-entry batches and closes the log. */
+    /**
+     * Appends {@code count} single-change entries (not committed: a corrupt tail above the commit index is
+     * what {@code truncateAfter} may quarantine) and closes the log.
+     */
     private List<LogEntry> writeAndClose(File dir, int count) throws Exception {
         H2OperationLog log = open(dir);
         List<LogEntry> written = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
-            written.addAll(log.append(1, List.of(put("Pipeline", "p" + i, "{\"n\":" + i + "}"))));
+            written.add(log.append(1, "r" + i, List.of(put("Pipeline", "p" + i, "{\"n\":" + i + "}"))));
         }
         log.deactivate();
         return written;
+    }
+
+    /** A changes column with one change, written by hand (so that it can say anything). */
+    private static byte[] encodedChange(int format, String op, String kind, String name, byte[] payload)
+            throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(format);
+            out.writeInt(1);
+            for (byte[] field : List.of(op.getBytes(StandardCharsets.UTF_8), kind.getBytes(StandardCharsets.UTF_8),
+                    name.getBytes(StandardCharsets.UTF_8), payload)) {
+                out.writeInt(field.length);
+                out.write(field);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private void setChanges(File dir, long index, byte[] changes) throws Exception {
+        try (Connection c = jdbc(dir);
+             PreparedStatement ps = c.prepareStatement("UPDATE oplog SET changes = ? WHERE idx = ?")) {
+            ps.setBytes(1, changes);
+            ps.setLong(2, index);
+            assertEquals(1, ps.executeUpdate());
+        }
     }
 
     private void sql(File dir, String statement) throws Exception {
@@ -43,11 +75,8 @@ public class CorruptionTest extends StoreTestSupport {
     public void corruptTailIsReportedAndOnlyTheIntactPrefixReturned() throws Exception {
         File dir = tmp.newFolder();
         List<LogEntry> written = writeAndClose(dir, 3);
-        try (Connection c = jdbc(dir);
-             PreparedStatement ps = c.prepareStatement("UPDATE oplog SET payload = ? WHERE idx = 3")) {
-            ps.setBytes(1, "{\"n\":666}".getBytes(StandardCharsets.UTF_8));
-            assertEquals(1, ps.executeUpdate());
-        }
+        // Well-formed, but not what was written: only the checksum tells.
+        setChanges(dir, 3, encodedChange(1, "PUT", "Pipeline", "p3", "{\"n\":666}".getBytes(StandardCharsets.UTF_8)));
 
         H2OperationLog log = open(dir);
         ReadResult r = log.read(1, 100);
@@ -62,8 +91,8 @@ public class CorruptionTest extends StoreTestSupport {
     @Test
     public void truncateAfterMovesTheCorruptTailToRejected() throws Exception {
         File dir = tmp.newFolder();
-        writeAndClose(dir, 4);
-        sql(dir, "UPDATE oplog SET name = 'tampered' WHERE idx = 3");
+        List<LogEntry> written = writeAndClose(dir, 4);
+        sql(dir, "UPDATE oplog SET request_id = 'tampered' WHERE idx = 3");
 
         H2OperationLog log = open(dir);
         LogCorruption corruption = log.read(1, 100).corruption().orElseThrow();
@@ -73,17 +102,21 @@ public class CorruptionTest extends StoreTestSupport {
         ReadResult after = log.read(1, 100);
         assertTrue(after.corruption().isEmpty());
         assertEquals(2, after.entries().size());
-        assertEquals(3, log.append(1, List.of(put("Pipeline", "new", "{}"))).get(0).index());
+        assertEquals(3, log.append(1, "new", List.of(put("Pipeline", "new", "{}"))).index());
         log.deactivate();
 
         try (Connection c = jdbc(dir); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT idx, name, reason, rejected_at, payload FROM oplog_rejected ORDER BY id")) {
+             ResultSet rs = s.executeQuery("SELECT idx, request_id, reason, rejected_at, changes, entry_format, "
+                     + "checksum FROM oplog_rejected ORDER BY id")) {
             assertTrue(rs.next());
             assertEquals(3, rs.getLong(1));
             assertEquals("tampered", rs.getString(2));
             assertTrue(rs.getString(3), rs.getString(3).startsWith("truncated: checksum mismatch"));
             assertEquals(NOW, rs.getObject(4, OffsetDateTime.class).toInstant());
-            assertEquals("{\"n\":3}", new String(rs.getBytes(5), StandardCharsets.UTF_8));
+            Change kept = ChangeCodec.decode(rs.getBytes(5)).get(0);
+            assertEquals("{\"n\":3}", new String(kept.payload(), StandardCharsets.UTF_8));
+            assertEquals(2, rs.getInt(6));
+            assertEquals(written.get(2).checksum(), rs.getLong(7));
             assertTrue(rs.next());
             assertEquals(4, rs.getLong(1));
             assertEquals("truncated after corrupt entry 3", rs.getString(3));
@@ -166,9 +199,14 @@ public class CorruptionTest extends StoreTestSupport {
     @Test
     public void unreadableRowsAreReportedAsCorruption() throws Exception {
         File dir = tmp.newFolder();
-        writeAndClose(dir, 3);
-        sql(dir, "UPDATE oplog SET op = 'FROB' WHERE idx = 2");
+        writeAndClose(dir, 6);
+        setChanges(dir, 2, encodedChange(1, "FROB", "Pipeline", "p2", new byte[0]));
         sql(dir, "UPDATE oplog SET ts_nanos = 1000000000 WHERE idx = 3");
+        byte[] good = encodedChange(1, "PUT", "Pipeline", "p4", new byte[10]);
+        setChanges(dir, 4, java.util.Arrays.copyOf(good, good.length - 3));
+        setChanges(dir, 5, encodedChange(9, "PUT", "Pipeline", "p5", new byte[0]));
+        byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+        setChanges(dir, 6, trailing);
 
         H2OperationLog log = open(dir);
         ReadResult r = log.read(1, 100);
@@ -177,9 +215,33 @@ public class CorruptionTest extends StoreTestSupport {
         assertEquals(2, c.index());
         assertTrue(c.reason(), c.reason().contains("unknown operation 'FROB'"));
 
-        LogCorruption nanos = log.read(3, 1).corruption().orElseThrow();
-        assertEquals(3, nanos.index());
-        assertTrue(nanos.reason(), nanos.reason().contains("ts_nanos 1000000000 is out of range"));
+        assertReason(log, 3, "ts_nanos 1000000000 is out of range");
+        assertReason(log, 4, "invalid field length");
+        assertReason(log, 5, "unknown encoding format 9");
+        assertReason(log, 6, "1 bytes after the last change");
+    }
+
+    private static void assertReason(H2OperationLog log, long index, String expected) throws IOException {
+        LogCorruption c = log.read(index, 1).corruption().orElseThrow();
+        assertEquals(index, c.index());
+        assertTrue(c.reason(), c.reason().startsWith("unreadable row: ") && c.reason().contains(expected));
+    }
+
+    @Test
+    public void aCorruptCommittedEntryCannotBeTruncated() throws Exception {
+        File dir = tmp.newFolder();
+        H2OperationLog log = open(dir);
+        for (int i = 1; i <= 3; i++) {
+            write(log, 1, put("Pipeline", "p" + i, "{}"));
+        }
+        log.deactivate();
+        sql(dir, "UPDATE oplog SET epoch = 2 WHERE idx = 2");
+
+        H2OperationLog reopened = open(dir);
+        assertEquals(2, reopened.read(1, 10).corruption().orElseThrow().index());
+        // Committed entries are never truncated; the cluster repairs them by installing a snapshot.
+        assertThrows(IllegalStateException.class, () -> reopened.truncateAfter(1));
+        assertEquals(3, reopened.lastIndex());
     }
 
     @Test
@@ -196,7 +258,8 @@ public class CorruptionTest extends StoreTestSupport {
     public void corruptionIsSeenWhileTheLogIsOpen() throws Exception {
         File dir = tmp.newFolder();
         H2OperationLog log = open(dir);
-        log.append(1, List.of(put("Pipeline", "a", "{}"), put("Pipeline", "b", "{}")));
+        write(log, 1, put("Pipeline", "a", "{}"));
+        write(log, 1, put("Pipeline", "b", "{}"));
         // A second in-process connection shares the open database.
         try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE oplog SET epoch = 7 WHERE idx = 2");

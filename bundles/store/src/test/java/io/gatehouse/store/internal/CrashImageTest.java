@@ -39,8 +39,8 @@ public class CrashImageTest extends StoreTestSupport {
             long last = 0;
             for (int round = 0; round < 12; round++) {
                 for (int i = 0; i < 10; i++) {
-                    last = log.append(1, List.of(put("Pipeline", "p" + random.nextInt(50),
-                            "{\"x\":\"" + "y".repeat(100 + random.nextInt(1500)) + "\"}"))).get(0).index();
+                    last = write(log, 1, put("Pipeline", "p" + random.nextInt(50),
+                            "{\"x\":\"" + "y".repeat(100 + random.nextInt(1500)) + "\"}")).index();
                 }
                 byte[] state = new byte[150_000 + random.nextInt(50_000)];
                 random.nextBytes(state);
@@ -49,7 +49,7 @@ public class CrashImageTest extends StoreTestSupport {
             }
             List<LogEntry> tail = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                tail.addAll(log.append(1, List.of(put("Pipeline", "tail" + i, "{}"))));
+                tail.add(write(log, 1, put("Pipeline", "tail" + i, "{}")));
             }
             last = tail.get(tail.size() - 1).index();
 
@@ -58,6 +58,7 @@ public class CrashImageTest extends StoreTestSupport {
             H2OperationLog restarted = open(crashed, 10_000, Long.MAX_VALUE);
             assertEquals("seed " + seed + ": the restarted log must end at the last acknowledged write", last,
                     restarted.lastIndex());
+            assertEquals("seed " + seed + ": every acknowledged write is committed", last, restarted.commitIndex());
             ReadResult r = restarted.read(tail.get(0).index(), 10);
             assertEquals("seed " + seed, tail, r.entries());
             assertTrue(r.corruption().isEmpty());

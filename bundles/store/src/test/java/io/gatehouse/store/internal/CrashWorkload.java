@@ -1,11 +1,11 @@
 package io.gatehouse.store.internal;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogEntry;
-import io.gatehouse.api.log.NewEntry;
 import io.gatehouse.api.log.Operation;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.List;
 
 /**
  * The deterministic write sequence of the crash test: what the entry at each index is, and what the
@@ -26,21 +26,24 @@ final class CrashWorkload {
     private CrashWorkload() {
     }
 
-    /** The operation the writer appends at {@code index}. */
-    static NewEntry entry(long index) {
+    /** The change the writer appends at {@code index} (one per entry). */
+    static Change entry(long index) {
         long deletes = deletedBy(index);
         if (deletes > 0) {
-            return new NewEntry(Operation.DELETE, KIND, name(deletes), new byte[0]);
+            return new Change(Operation.DELETE, KIND, name(deletes), new byte[0]);
         }
-        return new NewEntry(Operation.PUT, KIND, name(index), payload(index));
+        return new Change(Operation.PUT, KIND, name(index), payload(index));
+    }
+
+    /** The request id of the entry at {@code index}. */
+    static String requestId(long index) {
+        return "write-" + index;
     }
 
     /** True when {@code stored} is exactly what the writer appended at its index. */
     static boolean matches(LogEntry stored) {
-        NewEntry expected = entry(stored.index());
-        return stored.intact() && stored.epoch() == 1 && stored.operation() == expected.operation()
-                && stored.kind().equals(expected.kind()) && stored.name().equals(expected.name())
-                && Arrays.equals(stored.payload(), expected.payload());
+        return stored.intact() && stored.epoch() == 1 && stored.requestId().equals(requestId(stored.index()))
+                && stored.changes().equals(List.of(entry(stored.index())));
     }
 
     /** The index of the object the entry at {@code index} deletes, or 0 when it is a PUT. */

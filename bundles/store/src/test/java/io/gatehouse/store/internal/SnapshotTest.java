@@ -25,7 +25,7 @@ public class SnapshotTest extends StoreTestSupport {
 
     private static void appendN(H2OperationLog log, long epoch, int n) throws Exception {
         for (int i = 0; i < n; i++) {
-            log.append(epoch, List.of(put("Pipeline", "p" + i, "{}")));
+            write(log, epoch, put("Pipeline", "p" + i, "{}"));
         }
     }
 
@@ -58,6 +58,7 @@ public class SnapshotTest extends StoreTestSupport {
     @Test
     public void invalidSnapshotsAreRefused() throws Exception {
         H2OperationLog log = open(tmp.newFolder());
+        appendN(log, 1, 5);
         Snapshot good = snapshot(5, 1, "{}");
         Snapshot corrupt = new Snapshot(5, 1, NOW, good.state(), good.checksum() + 1);
         assertThrows(IllegalArgumentException.class, () -> log.saveSnapshot(corrupt));
@@ -111,6 +112,7 @@ public class SnapshotTest extends StoreTestSupport {
     public void allSnapshotsCorruptMeansNone() throws Exception {
         File dir = tmp.newFolder();
         H2OperationLog log = open(dir);
+        appendN(log, 1, 1);
         log.saveSnapshot(snapshot(1, 1, "{}"));
         log.deactivate();
         try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
@@ -158,31 +160,39 @@ public class SnapshotTest extends StoreTestSupport {
         H2OperationLog reopened = open(dir);
         assertEquals(6, reopened.lastIndex());
         assertThrows(IllegalArgumentException.class, () -> reopened.read(4, 10));
-        assertEquals(7, reopened.append(1, List.of(put("Pipeline", "x", "{}"))).get(0).index());
+        assertEquals(7, reopened.append(1, "x", List.of(put("Pipeline", "x", "{}"))).index());
     }
 
     @Test
-    public void snapshotBeyondTheLogSetsLastIndexAndEpoch() throws Exception {
+    public void snapshotAheadOfTheCommitIndexIsRefused() throws Exception {
         H2OperationLog log = open(tmp.newFolder());
         appendN(log, 1, 2);
-        // A snapshot shipped by a leader, ahead of what this log holds.
-        log.saveSnapshot(snapshot(10, 3, "{}"));
-        assertEquals(10, log.lastIndex());
-        assertEquals(3, log.lastEpoch());
-        assertEquals(11, log.append(3, List.of(put("Pipeline", "p", "{}"))).get(0).index());
-        assertEquals(11, log.lastIndex());
-        assertTrue(log.read(11, 10).corruption().isEmpty());
+        log.append(1, "u", List.of(put("Pipeline", "u", "{}")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> log.saveSnapshot(snapshot(3, 1, "{}")));
+        assertTrue(e.getMessage(), e.getMessage().contains("ahead of the commit index 2"));
+        assertThrows(IllegalArgumentException.class, () -> log.saveSnapshot(snapshot(10, 3, "{}")));
+        assertTrue(log.latestSnapshot().isEmpty());
+        log.saveSnapshot(snapshot(2, 1, "{}"));
     }
 
     @Test
     public void truncationBelowAnIntactSnapshotIsRefused() throws Exception {
-        H2OperationLog log = open(tmp.newFolder());
+        File dir = tmp.newFolder();
+        H2OperationLog log = open(dir);
         appendN(log, 1, 4);
         log.saveSnapshot(snapshot(3, 1, "{}"));
-        assertThrows(IllegalArgumentException.class, () -> log.truncateAfter(2));
-        assertEquals(4, log.lastIndex());
-        assertEquals(1, log.truncateAfter(3));
-        assertEquals(3, log.lastIndex());
+        log.deactivate();
+        // A commit index below the snapshot (as left by hand): the snapshot still protects its entries.
+        try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE gatehouse_meta SET val = 1 WHERE name = 'commit_index'");
+        }
+        java.nio.file.Files.delete(dir.toPath().resolve("oplog.acknowledged"));
+        H2OperationLog reopened = open(dir);
+        assertThrows(IllegalArgumentException.class, () -> reopened.truncateAfter(2));
+        assertEquals(4, reopened.lastIndex());
+        assertEquals(1, reopened.truncateAfter(3));
+        assertEquals(3, reopened.lastIndex());
     }
 
     @Test
@@ -195,8 +205,11 @@ public class SnapshotTest extends StoreTestSupport {
         log.deactivate();
         try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE snapshot SET checksum = checksum + 1 WHERE idx = 4");
-            s.executeUpdate("UPDATE oplog SET name = 'x' WHERE idx = 3");
+            s.executeUpdate("UPDATE oplog SET request_id = 'x' WHERE idx = 3");
+            // Only the uncommitted part of a log is truncated: as if 3 and 4 had not been committed.
+            s.executeUpdate("UPDATE gatehouse_meta SET val = 2 WHERE name = 'commit_index'");
         }
+        java.nio.file.Files.delete(dir.toPath().resolve("oplog.acknowledged"));
         H2OperationLog reopened = open(dir);
         assertEquals(1, reopened.latestSnapshot().orElseThrow().index());
         assertEquals(3, reopened.read(2, 10).corruption().orElseThrow().index());

@@ -17,8 +17,12 @@ import java.util.Optional;
  * does on a stream of admin writes (recovery read at start, one {@code append} per write, a snapshot and
  * {@code compactUpTo} every few entries), until it is killed.
  *
- * <p>Protocol on stdout, one line each, flushed: {@code O <lastIndex>} once the log is open and read,
- * {@code A <index>} only after {@code append} returned (the write is acknowledged), {@code S <index>} after
+ * <p>Like the core on a single node, a write is acknowledged once it is appended and committed; at start,
+ * an entry appended but not committed before the previous kill is dropped ({@code truncateAfter} the commit
+ * index), so that index is written again.
+ *
+ * <p>Protocol on stdout, one line each, flushed: {@code O <commitIndex>} once the log is open and read,
+ * {@code A <index>} only after {@code append} and {@code commitTo} returned (the write is acknowledged), {@code S <index>} after
  * {@code saveSnapshot} returned, {@code C <index>} after {@code compactUpTo} returned, {@code E <message>}
  * on a failure (then it exits with status 2).
  *
@@ -38,14 +42,16 @@ public final class StoreCrashChild {
         try {
             log.activate(StoreTestSupport.config(directory, "oplog", 10_000));
             long snapshotIndex = recover(log);
-            long index = log.lastIndex();
+            long index = log.commitIndex();
+            log.truncateAfter(index);
             line(out, "O " + index);
             while (true) {
                 long next = index + 1;
-                List<LogEntry> stored = log.append(1, List.of(CrashWorkload.entry(next)));
-                if (stored.size() != 1 || stored.get(0).index() != next) {
+                LogEntry stored = log.append(1, CrashWorkload.requestId(next), List.of(CrashWorkload.entry(next)));
+                if (stored.index() != next) {
                     throw new IllegalStateException("append returned " + stored + " for index " + next);
                 }
+                log.commitTo(next);
                 index = next;
                 line(out, "A " + index);
                 if (index - snapshotIndex >= snapshotEvery) {
@@ -63,20 +69,22 @@ public final class StoreCrashChild {
         }
     }
 
-    /** The core's start-up: latest snapshot, then every entry after it (nothing is written). */
+    /** The core's start-up: latest snapshot, then every committed entry after it (nothing is written). */
     private static long recover(H2OperationLog log) throws Exception {
         Optional<Snapshot> snapshot = log.latestSnapshot();
         long index = snapshot.map(Snapshot::index).orElse(0L);
-        while (true) {
+        long commit = log.commitIndex();
+        while (index < commit) {
             ReadResult page = log.read(index + 1, 256);
             if (page.corruption().isPresent()) {
                 throw new IllegalStateException("corrupt log at start: " + page.corruption().get());
             }
             if (page.entries().isEmpty()) {
-                return snapshot.map(Snapshot::index).orElse(0L);
+                throw new IllegalStateException("committed entries " + (index + 1) + ".." + commit + " are missing");
             }
             index = page.entries().get(page.entries().size() - 1).index();
         }
+        return snapshot.map(Snapshot::index).orElse(0L);
     }
 
     private static void line(PrintStream out, String text) {

@@ -34,12 +34,13 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Crash test of the store: a child JVM ({@link StoreCrashChild}) runs the real {@link H2OperationLog} and
- * writes like the core does (one append per write, a snapshot and a compaction every few entries, the
+ * writes like the core does (one append and commit per write, a snapshot and a compaction every few entries, the
  * file compaction included), and is killed with SIGKILL at random moments: after a random delay, right
  * after a snapshot, right after a {@code compactUpTo}, after a random number of acknowledged appends, or
  * during its first append (which compacts the file, grown past its threshold in the previous life). After
- * every kill the log is opened like at a restart and checked: every acknowledged entry is there, intact
- * and exactly as written; at most the one unacknowledged append in flight is there too, whole; the newest
+ * every kill the log is opened like at a restart and checked: every acknowledged (committed) entry is there,
+ * intact and exactly as written, and the commit index covers it; at most the one unacknowledged write in
+ * flight is there too, whole, committed or not; the newest
  * snapshot is at least the last acknowledged one and holds exactly the state at its index; the log after
  * it is contiguous. Then the next child continues on the same files, so the database ages (H2 frees and
  * reuses old chunk space only after its retention time) and grows into the reopen compaction.
@@ -249,21 +250,25 @@ public class StoreCrashTest {
         }
         try {
             long last = log.lastIndex();
-            if (last < run.acked) {
-                return "lost acknowledged writes " + (last + 1) + ".." + run.acked + " (" + (run.acked - last)
-                        + "): the log ends at " + last;
+            long commit = log.commitIndex();
+            if (commit < run.acked) {
+                return "lost acknowledged writes " + (commit + 1) + ".." + run.acked + " (" + (run.acked - commit)
+                        + "): the commit index is " + commit + ", the log ends at " + last;
             }
-            if (last > run.acked + 1) {
-                return "the log ends at " + last + " but only " + run.acked
-                        + " was acknowledged and one append at a time was in flight";
+            if (last < commit) {
+                return "the log ends at " + last + ", below its commit index " + commit;
+            }
+            if (last > run.acked + 1 || commit > run.acked + 1) {
+                return "the log ends at " + last + " (commit index " + commit + ") but only " + run.acked
+                        + " was acknowledged and one write at a time was in flight";
             }
             Optional<Snapshot> snapshot = log.latestSnapshot();
             long from = 1;
             if (snapshot.isPresent()) {
                 Snapshot s = snapshot.get();
-                if (!Arrays.equals(s.state(), CrashWorkload.stateAt(s.index())) || s.index() > last) {
-                    return "the snapshot at " + s.index() + " does not hold the state at its index (log ends at "
-                            + last + ")";
+                if (!Arrays.equals(s.state(), CrashWorkload.stateAt(s.index())) || s.index() > commit) {
+                    return "the snapshot at " + s.index() + " does not hold the state at its index (commit index "
+                            + commit + ")";
                 }
                 from = s.index() + 1;
             }

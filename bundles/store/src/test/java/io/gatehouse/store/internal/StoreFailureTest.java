@@ -6,6 +6,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.Operation;
 import io.gatehouse.api.log.Snapshot;
@@ -39,8 +40,8 @@ public class StoreFailureTest extends StoreTestSupport {
         H2OperationLog log = open(dir);
         List<LogEntry> written = new ArrayList<>();
         for (int i = 1; i <= WRITES; i++) {
-            written.addAll(log.append(1, List.of(put("Pipeline", "p" + i, "{\"n\":" + i + ",\"pad\":\""
-                    + "x".repeat(400) + "\"}"))));
+            written.add(write(log, 1, put("Pipeline", "p" + i, "{\"n\":" + i + ",\"pad\":\""
+                    + "x".repeat(400) + "\"}")));
         }
         log.deactivate();
         return written;
@@ -89,7 +90,7 @@ public class StoreFailureTest extends StoreTestSupport {
         assertTrue(e.found() < WRITES);
 
         String text = Files.readString(report(dir), StandardCharsets.UTF_8);
-        assertTrue(text, text.contains("ends at index " + e.found() + ", while index " + WRITES
+        assertTrue(text, text.contains("committed log ends at index " + e.found() + ", while index " + WRITES
                 + " had been acknowledged"));
         assertTrue(text, text.contains(db(dir).toString()));
         assertTrue(text, text.contains("Restore a backup"));
@@ -211,22 +212,59 @@ public class StoreFailureTest extends StoreTestSupport {
     }
 
     @Test
-    public void recordFollowsTheLog() throws Exception {
+    public void recordFollowsTheCommitIndex() throws Exception {
         File dir = tmp.newFolder();
         Path record = dir.toPath().resolve("oplog.acknowledged");
         H2OperationLog log = open(dir);
         assertEquals(OptionalLong.of(0), AcknowledgedIndex.read(record));
-        log.append(1, List.of(put("Pipeline", "a", "{}"), put("Pipeline", "b", "{}")));
+        log.append(1, "a", List.of(put("Pipeline", "a", "{}"), put("Pipeline", "b", "{}")));
+        assertEquals("an append is not acknowledged to a client", OptionalLong.of(0), AcknowledgedIndex.read(record));
+        log.commitTo(1);
+        assertEquals(OptionalLong.of(1), AcknowledgedIndex.read(record));
+        log.appendEntries(List.of(LogEntry.of(2, 1, NOW, "c", List.of(new Change(Operation.PUT, "Pipeline", "c",
+                new byte[0])))));
+        assertEquals(OptionalLong.of(1), AcknowledgedIndex.read(record));
+        log.commitTo(2);
         assertEquals(OptionalLong.of(2), AcknowledgedIndex.read(record));
-        log.saveSnapshot(Snapshot.of(5, 1, NOW, new byte[] {1}));
-        assertEquals("a snapshot ahead of the log extends it", OptionalLong.of(5), AcknowledgedIndex.read(record));
-        log.appendEntries(List.of(LogEntry.of(6, 1, NOW, Operation.PUT, "Pipeline", "c",
-                new byte[0])));
-        assertEquals(OptionalLong.of(6), AcknowledgedIndex.read(record));
-        log.append(1, List.of(put("Pipeline", "d", "{}")));
-        assertEquals(1, log.truncateAfter(6));
-        assertEquals(OptionalLong.of(6), AcknowledgedIndex.read(record));
+        log.append(1, "d", List.of(put("Pipeline", "d", "{}")));
+        assertEquals(1, log.truncateAfter(2));
+        assertEquals(OptionalLong.of(2), AcknowledgedIndex.read(record));
+        log.installSnapshot(Snapshot.of(5, 2, NOW, new byte[] {1}));
+        assertEquals(OptionalLong.of(5), AcknowledgedIndex.read(record));
         log.deactivate();
-        assertEquals(6, open(dir).lastIndex());
+        H2OperationLog reopened = open(dir);
+        assertEquals(5, reopened.lastIndex());
+        assertEquals(5, reopened.commitIndex());
+    }
+
+    @Test
+    public void lowerCommitIndexIsRefused() throws Exception {
+        File dir = tmp.newFolder();
+        writeAndClose(dir);
+        // An older copy of the database would say so: its commit index is behind the record.
+        try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE gatehouse_meta SET val = 250 WHERE name = 'commit_index'");
+        }
+        StoreOpenException e = refused(dir);
+        assertEquals(StoreOpenException.Kind.BEHIND, e.kind());
+        assertEquals(250, e.found());
+        assertEquals(WRITES, e.acknowledged());
+        assertTrue(e.getMessage(), e.getMessage().contains("has commit index 250"));
+    }
+
+    @Test
+    public void missingCommittedEntriesAreRefused() throws Exception {
+        File dir = tmp.newFolder();
+        writeAndClose(dir);
+        try (Connection c = jdbc(dir); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM oplog WHERE idx > 290");
+        }
+        // Even without the record: the database contradicts itself.
+        Files.delete(dir.toPath().resolve("oplog.acknowledged"));
+        StoreOpenException e = refused(dir);
+        assertEquals(StoreOpenException.Kind.BEHIND, e.kind());
+        assertEquals(290, e.found());
+        assertEquals(WRITES, e.acknowledged());
+        assertTrue(e.getMessage(), e.getMessage().contains("ends at index 290 below its own commit index " + WRITES));
     }
 }

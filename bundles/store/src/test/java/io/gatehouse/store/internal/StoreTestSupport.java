@@ -1,6 +1,7 @@
 package io.gatehouse.store.internal;
 
-import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.Change;
+import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.Operation;
 import java.io.File;
 import java.io.IOException;
@@ -57,12 +58,27 @@ abstract class StoreTestSupport {
         return c;
     }
 
-    static NewEntry put(String kind, String name, String json) {
-        return new NewEntry(Operation.PUT, kind, name, json.getBytes(StandardCharsets.UTF_8));
+    static Change put(String kind, String name, String json) {
+        return new Change(Operation.PUT, kind, name, json.getBytes(StandardCharsets.UTF_8));
     }
 
-    static NewEntry delete(String kind, String name) {
-        return new NewEntry(Operation.DELETE, kind, name, null);
+    static Change delete(String kind, String name) {
+        return new Change(Operation.DELETE, kind, name, null);
+    }
+
+    /** What the core does for one write request on a single node: append, then commit it. */
+    static LogEntry write(H2OperationLog log, long epoch, Change... changes) throws IOException {
+        LogEntry entry = log.append(epoch, "req-" + changes.length + "-" + System.nanoTime(), List.of(changes));
+        log.commitTo(entry.index());
+        return entry;
+    }
+
+    /** The only change of a single-change entry. */
+    static Change only(LogEntry entry) {
+        if (entry.changes().size() != 1) {
+            throw new AssertionError("expected one change in " + entry);
+        }
+        return entry.changes().get(0);
     }
 
     static H2OperationLog.Config config(String directory, String databaseName, int maxRejected) {
