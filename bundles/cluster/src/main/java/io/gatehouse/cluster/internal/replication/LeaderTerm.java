@@ -1,0 +1,713 @@
+package io.gatehouse.cluster.internal.replication;
+
+import io.gatehouse.api.cluster.ConsensusException.Reason;
+import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.OperationLog;
+import io.gatehouse.api.log.ReadResult;
+import io.gatehouse.api.log.Snapshot;
+import io.gatehouse.cluster.internal.replication.Messages.Append;
+import io.gatehouse.cluster.internal.replication.Messages.AppendReply;
+import io.gatehouse.cluster.internal.replication.Messages.Fetch;
+import io.gatehouse.cluster.internal.replication.Messages.FetchReply;
+import io.gatehouse.cluster.internal.replication.Messages.Message;
+import io.gatehouse.cluster.internal.replication.Messages.Probe;
+import io.gatehouse.cluster.internal.replication.Messages.ProbeReply;
+import io.gatehouse.cluster.internal.replication.Messages.SnapshotInstall;
+import io.gatehouse.cluster.internal.replication.Messages.SnapshotReply;
+import io.gatehouse.cluster.internal.replication.Messages.Status;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leadership of this node, at one epoch (docs/cluster.md, "Taking over" and "The commit register"):
+ * fence the commit register with the epoch, probe the voters until a majority answered, adopt the most
+ * advanced log among them, append a no-op, then replicate and commit. Writes submitted before the no-op is
+ * appended wait in a backlog; writes are answered once their entry is committed. A leader advances the
+ * register only to an index holding an entry of its own epoch (the no-op or later): older entries commit
+ * with it, never by counting alone. Confined to the core's thread; a new object per leadership.
+ */
+final class LeaderTerm {
+    private static final Logger LOG = LoggerFactory.getLogger(LeaderTerm.class);
+
+    enum Phase { REGISTER, PROBING, FETCHING, REPLICATING, READY, ENDED }
+
+    private final Replica owner;
+    private final long epoch;
+    private final ReplicationConfig config;
+    private final OperationLog log;
+    private final Scheduler scheduler;
+    private final CommitRegister register;
+    private final long startedNanos;
+    private final Map<String, Peer> peers = new LinkedHashMap<>();
+    private final Map<String, ProbeReply> answers = new HashMap<>();
+    private final ArrayDeque<Pending> backlog = new ArrayDeque<>();
+    private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    private final List<Scheduler.Cancellable> timers = new ArrayList<>();
+
+    private Phase phase = Phase.REGISTER;
+    private Optional<CommitPoint> registerValue = Optional.empty();
+    private CommitPoint casTarget;
+    private long noopIndex = Long.MAX_VALUE;
+    private int attempts;
+
+    LeaderTerm(Replica owner, long epoch, Set<String> observers) {
+        this.owner = owner;
+        this.epoch = epoch;
+        this.config = owner.config();
+        this.log = owner.log();
+        this.scheduler = owner.scheduler();
+        this.register = owner.register();
+        this.startedNanos = scheduler.nanoTime();
+        for (String v : config.voters()) {
+            if (!v.equals(config.self())) {
+                peers.put(v, new Peer(v, true, startedNanos));
+            }
+        }
+        observersChanged(observers);
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    boolean ready() {
+        return phase == Phase.READY;
+    }
+
+    Collection<Peer> peers() {
+        return peers.values();
+    }
+
+    void start() {
+        LOG.info("{}: taking over with epoch {}", config.self(), epoch);
+        tick();
+        readRegister();
+    }
+
+    void observersChanged(Set<String> observers) {
+        peers.values().removeIf(p -> !p.voter && !observers.contains(p.name));
+        for (String o : observers) {
+            if (!config.voters().contains(o) && !o.equals(config.self()) && !peers.containsKey(o)) {
+                Peer p = new Peer(o, false, scheduler.nanoTime());
+                p.nextIndex = noopIndex == Long.MAX_VALUE ? 1 : noopIndex;
+                peers.put(o, p);
+                pump(p, true);
+            }
+        }
+    }
+
+    // ---- writes
+
+    void submit(Pending p) {
+        if (backlog.size() + pending.size() >= config.maxPending()) {
+            p.fail(Reason.NO_MAJORITY, "too many writes waiting for a majority (" + config.maxPending() + ")", null);
+            return;
+        }
+        long now = scheduler.nanoTime();
+        int reachable = reachableVoters(now);
+        if (now - startedNanos > config.majorityWindow().toNanos() && reachable < config.quorum()) {
+            p.fail(Reason.NO_MAJORITY, "only " + reachable + " of " + config.voters().size()
+                    + " voters reachable, " + config.quorum() + " needed", null);
+            return;
+        }
+        p.deadline = scheduler.schedule(p.timeout, () -> owner.run(() -> expire(p)));
+        if (phase.ordinal() < Phase.REPLICATING.ordinal()) {
+            backlog.add(p);
+            return;
+        }
+        if (appendPending(p)) {
+            pumpAll(false);
+            advance();
+        }
+    }
+
+    private boolean appendPending(Pending p) {
+        try {
+            LogEntry e = log.append(epoch, p.requestId, p.changes);
+            p.entry = e;
+            pending.put(e.index(), p);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: could not append a write locally", config.self(), e);
+            p.fail(Reason.STORAGE, "the local log failed: " + e.getMessage(), null);
+            return false;
+        }
+    }
+
+    private void expire(Pending p) {
+        boolean waiting = p.entry == null ? backlog.remove(p) : pending.remove(p.entry.index(), p);
+        if (waiting) {
+            int reachable = reachableVoters(scheduler.nanoTime());
+            p.fail(Reason.TIMEOUT, "not committed within " + p.timeout.toMillis() + " ms (" + reachable + " of "
+                    + config.voters().size() + " voters reachable); it may still commit", null);
+        }
+    }
+
+    private int reachableVoters(long now) {
+        long window = config.majorityWindow().toNanos();
+        int n = config.voter() ? 1 : 0;
+        for (Peer p : peers.values()) {
+            if (p.voter && p.heardWithin(now, window)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    // ---- taking over: register, probes, adoption, no-op
+
+    private void readRegister() {
+        if (phase != Phase.REGISTER) {
+            return;
+        }
+        owner.onThread(register.get(config.registerTimeout()), (value, err) -> {
+            if (phase != Phase.REGISTER) {
+                return;
+            }
+            if (err != null) {
+                LOG.warn("{}: commit register unreachable ({}), retrying", config.self(), err.toString());
+                retryLater(this::readRegister);
+                return;
+            }
+            fenceRegister(value);
+        });
+    }
+
+    private void fenceRegister(Optional<CommitPoint> value) {
+        if (value.isPresent() && value.get().epoch() > epoch) {
+            owner.deposed(this, value.get().epoch(), "the commit register holds epoch " + value.get().epoch());
+            return;
+        }
+        if (value.isPresent() && value.get().epoch() == epoch) {
+            registerValue = value;
+            startProbing();
+            return;
+        }
+        CommitPoint target;
+        try {
+            long commit = log.commitIndex();
+            target = value.map(v -> new CommitPoint(epoch, v.index(), v.checksum()))
+                    .orElse(new CommitPoint(epoch, commit, LogMerge.entryAt(log, commit).map(LogEntry::checksum)
+                            .orElse(0L)));
+        } catch (IOException e) {
+            owner.storageFailed(this, e);
+            return;
+        }
+        owner.onThread(register.compareAndSet(value, target, config.registerTimeout()), (ok, err) -> {
+            if (phase != Phase.REGISTER) {
+                return;
+            }
+            if (err == null && Boolean.TRUE.equals(ok)) {
+                registerValue = Optional.of(target);
+                startProbing();
+            } else {
+                retryLater(this::readRegister);
+            }
+        });
+    }
+
+    private void startProbing() {
+        phase = Phase.PROBING;
+        attempts = 0;
+        answers.clear();
+        try {
+            answers.put(config.self(), new ProbeReply(epoch, Status.OK, log.lastEpoch(), log.lastIndex(),
+                    log.commitIndex()));
+        } catch (IOException e) {
+            owner.storageFailed(this, e);
+            return;
+        }
+        for (Peer p : peers.values()) {
+            if (p.voter) {
+                probe(p);
+            }
+        }
+        probesDone();
+    }
+
+    private void probe(Peer p) {
+        owner.ask(p.name, Messages.PROBE, new Probe(epoch), config.requestTimeout(), (reply, err) -> {
+            if (phase == Phase.ENDED) {
+                return;
+            }
+            if (reply instanceof ProbeReply r && (r.epoch() > epoch || r.status() == Status.STALE_EPOCH)) {
+                owner.deposed(this, r.epoch(), p.name + " has seen epoch " + r.epoch());
+                return;
+            }
+            if (!(reply instanceof ProbeReply r) || r.status() != Status.OK) {
+                p.failures++;
+                if (phase == Phase.PROBING) {
+                    later(backoff(p.failures), () -> {
+                        if (phase == Phase.PROBING && !answers.containsKey(p.name)) {
+                            probe(p);
+                        }
+                    });
+                }
+                return;
+            }
+            p.heard(scheduler.nanoTime(), -1);
+            if (phase == Phase.PROBING) {
+                answers.put(p.name, r);
+                p.nextIndex = r.lastIndex() + 1;
+                probesDone();
+            }
+        });
+    }
+
+    private void probesDone() {
+        if (phase != Phase.PROBING || answers.size() < config.quorum()) {
+            return;
+        }
+        phase = Phase.FETCHING;
+        String best = config.self();
+        ProbeReply bestReply = answers.get(best);
+        for (Map.Entry<String, ProbeReply> e : answers.entrySet()) {
+            ProbeReply r = e.getValue();
+            if (r.lastEpoch() > bestReply.lastEpoch()
+                    || r.lastEpoch() == bestReply.lastEpoch() && r.lastIndex() > bestReply.lastIndex()) {
+                best = e.getKey();
+                bestReply = r;
+            }
+        }
+        if (best.equals(config.self())) {
+            adopted(bestReply.lastIndex());
+            return;
+        }
+        LOG.info("{}: adopting the log of {} (last entry {}@{})", config.self(), best, bestReply.lastIndex(),
+                bestReply.lastEpoch());
+        try {
+            fetch(best, bestReply.lastIndex(), log.commitIndex() + 1);
+        } catch (IOException e) {
+            owner.storageFailed(this, e);
+        }
+    }
+
+    private void fetch(String from, long bestLast, long next) {
+        owner.ask(from, Messages.FETCH, new Fetch(epoch, next, config.maxBatch()), config.requestTimeout(),
+                (reply, err) -> {
+                if (phase != Phase.FETCHING) {
+                    return;
+                }
+                if (reply instanceof FetchReply r && (r.epoch() > epoch || r.status() == Status.STALE_EPOCH)) {
+                    owner.deposed(this, r.epoch(), from + " has seen epoch " + r.epoch());
+                    return;
+                }
+                if (!(reply instanceof FetchReply r) || r.status() != Status.OK) {
+                    refetchOrReprobe(from, bestLast, next);
+                    return;
+                }
+                try {
+                    long prev = next - 1;
+                    if (r.snapshot().isPresent()) {
+                        Snapshot s = r.snapshot().get();
+                        if (!s.intact()) {
+                            refetchOrReprobe(from, bestLast, next);
+                            return;
+                        }
+                        if (s.index() > log.commitIndex()) {
+                            log.installSnapshot(s);
+                        }
+                        prev = s.index();
+                    }
+                    LogMerge.merge(log, prev, r.entries());
+                    long reached = prev + r.entries().size();
+                    if (reached >= bestLast) {
+                        adopted(bestLast);
+                    } else if (r.entries().isEmpty()) {
+                        refetchOrReprobe(from, bestLast, next);
+                    } else {
+                        attempts = 0;
+                        fetch(from, bestLast, reached + 1);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    owner.storageFailed(this, e);
+                }
+            });
+    }
+
+    private void refetchOrReprobe(String from, long bestLast, long next) {
+        if (++attempts > 3) {
+            LOG.warn("{}: could not fetch entries from {}, probing again", config.self(), from);
+            later(backoff(attempts), () -> {
+                if (phase == Phase.FETCHING) {
+                    startProbing();
+                }
+            });
+        } else {
+            later(backoff(attempts), () -> {
+                if (phase == Phase.FETCHING) {
+                    fetch(from, bestLast, next);
+                }
+            });
+        }
+    }
+
+    /** The log now holds the most advanced log of a majority up to {@code bestLast}: append the no-op. */
+    private void adopted(long bestLast) {
+        try {
+            if (log.lastIndex() > bestLast) {
+                int dropped = log.truncateAfter(bestLast);
+                LOG.info("{}: dropped {} of its own uncommitted entries after {}", config.self(), dropped, bestLast);
+            }
+            noopIndex = log.append(epoch, "", List.of()).index();
+        } catch (IOException | RuntimeException e) {
+            owner.storageFailed(this, e);
+            return;
+        }
+        phase = Phase.REPLICATING;
+        for (Peer p : peers.values()) {
+            p.nextIndex = Math.max(1, Math.min(p.nextIndex, noopIndex));
+            if (!p.voter || !answers.containsKey(p.name)) {
+                p.nextIndex = noopIndex;
+            }
+        }
+        while (!backlog.isEmpty()) {
+            appendPending(backlog.poll());
+        }
+        pumpAll(false);
+        advance();
+    }
+
+    // ---- replication
+
+    private void tick() {
+        if (phase == Phase.ENDED) {
+            return;
+        }
+        if (phase.ordinal() >= Phase.REPLICATING.ordinal()) {
+            for (Peer p : peers.values()) {
+                pump(p, true);
+            }
+        }
+        later(config.heartbeat(), this::tick);
+    }
+
+    private void pumpAll(boolean heartbeat) {
+        for (Peer p : peers.values()) {
+            pump(p, heartbeat);
+        }
+    }
+
+    private void pump(Peer p, boolean heartbeat) {
+        if (p.inflight || phase == Phase.ENDED || phase.ordinal() < Phase.REPLICATING.ordinal()) {
+            return;
+        }
+        long now = scheduler.nanoTime();
+        if (!heartbeat && now < p.retryAtNanos) {
+            return;
+        }
+        try {
+            long commit = log.commitIndex();
+            if (p.needsRepair || p.nextIndex < log.firstIndex()) {
+                sendSnapshot(p);
+                return;
+            }
+            long prev = p.nextIndex - 1;
+            long prevEpoch = LogMerge.epochAt(log, prev);
+            if (prevEpoch < 0) {
+                sendSnapshot(p);
+                return;
+            }
+            long limit = p.voter ? log.lastIndex() : commit;
+            List<LogEntry> entries = List.of();
+            if (p.nextIndex <= limit) {
+                ReadResult r = log.read(p.nextIndex, (int) Math.min(config.maxBatch(), limit - p.nextIndex + 1));
+                entries = r.entries();
+                r.corruption().ifPresent(c -> LOG.error("{}: own entry {} is corrupt ({})", config.self(), c.index(),
+                        c.reason()));
+            }
+            if (entries.isEmpty() && !heartbeat && p.sentCommit >= commit) {
+                return;
+            }
+            long checkIndex = 0;
+            long checkEpoch = 0;
+            long checkSum = 0;
+            if (heartbeat && now - p.lastCheckNanos >= config.antiEntropy().toNanos()) {
+                p.lastCheckNanos = now;
+                Optional<LogEntry> c = LogMerge.entryAt(log, Math.min(commit, p.matchIndex));
+                if (c.isPresent()) {
+                    checkIndex = c.get().index();
+                    checkEpoch = c.get().epoch();
+                    checkSum = c.get().checksum();
+                }
+            }
+            Append m = new Append(epoch, prev, prevEpoch, commit, entries, checkIndex, checkEpoch, checkSum);
+            p.inflight = true;
+            owner.ask(p.name, Messages.APPEND, m, config.requestTimeout(), (reply, err) -> appendAnswered(p, m, reply));
+        } catch (IOException e) {
+            owner.storageFailed(this, e);
+        }
+    }
+
+    private void appendAnswered(Peer p, Append m, Message reply) {
+        p.inflight = false;
+        if (phase == Phase.ENDED) {
+            return;
+        }
+        if (!(reply instanceof AppendReply r)) {
+            failed(p);
+            return;
+        }
+        if (r.epoch() > epoch || r.status() == Status.STALE_EPOCH) {
+            owner.deposed(this, r.epoch(), p.name + " has seen epoch " + r.epoch());
+            return;
+        }
+        p.heard(scheduler.nanoTime(), r.appliedIndex());
+        switch (r.status()) {
+            case MISMATCH -> {
+                long back = m.prevIndex() > r.lastIndex() ? r.lastIndex() + 1 : r.commitIndex() + 1;
+                p.nextIndex = Math.max(1, Math.min(m.prevIndex(), back));
+                pump(p, false);
+            }
+            case OK -> {
+                p.matchIndex = Math.max(p.matchIndex, r.matchIndex());
+                p.nextIndex = Math.max(p.nextIndex, r.matchIndex() + 1);
+                p.sentCommit = m.commitIndex();
+                if (r.repair()) {
+                    p.needsRepair = true;
+                }
+                if (p.voter) {
+                    advance();
+                }
+                pump(p, false);
+            }
+            default -> failed(p);
+        }
+    }
+
+    private void sendSnapshot(Peer p) throws IOException {
+        if (p.needsRepair && casTarget != null) {
+            return; // its entries may be counted by the commit in flight: repair after it
+        }
+        Optional<Snapshot> s = log.latestSnapshot();
+        if (s.isEmpty()) {
+            LOG.error("{}: {} needs a snapshot ({}) but this node has none", config.self(), p.name,
+                    p.needsRepair ? "repair" : "entries before " + log.firstIndex() + " were compacted");
+            p.needsRepair = false;
+            failed(p);
+            return;
+        }
+        boolean repair = p.needsRepair;
+        if (repair) {
+            p.matchIndex = 0; // the install sets its entries aside: count it again from its answer
+        }
+        p.inflight = true;
+        SnapshotInstall m = new SnapshotInstall(epoch, s.get(), repair);
+        owner.ask(p.name, Messages.SNAPSHOT, m, config.requestTimeout(), (reply, err) -> {
+            p.inflight = false;
+            if (phase == Phase.ENDED) {
+                return;
+            }
+            if (!(reply instanceof SnapshotReply r)) {
+                failed(p);
+                return;
+            }
+            if (r.epoch() > epoch || r.status() == Status.STALE_EPOCH) {
+                owner.deposed(this, r.epoch(), p.name + " has seen epoch " + r.epoch());
+                return;
+            }
+            if (r.status() != Status.OK) {
+                failed(p);
+                return;
+            }
+            p.heard(scheduler.nanoTime(), r.appliedIndex());
+            if (repair) {
+                p.needsRepair = false;
+                p.matchIndex = r.commitIndex();
+            } else {
+                p.matchIndex = Math.max(p.matchIndex, r.commitIndex());
+            }
+            p.nextIndex = r.commitIndex() + 1;
+            if (p.voter) {
+                advance();
+            }
+            pump(p, false);
+        });
+    }
+
+    private void failed(Peer p) {
+        p.failures++;
+        p.sentCommit = -1;
+        Duration wait = backoff(p.failures);
+        p.retryAtNanos = scheduler.nanoTime() + wait.toNanos();
+        if (p.retry != null) {
+            p.retry.cancel();
+        }
+        p.retry = scheduler.schedule(wait, () -> owner.run(() -> pump(p, false)));
+    }
+
+    // ---- commit
+
+    private void advance() {
+        if (casTarget != null || phase.ordinal() < Phase.REPLICATING.ordinal() || phase == Phase.ENDED) {
+            return;
+        }
+        try {
+            long n = quorumIndex();
+            if (n <= log.commitIndex() || n < noopIndex) {
+                return;
+            }
+            Optional<LogEntry> e = LogMerge.entryAt(log, n);
+            if (e.isEmpty()) {
+                LOG.error("{}: cannot read own entry {} to commit it", config.self(), n);
+                return;
+            }
+            CommitPoint target = new CommitPoint(epoch, n, e.get().checksum());
+            casTarget = target;
+            owner.onThread(register.compareAndSet(registerValue, target, config.registerTimeout()),
+                (ok, err) -> casAnswered(target, ok, err));
+        } catch (IOException ex) {
+            owner.storageFailed(this, ex);
+        }
+    }
+
+    private long quorumIndex() throws IOException {
+        List<Long> matches = new ArrayList<>();
+        if (config.voter()) {
+            matches.add(log.lastIndex());
+        }
+        for (Peer p : peers.values()) {
+            if (p.voter) {
+                matches.add(p.matchIndex);
+            }
+        }
+        matches.sort((a, b) -> Long.compare(b, a));
+        return matches.size() < config.quorum() ? 0 : matches.get(config.quorum() - 1);
+    }
+
+    private void casAnswered(CommitPoint target, Boolean ok, Throwable err) {
+        if (err != null) {
+            resolveCas(target);
+        } else if (Boolean.TRUE.equals(ok)) {
+            committed(target);
+        } else {
+            casTarget = null;
+            failPending(Reason.DEPOSED, "another leader took over the commit register", Long.MIN_VALUE);
+            owner.deposed(this, epoch, "the commit register moved: another leader took over");
+        }
+    }
+
+    /** A compare-and-set whose outcome is unknown: read the register to learn whether it happened. */
+    private void resolveCas(CommitPoint target) {
+        owner.onThread(register.get(config.registerTimeout()), (value, err) -> {
+            if (err != null) {
+                if (phase == Phase.ENDED) {
+                    casTarget = null;
+                    failPending(Reason.TIMEOUT, "leadership ended while the commit's outcome was unknown; it may "
+                            + "have committed", Long.MIN_VALUE);
+                } else {
+                    later(backoff(1), () -> resolveCas(target));
+                }
+                return;
+            }
+            if (value.isPresent() && value.get().equals(target)) {
+                committed(target);
+            } else if (value.equals(registerValue)) {
+                casTarget = null;
+                if (phase == Phase.ENDED) {
+                    failPending(Reason.DEPOSED, "leadership ended before the entry committed", Long.MIN_VALUE);
+                } else {
+                    advance();
+                }
+            } else {
+                casTarget = null;
+                failPending(Reason.DEPOSED, "another leader took over the commit register", Long.MIN_VALUE);
+                owner.deposed(this, value.map(CommitPoint::epoch).orElse(epoch), "the commit register moved to "
+                        + value.map(CommitPoint::toString).orElse("nothing"));
+            }
+        });
+    }
+
+    private void committed(CommitPoint target) {
+        casTarget = null;
+        registerValue = Optional.of(target);
+        try {
+            if (target.index() > log.commitIndex()) {
+                // after this leadership ended a newer leader may have rewritten the log: commit only our entry
+                Optional<LogEntry> e = LogMerge.entryAt(log, target.index());
+                if (e.isPresent() && e.get().checksum() == target.checksum()) {
+                    log.commitTo(target.index());
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("{}: entry {} committed in the register but not recorded locally", config.self(),
+                    target.index(), e);
+        }
+        while (!pending.isEmpty() && pending.firstKey() <= target.index()) {
+            Pending p = pending.pollFirstEntry().getValue();
+            p.complete(p.entry);
+        }
+        if (phase == Phase.ENDED) {
+            failPending(Reason.DEPOSED, "leadership ended before the entry committed", Long.MIN_VALUE);
+            return;
+        }
+        if (phase == Phase.REPLICATING && target.index() >= noopIndex) {
+            phase = Phase.READY;
+            LOG.info("{}: leading with epoch {} from index {}", config.self(), epoch, noopIndex);
+            owner.ready(this);
+        }
+        pumpAll(false);
+        advance();
+    }
+
+    // ---- end
+
+    /** Ends this leadership; writes whose commit is in flight wait for its outcome, the others fail. */
+    void end(Reason reason, String why) {
+        if (phase == Phase.ENDED) {
+            return;
+        }
+        phase = Phase.ENDED;
+        timers.forEach(Scheduler.Cancellable::cancel);
+        timers.clear();
+        for (Peer p : peers.values()) {
+            if (p.retry != null) {
+                p.retry.cancel();
+            }
+        }
+        while (!backlog.isEmpty()) {
+            backlog.poll().fail(reason, why, null);
+        }
+        failPending(reason, why, casTarget == null ? Long.MIN_VALUE : casTarget.index());
+    }
+
+    /** Fails the pending writes with an index above {@code keepUpTo} ({@link Long#MIN_VALUE}: all of them). */
+    private void failPending(Reason reason, String why, long keepUpTo) {
+        while (!pending.isEmpty() && pending.lastKey() > keepUpTo) {
+            pending.pollLastEntry().getValue().fail(reason, why, null);
+        }
+    }
+
+    private void later(Duration delay, Runnable task) {
+        timers.add(scheduler.schedule(delay, () -> owner.run(task)));
+        if (timers.size() > 64) {
+            timers.subList(0, timers.size() - 64).clear();
+        }
+    }
+
+    private void retryLater(Runnable task) {
+        later(backoff(++attempts), task);
+    }
+
+    private Duration backoff(int failures) {
+        long base = Math.max(1, config.heartbeat().toMillis() / 4);
+        long ms = base << Math.min(Math.max(failures - 1, 0), 5);
+        return Duration.ofMillis(Math.min(ms, config.heartbeat().toMillis() * 5));
+    }
+}
