@@ -18,6 +18,13 @@ import java.util.concurrent.TimeUnit;
  * reach it directly, and its pid is the one health reports).
  */
 public final class ClusterNode {
+    /** System property with the JVM options of test nodes (appended to the distribution's {@code setenv}). */
+    public static final String JAVA_OPTS_PROPERTY = "gatehouse.it.nodeJavaOpts";
+    /**
+     * Test nodes live for a minute and share 2 cores: C1 only and the serial collector halve the CPU a boot
+     * takes (measured: 22.9 s to 12.4 s of CPU until the admin API answers). Not for production nodes.
+     */
+    static final String FAST_BOOT = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
     private final ClusterLayout.Member member;
     private final int adminPort;
     private final int demoPort;
@@ -136,6 +143,7 @@ public final class ClusterNode {
         karaf.start(Map.of(
                 "KARAF_EXEC", "exec",
                 "KARAF_OPTS", "-Dgatehouse.launch.id=" + launchId,
+                "EXTRA_JAVA_OPTS", System.getProperty(JAVA_OPTS_PROPERTY, FAST_BOOT),
                 "CHECK_ROOT_INSTANCE_RUNNING", "false"));
     }
 
