@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +75,12 @@ public final class ClusterHarness implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(Math.max(1, layout.members().size()));
     }
 
+    /** {@link #create(ClusterLayout, Path)} in a new folder under the build directory. */
+    public static ClusterHarness create(ClusterLayout layout) throws Exception {
+        return create(layout, Path.of(System.getProperty("project.build.directory", "target"),
+                "cluster-" + System.nanoTime()));
+    }
+
     /**
      * Unpacks the distribution once per node of {@code layout} under {@code parent} (in parallel), chooses
      * their ports and writes their configuration. Nothing is started yet.
@@ -96,7 +103,7 @@ public final class ClusterHarness implements AutoCloseable {
         new SecureRandom().nextBytes(secret);
         Files.createFile(secretFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(secretFile, HexFormat.of().formatHex(secret), StandardCharsets.US_ASCII);
-        Set<Integer> taken = new java.util.HashSet<>();
+        Set<Integer> taken = new HashSet<>();
         for (ClusterLayout.Member m : layout.members()) {
             nodes.put(m.name(), new ClusterNode(m, freePort(taken), freePort(taken), freePort(taken), freePort(taken),
                     freePort(taken), freePort(taken)));
@@ -212,6 +219,14 @@ public final class ClusterHarness implements AutoCloseable {
     public void restart(String name) throws Exception {
         stop(name);
         start(name);
+    }
+
+    /**
+     * Waits until a started node answers its health with its own launch id and pid (at most
+     * {@link #START_DEADLINE}); fails at once when its process exits, with the end of its console output.
+     */
+    public void awaitUp(String name) {
+        awaitUp(node(name));
     }
 
     private void awaitUp(ClusterNode node) {
