@@ -10,14 +10,25 @@ import java.util.Map;
 
 /** A tiny blocking HTTP client for tests; every call has a timeout. */
 public final class Http {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(TIMEOUT)
-            .build();
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private final Duration timeout;
+    private final HttpClient client;
+
+    public Http() {
+        this(DEFAULT_TIMEOUT);
+    }
+
+    /** A client whose connections and requests time out after {@code timeout}. */
+    public Http(Duration timeout) {
+        this.timeout = timeout;
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
+    }
 
     public HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
+        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -29,7 +40,7 @@ public final class Http {
     /** A request with extra headers (not restricted ones such as Host). */
     public HttpResponse<String> send(String method, String url, String contentType, String body,
                                      Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
         headers.forEach(b::header);
         if (contentType != null) {
             b.header("Content-Type", contentType);

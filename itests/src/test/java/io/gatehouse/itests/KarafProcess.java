@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,6 +77,15 @@ public final class KarafProcess implements AutoCloseable {
     }
 
     public void start() throws IOException {
+        start(Map.of());
+    }
+
+    /**
+     * Starts {@code bin/karaf server} with {@code env} added to the environment ({@code KARAF_OPTS}, Karaf's
+     * {@code PID_PROPERTY} overrides...). With {@code KARAF_EXEC=exec} the script execs the JVM, so the
+     * process is the JVM itself.
+     */
+    public void start(Map<String, String> env) throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
@@ -82,8 +93,16 @@ public final class KarafProcess implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("KARAF_") || k.startsWith("GATEHOUSE_")
+                || k.startsWith("IO_GATEHOUSE_") || k.startsWith("ORG_APACHE_KARAF_"));
         pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().putAll(env);
         process = pb.start();
+    }
+
+    /** The process started last, if any (alive or not). */
+    public Optional<ProcessHandle> process() {
+        return Optional.ofNullable(process).map(Process::toHandle);
     }
 
     /** Kills the JVM and its launcher with SIGKILL: no shutdown hook, no clean close of the store. */
