@@ -95,6 +95,10 @@ final class ExecutorMessaging implements Messaging, Envelope.Receiver {
 
     /** Sends to a given member incarnation, trusted or not (the secret challenge uses it). */
     CompletableFuture<byte[]> send(Member target, String targetName, String type, byte[] payload, Duration timeout) {
+        if (stopped) {
+            return CompletableFuture.failedFuture(new MessagingException(MessagingException.Reason.STOPPED,
+                    "the cluster service is stopping"));
+        }
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         Envelope e = new Envelope(type, self, selfUuid, targetName, clock.tick(), timeout.toMillis(), payload)
                 .sign(secret);

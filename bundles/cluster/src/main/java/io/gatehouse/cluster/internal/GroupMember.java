@@ -221,6 +221,19 @@ final class GroupMember implements ClusterNode {
         LOG.info("Cluster node {} stopped", settings.nodeName());
     }
 
+    /** Abrupt end, like a crash (tests): the member is terminated, nothing is handed over. */
+    void kill() {
+        stopping = true;
+        messaging.stop();
+        if (leadership instanceof LeaseKeeper keeper) {
+            keeper.halt();
+        }
+        hz.getLifecycleService().terminate();
+        for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
+            e.shutdownNow();
+        }
+    }
+
     private void stopLeadership(Duration timeout) {
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.stop(timeout);
@@ -236,6 +249,10 @@ final class GroupMember implements ClusterNode {
 
     ExecutorMessaging internalMessaging() {
         return messaging;
+    }
+
+    LamportClock clock() {
+        return clock;
     }
 
     TrustGate trust() {

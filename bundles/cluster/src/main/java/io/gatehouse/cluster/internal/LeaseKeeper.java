@@ -249,6 +249,12 @@ final class LeaseKeeper implements Leadership {
         stopped = true;
     }
 
+    /** Stops at once without touching the register (a crash, in tests). */
+    void halt() {
+        stopped = true;
+        leading = false;
+    }
+
     private void release(Duration timeout) {
         leading = false;
         Boolean ok = await(register.compareAndSet(value, encode("", epoch, beat), timeout), timeout.toNanos());
