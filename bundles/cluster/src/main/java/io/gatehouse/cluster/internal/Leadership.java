@@ -31,9 +31,11 @@ public interface Leadership {
     long highestEpoch();
 
     /**
-     * Records that epochs up to {@code epoch} were used: a leadership begun from now on takes a larger one.
-     * If this node leads with an epoch {@code <= epoch}, that leadership ends (with the CP lease the node steps
-     * down; with a static leader it starts a new leadership with {@code epoch + 1}).
+     * Records that epochs up to {@code epoch} were used (by earlier leaderships, found in the durable log or in
+     * messages): a leadership begun from now on takes a larger one. If this node leads with an epoch
+     * {@code <= epoch}, that leadership ends (with the CP lease the node steps down; with a static leader it
+     * starts a new leadership with {@code epoch + 1}), so do not report the epoch of this node's own current
+     * leadership ({@link #leadingEpoch()}).
      */
     void raiseEpochFloor(long epoch);
 

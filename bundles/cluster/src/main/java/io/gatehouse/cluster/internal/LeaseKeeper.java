@@ -54,6 +54,10 @@ final class LeaseKeeper implements Leadership {
     private String value;
     private String lastSeen;
     private long lastChange;
+    /** A CAS whose outcome is unknown (no answer in time), with its epoch and start; null when none. */
+    private String pendingValue;
+    private long pendingEpoch;
+    private long pendingStart;
     private boolean seenOnce;
     private ScheduledFuture<?> ticks;
 
@@ -127,7 +131,7 @@ final class LeaseKeeper implements Leadership {
                 stepDown("no successful renew for " + (now - renewedAt) / 1_000_000 + " ms");
             }
             if (leading && floor.get() >= epoch) {
-                stepDown("epoch " + floor.get() + " was seen elsewhere");
+                stepDown("epoch " + floor.get() + " was used elsewhere");
                 release(Duration.ofNanos(renewNanos));
                 return;
             }
@@ -147,6 +151,29 @@ final class LeaseKeeper implements Leadership {
             stepDown("lease ran out");
             return;
         }
+        if (pendingValue != null) {
+            // the last renew got no answer in time: it may or may not have happened
+            Read read = read(register.get(Duration.ofNanos(budget)), budget);
+            if (read == null) {
+                return;
+            }
+            if (pendingValue.equals(read.value())) {
+                value = pendingValue;
+                beat++;
+                renewedAt = pendingStart;
+            } else if (!Objects.equals(value, read.value())) {
+                pendingValue = null;
+                stepDown("the lease was taken over");
+                return;
+            }
+            pendingValue = null;
+            now = nanos.getAsLong();
+            budget = Math.min(renewNanos * 2, stepDownNanos - (now - renewedAt));
+            if (budget <= 0) {
+                stepDown("lease ran out");
+                return;
+            }
+        }
         String next = encode(self, epoch, beat + 1);
         Boolean ok = await(register.compareAndSet(value, next, Duration.ofNanos(budget)), budget);
         if (Boolean.TRUE.equals(ok)) {
@@ -155,8 +182,10 @@ final class LeaseKeeper implements Leadership {
             renewedAt = now;
         } else if (Boolean.FALSE.equals(ok)) {
             stepDown("the lease was taken over");
+        } else {
+            pendingValue = next;
+            pendingStart = now;
         }
-        // null: no answer in time; the stepDown check of a later round decides
     }
 
     private void observe(long now) {
@@ -165,15 +194,22 @@ final class LeaseKeeper implements Leadership {
             return;
         }
         String v = read.value();
+        if (pendingValue != null && pendingValue.equals(v) && now - pendingStart < stepDownNanos) {
+            // our takeover got no answer in time, but it did happen
+            lead(v, pendingEpoch, pendingStart, "a takeover confirmed late");
+            pendingValue = null;
+            return;
+        }
+        pendingValue = null;
+        Lease l = parse(v);
         if (!seenOnce || !Objects.equals(v, lastSeen)) {
             seenOnce = true;
             lastSeen = v;
             lastChange = now;
-            Lease l = parse(v);
             if (l != null) {
                 floor.accumulateAndGet(l.epoch(), Math::max);
             }
-            Lease visible = l == null || l.leader().isEmpty() ? null : l;
+            Lease visible = l == null || l.leader().isEmpty() || l.leader().equals(self) ? null : l;
             if (!Objects.equals(visible, current)) {
                 current = visible;
                 listeners.fire(Optional.ofNullable(visible), false);
@@ -182,8 +218,9 @@ final class LeaseKeeper implements Leadership {
         if (!eligible.getAsBoolean()) {
             return;
         }
-        Lease l = parse(v);
-        boolean vacant = l == null || l.leader().isEmpty();
+        // vacant: never set, cleared by a leader that left, unreadable, or naming this node, which does not hold
+        // it (a previous incarnation, or a leadership it already gave up): nobody renews it
+        boolean vacant = l == null || l.leader().isEmpty() || l.leader().equals(self);
         if (!vacant && now - lastChange < takeoverNanos) {
             return;
         }
@@ -192,22 +229,29 @@ final class LeaseKeeper implements Leadership {
         long start = nanos.getAsLong();
         Boolean ok = await(register.compareAndSet(v, next, Duration.ofNanos(renewNanos)), renewNanos);
         if (Boolean.TRUE.equals(ok)) {
-            value = next;
-            lastSeen = next;
-            lastChange = start;
-            beat = 0;
-            epoch = nextEpoch;
-            renewedAt = start;
-            leading = true;
-            floor.accumulateAndGet(nextEpoch, Math::max);
-            current = new Lease(self, nextEpoch);
-            LOG.info("Leading the group with epoch {} (took over from {})", nextEpoch,
-                    vacant ? "nobody" : l.leader() + " epoch " + l.epoch());
-            events.accept("leader", "epoch " + nextEpoch);
-            listeners.fire(Optional.of(current), true);
+            lead(next, nextEpoch, start, vacant ? "vacant lease" : "lease of " + l.leader() + " (epoch " + l.epoch()
+                    + ") unchanged for " + (now - lastChange) / 1_000_000 + " ms");
         } else if (Boolean.FALSE.equals(ok)) {
             seenOnce = false;
+        } else {
+            pendingValue = next;
+            pendingEpoch = nextEpoch;
+            pendingStart = start;
         }
+    }
+
+    private void lead(String v, long newEpoch, long since, String why) {
+        value = v;
+        lastSeen = v;
+        lastChange = since;
+        beat = 0;
+        epoch = newEpoch;
+        renewedAt = since;
+        leading = true;
+        current = new Lease(self, newEpoch);
+        LOG.info("Leading the group with epoch {} ({})", newEpoch, why);
+        events.accept("leader", "epoch " + newEpoch);
+        listeners.fire(Optional.of(current), true);
     }
 
     private void stepDown(String reason) {
