@@ -29,6 +29,40 @@ final class CpMemberRepair {
         this.cpMemberCount = cpMemberCount;
     }
 
+    /**
+     * Called on a survivor when a member left the cluster: when this node is a CP member and a CP member has
+     * the gone member's address (and no cluster member has that address now), removes that CP member, so
+     * that the voter's next incarnation (same address) can be promoted. Hazelcast refuses the removal once a
+     * member with that address is back in the cluster, so it has to happen before the restart. True when
+     * done or nothing to do; false to retry.
+     */
+    boolean removeGone(String address) {
+        CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+        if (!cp.isDiscoveryCompleted() || cp.getLocalCPMember() == null) {
+            return true;
+        }
+        for (com.hazelcast.cluster.Member m : hz.getCluster().getMembers()) {
+            if (m.getAddress().toString().equals(address)) {
+                return true;
+            }
+        }
+        try {
+            for (CPMember m : cp.getCPMembers().toCompletableFuture().get(CALL_SECONDS, TimeUnit.SECONDS)) {
+                if (m.getAddress().toString().equals(address)) {
+                    LOG.info("Removing the CP member {} at {}: its member left the cluster", m.getUuid(), address);
+                    cp.removeCPMember(m.getUuid()).toCompletableFuture().get(CALL_SECONDS, TimeUnit.SECONDS);
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            LOG.debug("Removing the CP member at {} failed (will retry): {}", address, e.toString());
+            return false;
+        }
+    }
+
     /** One attempt; true when this node is (now) a CP member. */
     boolean repair() {
         CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();

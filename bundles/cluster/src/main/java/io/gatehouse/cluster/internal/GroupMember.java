@@ -49,6 +49,8 @@ final class GroupMember implements ClusterNode {
     private final ExecutorService blocking;
     private final ExecutorService local;
     private final String address;
+    /** CP membership upkeep (voters of CP groups), else null. */
+    private final CpMemberRepair repair;
     private volatile boolean stopping;
     private volatile String reason = "";
 
@@ -76,7 +78,9 @@ final class GroupMember implements ClusterNode {
                     System::nanoTime, () -> s.role() == Role.VOTER && trust.verified().isDone() && !stopping,
                     view::selfEvent, leaseThread);
             this.commitRegister = new CpRegister(hz, "gatehouse.commit", blocking).asCommitRegister();
+            this.repair = s.role() == Role.VOTER ? new CpMemberRepair(hz, s.voters().size()) : null;
         } else {
+            this.repair = null;
             this.leadership = new StaticLeadership(node, s.staticLeader(), leaseThread);
             this.commitRegister = null;
         }
@@ -113,6 +117,11 @@ final class GroupMember implements ClusterNode {
             public void memberRemoved(MembershipEvent event) {
                 view.removed(event.getMember());
                 trust.removed(event.getMember());
+                if (repair != null && !event.getMember().isLiteMember()) {
+                    // after the lease has moved on: a CP membership change slows the CP calls of a takeover
+                    removeGoneCpMember(event.getMember().getAddress().toString(), 10,
+                            settings.leaseTakeover().plus(settings.leaseStepDown()).toMillis());
+                }
             }
         });
         List<Member> older = new ArrayList<>();
@@ -136,7 +145,6 @@ final class GroupMember implements ClusterNode {
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.start();
             if (settings.role() == Role.VOTER) {
-                CpMemberRepair repair = new CpMemberRepair(hz, settings.voters().size());
                 scheduler.schedule(new Runnable() {
                     @Override
                     public void run() {
@@ -157,6 +165,18 @@ final class GroupMember implements ClusterNode {
         LOG.info("Cluster node {} ({} of group {}) up at {}: {} voters {}, leadership by {}", settings.nodeName(),
                 settings.role(), settings.group(), address, settings.voters().size(), settings.voters(),
                 settings.usesCp() ? "CP lease" : "static first voter " + settings.staticLeader());
+    }
+
+    private void removeGoneCpMember(String gone, int attemptsLeft, long delayMillis) {
+        try {
+            scheduler.schedule(() -> {
+                if (!stopping && !repair.removeGone(gone) && attemptsLeft > 1) {
+                    removeGoneCpMember(gone, attemptsLeft - 1, 1000);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            LOG.debug("Not removing the CP member at {}: stopping", gone);
+        }
     }
 
     private void liveness() {

@@ -174,6 +174,12 @@ public class LeaseGroupTest {
                     .getCPSubsystemManagementService().getLocalCPMember() != null);
             await().atMost(10, SECONDS).until(() -> state(current.get(next), old) == MemberState.ALIVE);
             await().atMost(10, SECONDS).until(() -> next.equals(back.status().leader()));
+            // the CP groups have their three members again before the next crash (else it is a double fault)
+            await().atMost(30, SECONDS).until(() -> {
+                var cp = current.get(next).hazelcast().getCPSubsystem().getCPSubsystemManagementService();
+                return cp.getCPGroup("default").toCompletableFuture().get(5, SECONDS).members().size() == 3
+                        && cp.getCPGroup("METADATA").toCompletableFuture().get(5, SECONDS).members().size() == 3;
+            });
         }
         List<Long> sorted = new ArrayList<>(millis);
         Collections.sort(sorted);
