@@ -1,0 +1,180 @@
+package io.gatehouse.cluster.internal;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster node (PID {@value #PID}): validates the configuration (an invalid one fails activation with a
+ * message naming the key), then starts this node's embedded Hazelcast member off the SCR thread and registers
+ * the {@link ClusterNode} service once it has joined. Deactivation leaves the group gracefully. A change of
+ * configuration restarts the member (there is no {@code @Modified}: every key changes the member's identity,
+ * its cluster or its network).
+ */
+@Component(immediate = true, configurationPid = ClusterNodeComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, service = {})
+@Designate(ocd = ClusterNodeComponent.Config.class)
+public class ClusterNodeComponent {
+
+    /** Configuration PID. */
+    public static final String PID = "io.gatehouse.cluster";
+
+    /** Configuration of the cluster node (docs/cluster.md, "Configuration"). */
+    @ObjectClassDefinition(name = "Gatehouse cluster node",
+            description = "This node's name, group and role, how it finds its group's members, the cluster secret "
+                    + "and the failure-detection and leadership timings. Other groups' admin addresses are "
+                    + "set as groups.<name> = host:port,...")
+    public @interface Config {
+        @AttributeDefinition(name = "Cluster name", description = "The Hazelcast cluster of group g is <cluster.name>.g")
+        String cluster_name() default "gatehouse";
+
+        @AttributeDefinition(name = "Node name", description = "Unique in the cluster: [a-z0-9][a-z0-9-]{0,62}")
+        String node_name() default "node1";
+
+        @AttributeDefinition(name = "Group", description = "This node's group")
+        String group() default "default";
+
+        @AttributeDefinition(name = "Role", description = "voter or observer")
+        String role() default "voter";
+
+        @AttributeDefinition(name = "Voters", description = "The group's voters by name, comma-separated, the same on "
+                + "every node of the group; empty: this node alone", required = false)
+        String voters() default "";
+
+        @AttributeDefinition(name = "Bind address", description = "The IP address Hazelcast binds to (only that one)")
+        String bind_address() default "127.0.0.1";
+
+        @AttributeDefinition(name = "Bind port", description = "Hazelcast port; the next free one up to +100 when taken")
+        String bind_port() default "5701";
+
+        @AttributeDefinition(name = "Seeds", description = "host:port of other members of the group, comma-separated",
+                required = false)
+        String seeds() default "";
+
+        @AttributeDefinition(name = "Multicast", description = "Multicast discovery on a LAN instead of seeds")
+        String multicast_enabled() default "false";
+
+        @AttributeDefinition(name = "Secret", description = "The cluster secret (at least 16 characters); empty: "
+                + "secret.file, else generated into ${karaf.data}/gatehouse/cluster.secret", required = false,
+                type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD)
+        String secret() default "";
+
+        @AttributeDefinition(name = "Secret file", description = "A file holding the cluster secret", required = false)
+        String secret_file() default "";
+
+        @AttributeDefinition(name = "Heartbeat", description = "Interval of liveness messages between group members")
+        String heartbeat() default "200ms";
+
+        @AttributeDefinition(name = "Suspect after", description = "Silence before a member is suspect")
+        String suspectAfter() default "600ms";
+
+        @AttributeDefinition(name = "Dead after", description = "Silence before Hazelcast removes a member (whole seconds)")
+        String deadAfter() default "2s";
+
+        @AttributeDefinition(name = "Lease renew", description = "How often the leader renews its lease")
+        String lease_renew() default "200ms";
+
+        @AttributeDefinition(name = "Lease step-down", description = "A leader without a successful renew for this "
+                + "long stops leading")
+        String lease_stepDown() default "800ms";
+
+        @AttributeDefinition(name = "Lease takeover", description = "A voter that sees the lease unchanged this long "
+                + "takes over (longer than lease.stepDown)")
+        String lease_takeover() default "1s";
+
+        @AttributeDefinition(name = "Write timeout", description = "Default deadline of a write")
+        String writeTimeout() default "10s";
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNodeComponent.class);
+
+    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gatehouse-cluster-start");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean active;
+    private GroupMember member;
+    private ServiceRegistration<ClusterNode> registration;
+
+    /**
+     * Validates the configuration and starts the member in the background.
+     *
+     * @throws IllegalArgumentException naming the key, when the configuration is invalid
+     */
+    @Activate
+    public void activate(BundleContext context, Config config, Map<String, Object> properties) {
+        ClusterSettings settings;
+        ClusterSecret secret;
+        try {
+            settings = ClusterSettings.from(config, properties);
+            secret = ClusterSecret.resolve(settings, Path.of(System.getProperty("karaf.data", "data")));
+        } catch (IllegalArgumentException e) {
+            LOG.error("Invalid cluster configuration ({}): {}", PID, e.getMessage());
+            throw e;
+        }
+        active = true;
+        ClassLoader loader = ClusterNodeComponent.class.getClassLoader();
+        starter.execute(() -> {
+            try {
+                GroupMember m = GroupMember.start(settings, secret, loader);
+                synchronized (this) {
+                    if (!active) {
+                        m.stop();
+                        return;
+                    }
+                    member = m;
+                    registration = context.registerService(ClusterNode.class, m, null);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("The cluster node could not start: {}", e.toString(), e);
+            }
+        });
+        LOG.info("Cluster node {} of group {} starting ({}, secret from {})", settings.nodeName(), settings.group(),
+                settings.role(), secret);
+    }
+
+    /** Unregisters the service and leaves the group gracefully. */
+    @Deactivate
+    public void deactivate() {
+        GroupMember m;
+        synchronized (this) {
+            active = false;
+            if (registration != null) {
+                try {
+                    registration.unregister();
+                } catch (IllegalStateException e) {
+                    // already unregistered by the framework (bundle stopping)
+                }
+                registration = null;
+            }
+            m = member;
+            member = null;
+        }
+        if (m != null) {
+            m.stop();
+        }
+        starter.shutdown();
+        try {
+            if (!starter.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("The cluster node's start did not finish in 30 s");
+                starter.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.gatehouse.cluster.internal;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.IAtomicReference;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A CP {@link IAtomicReference} of strings where every call has our own deadline: a CP call to the local
+ * member can hang past Hazelcast's call timeout (STACK.md), and even getting the proxy blocks until the CP
+ * subsystem has formed, so that happens on {@code blocking} with the same deadline.
+ */
+final class CpRegister {
+    private final HazelcastInstance hz;
+    private final String name;
+    private final Executor blocking;
+    private volatile IAtomicReference<String> proxy;
+    private volatile CompletableFuture<IAtomicReference<String>> pending;
+
+    CpRegister(HazelcastInstance hz, String name, Executor blocking) {
+        this.hz = hz;
+        this.name = name;
+        this.blocking = blocking;
+    }
+
+    CompletableFuture<String> get(Duration timeout) {
+        return proxy(timeout).thenCompose(p -> copy(p.getAsync())).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    CompletableFuture<Boolean> compareAndSet(String expected, String next, Duration timeout) {
+        return proxy(timeout).thenCompose(p -> copy(p.compareAndSetAsync(expected, next)))
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized CompletableFuture<IAtomicReference<String>> proxy(Duration timeout) {
+        IAtomicReference<String> p = proxy;
+        if (p != null) {
+            return CompletableFuture.completedFuture(p);
+        }
+        if (pending == null || pending.isDone() && pending.isCompletedExceptionally()) {
+            CompletableFuture<IAtomicReference<String>> f = new CompletableFuture<>();
+            pending = f;
+            try {
+                blocking.execute(() -> {
+                    try {
+                        IAtomicReference<String> ref = hz.getCPSubsystem().getAtomicReference(name);
+                        proxy = ref;
+                        f.complete(ref);
+                    } catch (RuntimeException e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        }
+        return pending.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Hazelcast's future copied into a plain one, so our timeouts never complete Hazelcast's own. */
+    private static <T> CompletableFuture<T> copy(CompletionStage<T> stage) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        stage.whenComplete((v, t) -> {
+            if (t != null) {
+                f.completeExceptionally(t);
+            } else {
+                f.complete(v);
+            }
+        });
+        return f;
+    }
+
+    /** The commit register on top of this register. */
+    CommitRegister asCommitRegister() {
+        CpRegister self = this;
+        return new CommitRegister() {
+            @Override
+            public CompletableFuture<java.util.Optional<CommitPoint>> get(Duration timeout) {
+                return self.get(timeout).thenApply(v -> java.util.Optional.ofNullable(v).map(CommitPoint::parse));
+            }
+
+            @Override
+            public CompletableFuture<Boolean> compareAndSet(CommitPoint expected, CommitPoint next, Duration timeout) {
+                return self.compareAndSet(expected == null ? null : expected.encode(), next.encode(), timeout);
+            }
+        };
+    }
+}

@@ -1,0 +1,338 @@
+package io.gatehouse.cluster.internal;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.gatehouse.api.cluster.ClusterStatus;
+import io.gatehouse.api.cluster.Role;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's running member of its group's Hazelcast cluster, with everything on top of it: the membership
+ * view and liveness messages, the messaging layer, the secret check, leadership and the commit register.
+ * {@link #start} blocks until the member has joined; {@link #stop} leaves gracefully.
+ */
+final class GroupMember implements ClusterNode {
+    static final String ALIVE = "gatehouse.alive";
+    static final String LEAVING = "gatehouse.leaving";
+    static final String REFUSED_REASON = "refused: wrong cluster secret";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
+
+    private final ClusterSettings settings;
+    private final HazelcastInstance hz;
+    private final LamportClock clock = new LamportClock();
+    private final MembershipView view;
+    private final ExecutorMessaging messaging;
+    private final TrustGate trust;
+    private final Leadership leadership;
+    private final CommitRegister commitRegister;
+    private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService leaseThread;
+    private final ExecutorService blocking;
+    private final ExecutorService local;
+    private final String address;
+    /** CP membership upkeep (voters of CP groups), else null. */
+    private final CpMemberRepair repair;
+    private volatile boolean stopping;
+    private volatile String reason = "";
+
+    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz) {
+        this.settings = s;
+        this.hz = hz;
+        String node = s.nodeName();
+        Member me = hz.getCluster().getLocalMember();
+        this.address = MembershipView.address(me);
+        this.scheduler = new ScheduledThreadPoolExecutor(2, threads("gatehouse-cluster-" + node));
+        this.leaseThread = new ScheduledThreadPoolExecutor(1, threads("gatehouse-lease-" + node));
+        this.blocking = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16),
+                threads("gatehouse-cp-" + node));
+        this.local = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000),
+                threads("gatehouse-local-" + node));
+        this.view = new MembershipView(node, s.group(), s.role(), clock, System::nanoTime, s.suspectAfter().toNanos());
+        view.selfAddress(address);
+        this.messaging = new ExecutorMessaging(node, me.getUuid().toString(), secret, clock, view,
+                hz.getExecutorService(ExecutorMessaging.EXECUTOR), scheduler, local);
+        this.trust = new TrustGate(node, secret, messaging, view, scheduler, s.suspectAfter().multipliedBy(2),
+                this::refused);
+        if (s.usesCp()) {
+            CpRegister lease = new CpRegister(hz, "gatehouse.lease", blocking);
+            this.leadership = new LeaseKeeper(node, lease, s.leaseRenew(), s.leaseStepDown(), s.leaseTakeover(),
+                    System::nanoTime, () -> s.role() == Role.VOTER && trust.verified().isDone() && !stopping,
+                    view::selfEvent, leaseThread);
+            this.commitRegister = new CpRegister(hz, "gatehouse.commit", blocking).asCommitRegister();
+            this.repair = s.role() == Role.VOTER ? new CpMemberRepair(hz, s.voters().size()) : null;
+        } else {
+            this.repair = null;
+            this.leadership = new StaticLeadership(node, s.staticLeader(), leaseThread);
+            this.commitRegister = null;
+        }
+    }
+
+    /** Starts the member and joins the group (blocks until joined). */
+    static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader) {
+        Config config = HazelcastMembers.config(s, classLoader);
+        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+        try {
+            GroupMember m = new GroupMember(s, secret, hz);
+            m.begin();
+            return m;
+        } catch (RuntimeException e) {
+            hz.getLifecycleService().terminate();
+            throw e;
+        }
+    }
+
+    private void begin() {
+        messaging.register(ALIVE, m -> new byte[0]);
+        messaging.register(LEAVING, m -> {
+            view.leftByName(m.sender());
+            return new byte[0];
+        });
+        hz.getUserContext().put(ExecutorMessaging.USER_CONTEXT_KEY, messaging);
+        hz.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                trust.challenge(event.getMember());
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                view.removed(event.getMember());
+                trust.removed(event.getMember());
+                if (repair != null && !event.getMember().isLiteMember()) {
+                    // after the lease has moved on: a CP membership change slows the CP calls of a takeover
+                    removeGoneCpMember(event.getMember().getAddress().toString(), 10,
+                            settings.leaseTakeover().plus(settings.leaseStepDown()).toMillis());
+                }
+            }
+        });
+        List<Member> older = new ArrayList<>();
+        List<Member> others = new ArrayList<>();
+        boolean beforeMe = true;
+        for (Member m : hz.getCluster().getMembers()) {
+            if (m.localMember()) {
+                beforeMe = false;
+            } else {
+                others.add(m);
+                if (beforeMe) {
+                    older.add(m);
+                }
+            }
+        }
+        view.selfEvent("started", address + (older.isEmpty() ? " (first member)" : " (joined "
+                + older.size() + " older members)"));
+        trust.start(older, others);
+        long beat = settings.heartbeat().toMillis();
+        scheduler.scheduleWithFixedDelay(this::liveness, beat, beat, TimeUnit.MILLISECONDS);
+        if (leadership instanceof LeaseKeeper keeper) {
+            keeper.start();
+            if (settings.role() == Role.VOTER) {
+                scheduler.schedule(new Runnable() {
+                    @Override
+                    public void run() {
+                        if (!stopping && !repair.repair()) {
+                            scheduler.schedule(this, 2, TimeUnit.SECONDS);
+                        }
+                    }
+                }, 1, TimeUnit.SECONDS);
+            }
+        } else {
+            StaticLeadership fixed = (StaticLeadership) leadership;
+            trust.verified().thenRun(() -> {
+                if (!stopping) {
+                    fixed.start();
+                }
+            });
+        }
+        LOG.info("Cluster node {} ({} of group {}) up at {}: {} voters {}, leadership by {}", settings.nodeName(),
+                settings.role(), settings.group(), address, settings.voters().size(), settings.voters(),
+                settings.usesCp() ? "CP lease" : "static first voter " + settings.staticLeader());
+    }
+
+    private void removeGoneCpMember(String gone, int attemptsLeft, long delayMillis) {
+        try {
+            scheduler.schedule(() -> {
+                if (!stopping && !repair.removeGone(gone) && attemptsLeft > 1) {
+                    removeGoneCpMember(gone, attemptsLeft - 1, 1000);
+                }
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            LOG.debug("Not removing the CP member at {}: stopping", gone);
+        }
+    }
+
+    private void liveness() {
+        if (stopping) {
+            return;
+        }
+        try {
+            view.checkSuspects();
+            for (Member m : view.liveMembers()) {
+                String uuid = m.getUuid().toString();
+                String name = m.getAttribute(HazelcastMembers.ATTR_NODE);
+                messaging.send(m, name, ALIVE, new byte[0], settings.suspectAfter())
+                        .thenRun(() -> view.heard(uuid));
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Liveness round failed", e);
+        }
+    }
+
+    private void refused() {
+        reason = REFUSED_REASON;
+        LOG.error("{}: the members this node joined do not share its cluster secret (secret / secret.file); "
+                + "its Hazelcast member leaves the cluster", REFUSED_REASON);
+        view.selfEvent("refused", "wrong cluster secret");
+        stopping = true;
+        messaging.stop();
+        scheduler.execute(() -> {
+            stopLeadership(Duration.ofMillis(200));
+            hz.getLifecycleService().shutdown();
+        });
+    }
+
+    /** Leaves gracefully: hands the lease over, tells the group, shuts the member down. */
+    void stop() {
+        boolean wasRunning = !stopping;
+        stopping = true;
+        if (wasRunning) {
+            stopLeadership(Duration.ofSeconds(1));
+            List<CompletableFuture<byte[]>> told = new ArrayList<>();
+            for (Member m : view.liveMembers()) {
+                told.add(messaging.send(m, m.getAttribute(HazelcastMembers.ATTR_NODE), LEAVING, new byte[0],
+                        Duration.ofMillis(500)));
+            }
+            try {
+                CompletableFuture.allOf(told.toArray(CompletableFuture[]::new)).get(600, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.debug("Not every member acknowledged the leave: {}", e.toString());
+            }
+        }
+        messaging.stop();
+        hz.getUserContext().remove(ExecutorMessaging.USER_CONTEXT_KEY);
+        try {
+            hz.getLifecycleService().shutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Hazelcast shutdown: {}", e.toString());
+        }
+        for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
+            e.shutdownNow();
+        }
+        LOG.info("Cluster node {} stopped", settings.nodeName());
+    }
+
+    /** Abrupt end, like a crash (tests): the member is terminated, nothing is handed over. */
+    void kill() {
+        stopping = true;
+        messaging.stop();
+        if (leadership instanceof LeaseKeeper keeper) {
+            keeper.halt();
+        }
+        hz.getLifecycleService().terminate();
+        for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
+            e.shutdownNow();
+        }
+    }
+
+    private void stopLeadership(Duration timeout) {
+        if (leadership instanceof LeaseKeeper keeper) {
+            keeper.stop(timeout);
+        } else {
+            ((StaticLeadership) leadership).stop();
+        }
+    }
+
+    /** The Hazelcast member, for tests (abrupt termination). */
+    HazelcastInstance hazelcast() {
+        return hz;
+    }
+
+    ExecutorMessaging internalMessaging() {
+        return messaging;
+    }
+
+    LamportClock clock() {
+        return clock;
+    }
+
+    TrustGate trust() {
+        return trust;
+    }
+
+    @Override
+    public ClusterSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Messaging messaging() {
+        return messaging;
+    }
+
+    @Override
+    public Leadership leadership() {
+        return leadership;
+    }
+
+    @Override
+    public Optional<CommitRegister> commitRegister() {
+        return Optional.ofNullable(commitRegister);
+    }
+
+    @Override
+    public ClusterStatus status() {
+        Optional<Leadership.Lease> lease = leadership.current();
+        String leader = leadership.leadingEpoch().isPresent() ? settings.nodeName()
+                : lease.map(Leadership.Lease::leader).orElse(null);
+        if (settings.nodeName().equals(leader) && leadership.leadingEpoch().isEmpty()) {
+            leader = null;
+        }
+        String why = reason;
+        if (why.isEmpty() && stopping) {
+            why = "the cluster service is stopping";
+        } else if (why.isEmpty() && leader == null) {
+            why = "no leader known";
+        }
+        return new ClusterStatus(settings.clusterName(), settings.nodeName(), settings.group(), settings.role(),
+                leader, leadership.highestEpoch(), 0, !why.isEmpty(), why, view.statuses());
+    }
+
+    @Override
+    public List<MemberEvent> events() {
+        return view.events();
+    }
+
+    /** This node's Hazelcast address ({@code host:port}). */
+    String address() {
+        return address;
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

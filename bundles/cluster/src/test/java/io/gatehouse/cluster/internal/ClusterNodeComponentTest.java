@@ -1,0 +1,79 @@
+package io.gatehouse.cluster.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.timeout;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import io.gatehouse.api.cluster.ClusterStatus;
+import io.gatehouse.api.cluster.MemberState;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.After;
+import org.junit.Test;
+import org.mockito.ArgumentCaptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/** The DS component: invalid configuration fails activation; a node without peers starts alone, quickly. */
+public class ClusterNodeComponentTest {
+    private ClusterNodeComponent component;
+
+    @After
+    public void deactivate() {
+        if (component != null) {
+            component.deactivate();
+        }
+    }
+
+    @Test
+    public void invalidConfigurationFailsActivationNamingTheKey() {
+        Map<String, String> p = Map.of("lease.takeover", "500ms", "secret", TestNodes.SECRET);
+        try {
+            new ClusterNodeComponent().activate(mock(BundleContext.class), TestNodes.config(p), Map.copyOf(p));
+            fail("activated");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("lease.takeover: must be longer than lease.stepDown"));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aNodeWithoutPeersIsAOneNodeClusterThatStartsQuickly() throws Exception {
+        BundleContext context = mock(BundleContext.class);
+        ServiceRegistration<ClusterNode> registration = mock(ServiceRegistration.class);
+        CompletableFuture<Long> registeredAt = new CompletableFuture<>();
+        when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenAnswer(i -> {
+            registeredAt.complete(System.nanoTime());
+            return registration;
+        });
+        Map<String, String> p = Map.of("node.name", "solo", "bind.port", Integer.toString(TestNodes.freePort()),
+                "secret", TestNodes.SECRET, "cluster.name", "solo" + TestNodes.freePort());
+        component = new ClusterNodeComponent();
+        long t0 = System.nanoTime();
+        component.activate(context, TestNodes.config(p), Map.copyOf(p));
+        long startMillis = (registeredAt.get(30, SECONDS) - t0) / 1_000_000;
+        ArgumentCaptor<ClusterNode> node = ArgumentCaptor.forClass(ClusterNode.class);
+        verify(context).registerService(eq(ClusterNode.class), node.capture(), isNull());
+        org.awaitility.Awaitility.await().atMost(5, SECONDS).until(() -> node.getValue().status().leading());
+        ClusterStatus s = node.getValue().status();
+        assertEquals("solo", s.node());
+        assertEquals("solo", s.leader());
+        assertFalse(s.reason(), s.stale());
+        assertEquals(1, s.members().size());
+        assertEquals(MemberState.ALIVE, s.members().get(0).state());
+        System.out.println("one-node cluster registered after " + startMillis + " ms");
+        assertTrue("took " + startMillis + " ms", startMillis < 15_000);
+        component.deactivate();
+        component = null;
+        verify(registration, timeout(1000)).unregister();
+    }
+}

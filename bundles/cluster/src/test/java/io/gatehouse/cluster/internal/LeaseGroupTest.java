@@ -1,0 +1,217 @@
+package io.gatehouse.cluster.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.gatehouse.api.cluster.MemberState;
+import io.gatehouse.api.cluster.MemberStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * A group of three voters (CP subsystem, lease on {@code gatehouse.lease}) and an observer: CP membership,
+ * exactly one leader, unique and growing epochs across failovers, crash and graceful failover times.
+ */
+public class LeaseGroupTest {
+    private static final List<String> VOTERS = List.of("n1", "n2", "n3");
+
+    private TestNodes nodes;
+    private final Map<String, GroupMember> current = new ConcurrentHashMap<>();
+    private ScheduledExecutorService sampler;
+    /** epoch -> nodes that ever believed they led with it. */
+    private final Map<Long, Set<String>> owners = new ConcurrentHashMap<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private volatile long highestLed;
+
+    @Before
+    public void startGroup() {
+        nodes = new TestNodes("lease" + TestNodes.freePort()).ports("n1", "n2", "n3", "o1");
+        for (String n : VOTERS) {
+            current.put(n, nodes.start(n, "voter", "n1,n2,n3"));
+        }
+        current.put("o1", nodes.start("o1", "observer", "n1,n2,n3"));
+        sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(this::sample, 5, 5, TimeUnit.MILLISECONDS);
+        await().atMost(60, SECONDS).until(() -> leaders().size() == 1);
+    }
+
+    @After
+    public void stopGroup() throws InterruptedException {
+        if (sampler != null) {
+            sampler.shutdownNow();
+            sampler.awaitTermination(5, SECONDS);
+        }
+        nodes.close();
+    }
+
+    private void sample() {
+        for (Map.Entry<String, GroupMember> e : current.entrySet()) {
+            OptionalLong epoch = e.getValue().leadership().leadingEpoch();
+            if (epoch.isEmpty()) {
+                continue;
+            }
+            Set<String> who = owners.computeIfAbsent(epoch.getAsLong(), k -> ConcurrentHashMap.newKeySet());
+            if (who.add(e.getKey())) {
+                if (who.size() > 1) {
+                    violations.add("epoch " + epoch.getAsLong() + " led by " + who);
+                }
+                if (epoch.getAsLong() <= highestLed) {
+                    violations.add(e.getKey() + " began leading with epoch " + epoch.getAsLong()
+                            + " after epoch " + highestLed);
+                }
+                highestLed = Math.max(highestLed, epoch.getAsLong());
+            }
+        }
+    }
+
+    private List<String> leaders() {
+        List<String> out = new ArrayList<>();
+        current.forEach((n, m) -> {
+            if (m.leadership().leadingEpoch().isPresent()) {
+                out.add(n);
+            }
+        });
+        return out;
+    }
+
+    private String leader() {
+        List<String> l = leaders();
+        assertEquals(l.toString(), 1, l.size());
+        return l.get(0);
+    }
+
+    /** Exactly one leader, and every member's view names it with its epoch. */
+    private boolean allAgree() {
+        List<String> l = leaders();
+        if (l.size() != 1) {
+            return false;
+        }
+        OptionalLong e = current.get(l.get(0)).leadership().leadingEpoch();
+        return e.isPresent() && current.values().stream().allMatch(m -> l.get(0).equals(m.status().leader())
+                && m.leadership().current().map(Leadership.Lease::epoch).orElse(-1L) == e.getAsLong());
+    }
+
+    private static MemberState state(GroupMember m, String name) {
+        return m.status().members().stream().filter(s -> s.name().equals(name)).map(MemberStatus::state)
+                .findFirst().orElse(null);
+    }
+
+    @Test
+    public void votersFormTheCpGroupAndOneLeaderIsSeenByAll() throws Exception {
+        for (String n : VOTERS) {
+            GroupMember m = current.get(n);
+            await().atMost(30, SECONDS).until(() -> m.hazelcast().getCPSubsystem().getCPSubsystemManagementService()
+                    .getLocalCPMember() != null);
+            assertTrue(m.leadership().usesLease());
+            assertFalse(m.hazelcast().getCluster().getLocalMember().isLiteMember());
+        }
+        GroupMember o1 = current.get("o1");
+        assertTrue(o1.hazelcast().getCluster().getLocalMember().isLiteMember());
+        assertNull(o1.hazelcast().getCPSubsystem().getCPSubsystemManagementService().getLocalCPMember());
+        assertEquals(3, current.get("n1").hazelcast().getCPSubsystem().getCPSubsystemManagementService()
+                .getCPMembers().toCompletableFuture().get(10, SECONDS).size());
+
+        await().atMost(10, SECONDS).until(this::allAgree);
+        String leader = leader();
+        long epoch = current.get(leader).leadership().leadingEpoch().getAsLong();
+        for (GroupMember m : current.values()) {
+            assertEquals(epoch, m.leadership().current().orElseThrow().epoch());
+            assertEquals(List.of("n1", "n2", "n3", "o1"), m.status().members().stream().map(MemberStatus::name).toList());
+        }
+        assertTrue(current.get(leader).status().leading());
+        assertTrue(o1.leadership().leadingEpoch().isEmpty());
+
+        // the commit register: CAS from unset, then only from the current value
+        CommitRegister register = current.get("n2").commitRegister().orElseThrow();
+        Duration t = Duration.ofSeconds(5);
+        assertEquals(Optional.empty(), register.get(t).get(10, SECONDS));
+        CommitRegister.CommitPoint first = new CommitRegister.CommitPoint(epoch, 0, "");
+        assertTrue(register.compareAndSet(null, first, t).get(10, SECONDS));
+        CommitRegister.CommitPoint next = new CommitRegister.CommitPoint(epoch, 1, "abc");
+        assertFalse(register.compareAndSet(null, next, t).get(10, SECONDS));
+        assertTrue(current.get("o1").commitRegister().orElseThrow().compareAndSet(first, next, t).get(10, SECONDS));
+        assertEquals(Optional.of(next), current.get("n3").commitRegister().orElseThrow().get(t).get(10, SECONDS));
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    public void failsOverAfterTheLeadersMemberIsTerminated() {
+        List<Long> millis = new ArrayList<>();
+        for (int trial = 0; trial < 3; trial++) {
+            String old = leader();
+            long oldEpoch = current.get(old).leadership().leadingEpoch().getAsLong();
+            long t0 = System.nanoTime();
+            current.remove(old).kill();
+            await().atMost(20, SECONDS).until(() -> leaders().size() == 1);
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            millis.add(took);
+            String next = leader();
+            assertTrue(next + " leads with " + current.get(next).leadership().leadingEpoch() + " after " + oldEpoch,
+                    current.get(next).leadership().leadingEpoch().getAsLong() > oldEpoch);
+
+            // the voter comes back (a new incarnation on the same address) and takes its old place in the CP group
+            GroupMember back = nodes.start(old, "voter", "n1,n2,n3");
+            current.put(old, back);
+            await().atMost(30, SECONDS).until(() -> back.hazelcast().getCPSubsystem()
+                    .getCPSubsystemManagementService().getLocalCPMember() != null);
+            await().atMost(10, SECONDS).until(() -> state(current.get(next), old) == MemberState.ALIVE);
+            await().atMost(10, SECONDS).until(() -> next.equals(back.status().leader()));
+            // the CP groups have their three members again before the next crash (else it is a double fault)
+            await().atMost(30, SECONDS).until(() -> {
+                var cp = current.get(next).hazelcast().getCPSubsystem().getCPSubsystemManagementService();
+                return cp.getCPGroup("default").toCompletableFuture().get(5, SECONDS).members().size() == 3
+                        && cp.getCPGroup("METADATA").toCompletableFuture().get(5, SECONDS).members().size() == 3;
+            });
+        }
+        List<Long> sorted = new ArrayList<>(millis);
+        Collections.sort(sorted);
+        System.out.println("failover after terminate (ms): " + millis + " p50 " + sorted.get(sorted.size() / 2)
+                + " max " + sorted.get(sorted.size() - 1));
+        for (long ms : millis) {
+            assertTrue("failover took " + ms + " ms", ms < 10_000);
+        }
+        assertEquals(List.of(), violations);
+        assertTrue(owners.toString(), owners.size() >= 4);
+    }
+
+    @Test
+    public void aLeaderThatLeavesGracefullyHandsOverAtOnce() throws Exception {
+        String old = leader();
+        GroupMember leaving = current.remove(old);
+        long oldEpoch = leaving.leadership().leadingEpoch().getAsLong();
+        long t0 = System.nanoTime();
+        Thread stopper = new Thread(leaving::stop, "stopper");
+        stopper.start();
+        await().atMost(10, SECONDS).until(() -> leaders().size() == 1);
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        stopper.join(30_000);
+        assertFalse(stopper.isAlive());
+        String next = leader();
+        assertTrue(current.get(next).leadership().leadingEpoch().getAsLong() > oldEpoch);
+        System.out.println("graceful handover (ms): " + took);
+        assertTrue("handover took " + took + " ms: not faster than a takeover after lease.takeover", took < 1000);
+        for (GroupMember m : current.values()) {
+            await().atMost(5, SECONDS).until(() -> state(m, old) == MemberState.LEFT);
+        }
+        await().atMost(5, SECONDS).until(this::allAgree);
+        assertEquals(List.of(), violations);
+    }
+}
