@@ -625,6 +625,18 @@ final class LeaderTerm {
                 } else {
                     advance();
                 }
+            } else if (value.isPresent() && value.get().index() == target.index()
+                    && value.get().checksum() == target.checksum()) {
+                // a newer leader fenced the register from our target: our CAS happened
+                owner.deposed(this, value.get().epoch(), "the commit register moved to " + value.get());
+                committed(target);
+            } else if (value.isEmpty() || value.get().index() >= target.index()) {
+                // our CAS may have happened before the register moved on (or was lost with the CP state)
+                casTarget = null;
+                failPending(Reason.TIMEOUT, "another leader took over while the commit's outcome was unknown; it may "
+                        + "have committed", Long.MIN_VALUE);
+                owner.deposed(this, value.map(CommitPoint::epoch).orElse(epoch), "the commit register moved to "
+                        + value.map(CommitPoint::toString).orElse("nothing"));
             } else {
                 casTarget = null;
                 failPending(Reason.DEPOSED, "another leader took over the commit register", Long.MIN_VALUE);
