@@ -7,11 +7,7 @@ import io.gatehouse.api.log.ReadResult;
 import io.gatehouse.api.log.Snapshot;
 import io.gatehouse.cluster.internal.replication.Messages.Append;
 import io.gatehouse.cluster.internal.replication.Messages.AppendReply;
-import io.gatehouse.cluster.internal.replication.Messages.Fetch;
-import io.gatehouse.cluster.internal.replication.Messages.FetchReply;
 import io.gatehouse.cluster.internal.replication.Messages.Message;
-import io.gatehouse.cluster.internal.replication.Messages.Probe;
-import io.gatehouse.cluster.internal.replication.Messages.ProbeReply;
 import io.gatehouse.cluster.internal.replication.Messages.SnapshotInstall;
 import io.gatehouse.cluster.internal.replication.Messages.SnapshotReply;
 import io.gatehouse.cluster.internal.replication.Messages.Status;
@@ -20,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +27,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One leadership of this node, at one epoch (docs/cluster.md, "Taking over" and "The commit register"):
- * fence the commit register with the epoch, probe the voters until a majority answered, adopt the most
- * advanced log among them, append a no-op, then replicate and commit. Writes submitted before the no-op is
- * appended wait in a backlog; writes are answered once their entry is committed. A leader advances the
- * register only to an index holding an entry of its own epoch (the no-op or later): older entries commit
- * with it, never by counting alone. Confined to the core's thread; a new object per leadership.
+ * a {@link Takeover} fences the commit register with the epoch, probes the voters until a majority answered,
+ * adopts the most advanced log among them and appends a no-op; then this term replicates and commits. Writes
+ * submitted before the no-op is appended wait in a backlog; writes are answered once their entry is
+ * committed. A leader advances the register only to an index holding an entry of its own epoch (the no-op or
+ * later): older entries commit with it, never by counting alone. Confined to the core's thread; a new object
+ * per leadership.
  */
 final class LeaderTerm {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderTerm.class);
@@ -51,7 +47,6 @@ final class LeaderTerm {
     private final CommitRegister register;
     private final long startedNanos;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
-    private final Map<String, ProbeReply> answers = new HashMap<>();
     private final ArrayDeque<Pending> backlog = new ArrayDeque<>();
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
@@ -60,7 +55,6 @@ final class LeaderTerm {
     private Optional<CommitPoint> registerValue = Optional.empty();
     private CommitPoint casTarget;
     private long noopIndex = Long.MAX_VALUE;
-    private int attempts;
 
     LeaderTerm(Replica owner, long epoch, Set<String> observers) {
         this.owner = owner;
@@ -97,7 +91,7 @@ final class LeaderTerm {
     void start() {
         LOG.info("{}: taking over with epoch {}", config.self(), epoch);
         tick();
-        readRegister();
+        new Takeover(this, owner).start();
     }
 
     void observersChanged(Set<String> observers) {
@@ -170,210 +164,27 @@ final class LeaderTerm {
         return n;
     }
 
-    // ---- taking over: register, probes, adoption, no-op
+    // ---- taking over (Takeover): its results
 
-    private void readRegister() {
-        if (phase != Phase.REGISTER) {
-            return;
-        }
-        owner.onThread(register.get(config.registerTimeout()), (value, err) -> {
-            if (phase != Phase.REGISTER) {
-                return;
-            }
-            if (err != null) {
-                LOG.warn("{}: commit register unreachable ({}), retrying", config.self(), err.toString());
-                retryLater(this::readRegister);
-                return;
-            }
-            fenceRegister(value);
-        });
+    void enter(Phase next) {
+        phase = next;
     }
 
-    private void fenceRegister(Optional<CommitPoint> value) {
-        if (value.isPresent() && value.get().epoch() > epoch) {
-            owner.deposed(this, value.get().epoch(), "the commit register holds epoch " + value.get().epoch());
-            return;
-        }
-        if (value.isPresent() && value.get().epoch() == epoch) {
-            registerValue = value;
-            startProbing();
-            return;
-        }
-        CommitPoint target;
-        try {
-            long commit = log.commitIndex();
-            target = value.map(v -> new CommitPoint(epoch, v.index(), v.checksum()))
-                    .orElse(new CommitPoint(epoch, commit, LogMerge.entryAt(log, commit).map(LogEntry::checksum)
-                            .orElse(0L)));
-        } catch (IOException e) {
-            owner.storageFailed(this, e);
-            return;
-        }
-        owner.onThread(register.compareAndSet(value, target, config.registerTimeout()), (ok, err) -> {
-            if (phase != Phase.REGISTER) {
-                return;
-            }
-            if (err == null && Boolean.TRUE.equals(ok)) {
-                registerValue = Optional.of(target);
-                startProbing();
-            } else {
-                retryLater(this::readRegister);
-            }
-        });
+    /** The register now holds this epoch: the value this leadership's commits start from. */
+    void fenced(Optional<CommitPoint> value) {
+        registerValue = value;
     }
 
-    private void startProbing() {
-        phase = Phase.PROBING;
-        attempts = 0;
-        answers.clear();
-        try {
-            answers.put(config.self(), new ProbeReply(epoch, Status.OK, log.lastEpoch(), log.lastIndex(),
-                    log.commitIndex()));
-        } catch (IOException e) {
-            owner.storageFailed(this, e);
-            return;
-        }
-        for (Peer p : peers.values()) {
-            if (p.voter) {
-                probe(p);
-            }
-        }
-        probesDone();
-    }
-
-    private void probe(Peer p) {
-        owner.ask(p.name, Messages.PROBE, new Probe(epoch), config.requestTimeout(), (reply, err) -> {
-            if (phase == Phase.ENDED) {
-                return;
-            }
-            if (reply instanceof ProbeReply r && (r.epoch() > epoch || r.status() == Status.STALE_EPOCH)) {
-                owner.deposed(this, r.epoch(), p.name + " has seen epoch " + r.epoch());
-                return;
-            }
-            if (!(reply instanceof ProbeReply r) || r.status() != Status.OK) {
-                p.failures++;
-                if (phase == Phase.PROBING) {
-                    later(backoff(p.failures), () -> {
-                        if (phase == Phase.PROBING && !answers.containsKey(p.name)) {
-                            probe(p);
-                        }
-                    });
-                }
-                return;
-            }
-            p.heard(scheduler.nanoTime(), -1);
-            if (phase == Phase.PROBING) {
-                answers.put(p.name, r);
-                p.nextIndex = r.lastIndex() + 1;
-                probesDone();
-            }
-        });
-    }
-
-    private void probesDone() {
-        if (phase != Phase.PROBING || answers.size() < config.quorum()) {
-            return;
-        }
-        phase = Phase.FETCHING;
-        String best = config.self();
-        ProbeReply bestReply = answers.get(best);
-        for (Map.Entry<String, ProbeReply> e : answers.entrySet()) {
-            ProbeReply r = e.getValue();
-            if (r.lastEpoch() > bestReply.lastEpoch()
-                    || r.lastEpoch() == bestReply.lastEpoch() && r.lastIndex() > bestReply.lastIndex()) {
-                best = e.getKey();
-                bestReply = r;
-            }
-        }
-        if (best.equals(config.self())) {
-            adopted(bestReply.lastIndex());
-            return;
-        }
-        LOG.info("{}: adopting the log of {} (last entry {}@{})", config.self(), best, bestReply.lastIndex(),
-                bestReply.lastEpoch());
-        try {
-            fetch(best, bestReply.lastIndex(), log.commitIndex() + 1);
-        } catch (IOException e) {
-            owner.storageFailed(this, e);
-        }
-    }
-
-    private void fetch(String from, long bestLast, long next) {
-        owner.ask(from, Messages.FETCH, new Fetch(epoch, next, config.maxBatch()), config.requestTimeout(),
-                (reply, err) -> {
-                if (phase != Phase.FETCHING) {
-                    return;
-                }
-                if (reply instanceof FetchReply r && (r.epoch() > epoch || r.status() == Status.STALE_EPOCH)) {
-                    owner.deposed(this, r.epoch(), from + " has seen epoch " + r.epoch());
-                    return;
-                }
-                if (!(reply instanceof FetchReply r) || r.status() != Status.OK) {
-                    refetchOrReprobe(from, bestLast, next);
-                    return;
-                }
-                try {
-                    long prev = next - 1;
-                    if (r.snapshot().isPresent()) {
-                        Snapshot s = r.snapshot().get();
-                        if (!s.intact()) {
-                            refetchOrReprobe(from, bestLast, next);
-                            return;
-                        }
-                        if (s.index() > log.commitIndex()) {
-                            log.installSnapshot(s);
-                        }
-                        prev = s.index();
-                    }
-                    LogMerge.merge(log, prev, r.entries());
-                    long reached = prev + r.entries().size();
-                    if (reached >= bestLast) {
-                        adopted(bestLast);
-                    } else if (r.entries().isEmpty()) {
-                        refetchOrReprobe(from, bestLast, next);
-                    } else {
-                        attempts = 0;
-                        fetch(from, bestLast, reached + 1);
-                    }
-                } catch (IOException | RuntimeException e) {
-                    owner.storageFailed(this, e);
-                }
-            });
-    }
-
-    private void refetchOrReprobe(String from, long bestLast, long next) {
-        if (++attempts > 3) {
-            LOG.warn("{}: could not fetch entries from {}, probing again", config.self(), from);
-            later(backoff(attempts), () -> {
-                if (phase == Phase.FETCHING) {
-                    startProbing();
-                }
-            });
-        } else {
-            later(backoff(attempts), () -> {
-                if (phase == Phase.FETCHING) {
-                    fetch(from, bestLast, next);
-                }
-            });
-        }
-    }
-
-    /** The log now holds the most advanced log of a majority up to {@code bestLast}: append the no-op. */
-    private void adopted(long bestLast) {
-        try {
-            if (log.lastIndex() > bestLast) {
-                int dropped = log.truncateAfter(bestLast);
-                LOG.info("{}: dropped {} of its own uncommitted entries after {}", config.self(), dropped, bestLast);
-            }
-            noopIndex = log.append(epoch, "", List.of()).index();
-        } catch (IOException | RuntimeException e) {
-            owner.storageFailed(this, e);
-            return;
-        }
+    /**
+     * The takeover appended the no-op at {@code noop}: replicate from there. Voters that did not answer the
+     * probe (or observers) start at the no-op; the others where their answer left them.
+     */
+    void replicateFrom(long noop, Set<String> answered) {
+        noopIndex = noop;
         phase = Phase.REPLICATING;
         for (Peer p : peers.values()) {
             p.nextIndex = Math.max(1, Math.min(p.nextIndex, noopIndex));
-            if (!p.voter || !answers.containsKey(p.name)) {
+            if (!p.voter || !answered.contains(p.name)) {
                 p.nextIndex = noopIndex;
             }
         }
@@ -625,6 +436,18 @@ final class LeaderTerm {
                 } else {
                     advance();
                 }
+            } else if (value.isPresent() && value.get().index() == target.index()
+                    && value.get().checksum() == target.checksum()) {
+                // a newer leader fenced the register from our target: our CAS happened
+                owner.deposed(this, value.get().epoch(), "the commit register moved to " + value.get());
+                committed(target);
+            } else if (value.isEmpty() || value.get().index() >= target.index()) {
+                // our CAS may have happened before the register moved on (or was lost with the CP state)
+                casTarget = null;
+                failPending(Reason.TIMEOUT, "another leader took over while the commit's outcome was unknown; it may "
+                        + "have committed", Long.MIN_VALUE);
+                owner.deposed(this, value.map(CommitPoint::epoch).orElse(epoch), "the commit register moved to "
+                        + value.map(CommitPoint::toString).orElse("nothing"));
             } else {
                 casTarget = null;
                 failPending(Reason.DEPOSED, "another leader took over the commit register", Long.MIN_VALUE);
@@ -694,18 +517,14 @@ final class LeaderTerm {
         }
     }
 
-    private void later(Duration delay, Runnable task) {
+    void later(Duration delay, Runnable task) {
         timers.add(scheduler.schedule(delay, () -> owner.run(task)));
         if (timers.size() > 64) {
             timers.subList(0, timers.size() - 64).clear();
         }
     }
 
-    private void retryLater(Runnable task) {
-        later(backoff(++attempts), task);
-    }
-
-    private Duration backoff(int failures) {
+    Duration backoff(int failures) {
         long base = Math.max(1, config.heartbeat().toMillis() / 4);
         long ms = base << Math.min(Math.max(failures - 1, 0), 5);
         return Duration.ofMillis(Math.min(ms, config.heartbeat().toMillis() * 5));

@@ -9,16 +9,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An in-memory network on a {@link SimClock}: messages take a random delay, may be dropped, and cannot cross
- * a partition; a request without an answer fails at its deadline. A member without a handler (crashed, or
- * stopped) never answers.
+ * An in-memory network on a {@link SimClock}: messages take a random delay, may be dropped (at random, or
+ * chosen by a {@link Filter}), and cannot cross a partition; a request without an answer fails at its
+ * deadline. A member without a handler (crashed, or stopped) never answers.
  */
 final class SimNetwork {
     private final SimClock clock;
     private final Random random;
     private final Map<String, Map<String, Transport.Handler>> handlers = new HashMap<>();
     private final Map<String, Integer> side = new HashMap<>();
+    /** Decides, for a deterministic scenario, which requests are lost on the way (null: none). */
+    interface Filter {
+        boolean drop(String from, String to, Messages.Message request);
+    }
+
     double dropRate;
+    Filter filter;
     long minDelayNanos = Duration.ofMillis(1).toNanos();
     long maxDelayNanos = Duration.ofMillis(5).toNanos();
     long sent;
@@ -76,11 +82,16 @@ final class SimNetwork {
         return dropRate > 0 && random.nextDouble() < dropRate;
     }
 
+    private boolean filtered(String from, String to, byte[] payload) {
+        Filter f = filter;
+        return f != null && f.drop(from, to, MessageCodec.decode(payload));
+    }
+
     private CompletableFuture<byte[]> send(String from, String to, String type, byte[] payload, Duration timeout) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         clock.schedule(timeout, () -> f.completeExceptionally(new TimeoutException(type + " to " + to)));
         sent++;
-        if (!connected(from, to) || lose()) {
+        if (!connected(from, to) || filtered(from, to, payload) || lose()) {
             dropped++;
             return f;
         }

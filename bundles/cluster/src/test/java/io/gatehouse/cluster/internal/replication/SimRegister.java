@@ -17,6 +17,8 @@ final class SimRegister implements CommitRegister {
     private Optional<CommitPoint> value = Optional.empty();
     double failRate;
     boolean unavailable;
+    /** Operations take effect but every answer is lost (the caller sees a timeout), while set. */
+    boolean answersLost;
     long casOk;
     long casFailed;
 
@@ -44,7 +46,7 @@ final class SimRegister implements CommitRegister {
         if (unavailable) {
             return f;
         }
-        boolean lost = lose();
+        boolean lost = answersLost || lose();
         clock.schedule(delay(), () -> {
             Optional<CommitPoint> v = value;
             if (!lost) {
@@ -62,7 +64,7 @@ final class SimRegister implements CommitRegister {
         if (unavailable) {
             return f;
         }
-        boolean lost = lose();
+        boolean lost = answersLost || lose();
         clock.schedule(delay(), () -> {
             boolean ok = value.equals(expected);
             if (ok) {
