@@ -229,6 +229,56 @@ final class ListenerManager {
         }
     }
 
+    /**
+     * The planning node's check that no other process holds the socket a written server wants: binds it
+     * and releases it at once. Sockets this node already listens on (the server itself, or one a server of
+     * the same write gives up) are not probed: the cross-object check judges those.
+     *
+     * @throws ConfigException 409 at {@code prefix.spec.port} when the socket cannot be bound
+     */
+    void probe(ServerModel s, String prefix) throws ConfigException {
+        for (Live l : live.values()) {
+            if (l.listener != null && ServerModel.overlap(l.listener.settings(), s.settings())) {
+                return;
+            }
+        }
+        HttpListener probe = bind(s.settings(), new ServerHandler(s.name(), pipelines), prefix);
+        closeQuietly(probe, s.name());
+    }
+
+    /**
+     * Makes the servers of an applied entry live: binds, hands over or reconfigures what {@code puts} needs and
+     * closes what {@code deletes} names. Never refuses and never throws: a socket that cannot be bound leaves
+     * its server configured, not serving, and retrying with backoff.
+     */
+    void update(Map<String, ServerModel> puts, Set<String> deletes) {
+        Plan plan;
+        try {
+            plan = prepare(puts, Map.of(), deletes, true);
+        } catch (ConfigException | RuntimeException e) {
+            LOG.error("Updating listeners failed ({}); the servers concerned are restarted and retry", e.toString(), e);
+            for (String d : deletes) {
+                stop(live.remove(d));
+            }
+            for (ServerModel s : puts.values()) {
+                stop(live.remove(s.name()));
+                restore(s);
+            }
+            updateProblems();
+            return;
+        }
+        apply(plan);
+    }
+
+    private static void stop(Live l) {
+        if (l != null) {
+            l.cancelRetry();
+            if (l.listener != null) {
+                closeQuietly(l.listener, l.model.name());
+            }
+        }
+    }
+
     /** Undoes a prepare: closes new listeners and rebinds listeners that were closed early. */
     void release(Plan plan) {
         for (Prepared p : plan.puts.values()) {

@@ -31,6 +31,10 @@ final class Fixture implements AutoCloseable {
         this.log = log;
         this.dataPlane = dataPlane;
         this.service = new CoreConfigService(log, dataPlane);
+        if (log instanceof MemoryLog m) {
+            m.addListener(service);
+            cleanups.add(() -> m.removeListener(service));
+        }
     }
 
     /**
@@ -64,6 +68,11 @@ final class Fixture implements AutoCloseable {
     }
 
     static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax) {
+        return config(defaults, snapshotEvery, retryInitial, retryMax, true, "10s");
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
+                                           boolean standalone, String writeTimeout) {
         return new CoreConfigService.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -81,8 +90,13 @@ final class Fixture implements AutoCloseable {
             }
 
             @Override
-            public long epoch() {
-                return 1;
+            public boolean standalone() {
+                return standalone;
+            }
+
+            @Override
+            public String writeTimeout() {
+                return writeTimeout;
             }
 
             @Override
