@@ -530,14 +530,14 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             return CompletableFuture.completedFuture(forwardCodec.encodeError(notRunning()));
         }
         CompletableFuture<Outcome> future = new CompletableFuture<>();
+        CompletableFuture<Outcome> answered = track(future, timeout);
         try {
             WriteJob job = forwardCodec.decodeJob(request, timeout);
-            track(future, timeout);
             p.queue().submit(job, future);
         } catch (ConfigException e) {
             future.completeExceptionally(e);
         }
-        return future.handle((outcome, failure) -> failure == null ? forwardCodec.encodeOutcome(outcome)
+        return answered.handle((outcome, failure) -> failure == null ? forwardCodec.encodeOutcome(outcome)
                 : forwardCodec.encodeError(Failures.of(failure, timeout)));
     }
 
@@ -559,7 +559,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                     + "); try again later"));
             return future;
         }
-        track(future, job.timeout());
+        CompletableFuture<Outcome> answered = track(future, job.timeout());
         try {
             Consensus c = consensus;
             if (c != null) {
@@ -583,11 +583,14 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         } catch (RuntimeException e) {
             future.completeExceptionally(Failures.of(e, job.timeout()));
         }
-        return future;
+        return answered;
     }
 
-    /** Counts a write in flight and completes it with 504 when its deadline passes. */
-    private void track(CompletableFuture<Outcome> future, Duration timeout) {
+    /**
+     * Counts a write in flight and completes it with 504 when its deadline passes. Returns the future the
+     * caller gets: it completes after the write stopped counting and its deadline was called off.
+     */
+    private CompletableFuture<Outcome> track(CompletableFuture<Outcome> future, Duration timeout) {
         inFlight.add(future);
         ScheduledFuture<?> deadline = null;
         ScheduledThreadPoolExecutor t = timer;
@@ -600,7 +603,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             future.completeExceptionally(Failures.unavailable("the configuration service is stopping"));
         }
         ScheduledFuture<?> scheduled = deadline;
-        future.whenComplete((r, e) -> {
+        return future.whenComplete((r, e) -> {
             inFlight.remove(future);
             if (scheduled != null) {
                 scheduled.cancel(false);

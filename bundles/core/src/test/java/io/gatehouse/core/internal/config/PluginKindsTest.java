@@ -10,7 +10,6 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.config.PluginKindInfo;
-import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.plugin.Completion;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;

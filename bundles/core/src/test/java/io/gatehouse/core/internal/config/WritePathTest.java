@@ -149,7 +149,7 @@ public class WritePathTest {
         assertSame(l, dataPlane.on(10080));
         assertEquals(1, l.reconfigured);
         assertEquals(32768, l.settings().maxHeaderSize());
-        assertEquals(1, dataPlane.listeners.size());
+        assertEquals(1, dataPlane.open().size());
     }
 
     @Test
@@ -250,7 +250,8 @@ public class WritePathTest {
         assertEquals("one entry for the batch", List.of(1L, 3L, 3L),
                 out.stream().map(r -> r.object().revision()).toList());
         assertEquals("one append of the two changed objects", List.of("append 2 after [bind web 127.0.0.1:10080, "
-                + "bind web 127.0.0.1:10081, close web 127.0.0.1:10081]"), order);
+                + "close web 127.0.0.1:10080, bind web 127.0.0.1:10080, bind web 127.0.0.1:10081, "
+                + "close web 127.0.0.1:10081]"), order);
         assertSame("the unchanged pipeline was not rebuilt", demo, f.service.pipelines().current("demo"));
         assertEquals("only the new pipeline got an instance", instances + 1, mock.created.size());
         assertEquals(200, dataPlane.on(10081).serve(FakeExchange.get("/")).status());
