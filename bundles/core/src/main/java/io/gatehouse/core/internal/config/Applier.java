@@ -146,8 +146,8 @@ final class Applier {
         appliedIndex = index;
         LOG.info("Replayed {} committed log entries; configuration is at index {} ({} objects)", replayed, index,
                 next.size());
-        onApplied.accept(index);
         maybeSnapshot();
+        onApplied.accept(index);
     }
 
     private void reject(LogCorruption corruption, long appliedUpTo) {
@@ -211,8 +211,8 @@ final class Applier {
         objects = state;
         appliedIndex = e.index();
         appliedEpoch = e.epoch();
-        onApplied.accept(e.index());
         maybeSnapshot();
+        onApplied.accept(e.index());
     }
 
     /**

@@ -59,7 +59,11 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture start(String defaults, int snapshotEvery) throws Exception {
-        service.activate(config(defaults, snapshotEvery));
+        return start(config(defaults, snapshotEvery));
+    }
+
+    Fixture start(CoreConfigService.Config config) throws Exception {
+        service.activate(config);
         return this;
     }
 
