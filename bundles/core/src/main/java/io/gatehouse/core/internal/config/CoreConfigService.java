@@ -147,6 +147,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private volatile Duration writeTimeout = Duration.ofSeconds(10);
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
+    /** How the planner checks that a port is free (tests use their fake data plane's). */
+    PortProbe portProbe = PortProbe.SOCKET;
 
     public CoreConfigService() {
         Json json = new Json();
@@ -194,7 +196,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
-        RunningState running = new RunningState(dataPlane, kinds, binder, retry);
+        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe);
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
                 waiters::appliedTo);
         Planner planner = new Planner(codec, binder, kinds, applier, running);

@@ -45,13 +45,15 @@ final class ListenerManager {
     private final DataPlane dataPlane;
     private final PipelineRegistry pipelines;
     private final BindRetry retry;
+    private final PortProbe portProbe;
     private final Map<String, Live> live = new HashMap<>();
     private volatile Map<String, Unbound> unbound = Map.of();
 
-    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry) {
+    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe) {
         this.dataPlane = dataPlane;
         this.pipelines = pipelines;
         this.retry = retry;
+        this.portProbe = portProbe;
     }
 
     /**
@@ -213,25 +215,10 @@ final class ListenerManager {
         return null;
     }
 
-    private HttpListener bind(ListenerSettings settings, ServerHandler handler, String prefix) throws ConfigException {
-        String socket = ServerModel.socket(settings);
-        try {
-            return dataPlane.bind(settings, handler);
-        } catch (BindException e) {
-            String why = e.getMessage() != null && e.getMessage().toLowerCase().contains("in use")
-                    ? "address " + socket + " is already in use"
-                    : "address " + socket + " cannot be bound: " + e.getMessage();
-            throw ConfigException.conflict(prefix + ".spec.port", why);
-        } catch (IOException e) {
-            throw ConfigException.conflict(prefix + ".spec.port", "address " + socket + " cannot be bound: "
-                    + e.getMessage());
-        }
-    }
-
     /**
      * The planning node's check that no other process holds the socket a written server wants: binds it
-     * and releases it at once. Sockets this node already listens on (the server itself, or one a server of
-     * the same write gives up) are not probed: the cross-object check judges those.
+     * and releases it at once ({@link PortProbe}). Sockets this node already listens on (the server itself,
+     * or one a server of the same write gives up) are not probed: the cross-object check judges those.
      *
      * @throws ConfigException 409 at {@code prefix.spec.port} when the socket cannot be bound
      */
@@ -241,8 +228,18 @@ final class ListenerManager {
                 return;
             }
         }
-        HttpListener probe = bind(s.settings(), new ServerHandler(s.name(), pipelines), prefix);
-        closeQuietly(probe, s.name());
+        String socket = ServerModel.socket(s.settings());
+        try {
+            portProbe.probe(s.settings());
+        } catch (BindException e) {
+            String why = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("in use")
+                    ? "address " + socket + " is already in use"
+                    : "address " + socket + " cannot be bound: " + e.getMessage();
+            throw ConfigException.conflict(prefix + ".spec.port", why);
+        } catch (IOException | RuntimeException e) {
+            throw ConfigException.conflict(prefix + ".spec.port", "address " + socket + " cannot be bound: "
+                    + e.getMessage());
+        }
     }
 
     /**

@@ -46,12 +46,13 @@ final class RunningState {
     // stored HTTPServers that cannot start because their spec does not validate on this node (name -> reason)
     private volatile Map<String, String> unstartedServers = Map.of();
 
-    RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry) {
+    RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
+                 PortProbe portProbe) {
         this.kinds = kinds;
         this.serverValidator = new HttpServerValidator(binder);
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
-        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry);
+        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe);
     }
 
     PipelineRegistry pipelines() {

@@ -156,7 +156,9 @@ final class WriteQueue {
             done(p);
             return;
         }
-        waiters.await(entry.index()).thenRun(() -> answer(p, entry));
+        CompletableFuture<Void> applied = waiters.await(entry.index());
+        p.future().whenComplete((r, e) -> applied.cancel(false));
+        applied.thenRun(() -> answer(p, entry));
         try {
             // the log's listeners also report the commit; catching up here does not depend on them
             configThread.execute(applier::catchUp);

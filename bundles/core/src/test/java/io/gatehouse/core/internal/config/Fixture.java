@@ -31,6 +31,7 @@ final class Fixture implements AutoCloseable {
         this.log = log;
         this.dataPlane = dataPlane;
         this.service = new CoreConfigService(log, dataPlane);
+        service.portProbe = dataPlane::probe;
         if (log instanceof MemoryLog m) {
             m.addListener(service);
             cleanups.add(() -> m.removeListener(service));

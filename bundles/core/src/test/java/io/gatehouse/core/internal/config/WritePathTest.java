@@ -65,12 +65,11 @@ public class WritePathTest {
         order.clear();
         f.apply(server("web", 10080, "demo"));
         assertEquals("the planner probes the port (bind and release), the apply binds it",
-                List.of("append 1 after [bind web 127.0.0.1:10080, close web 127.0.0.1:10080]"), order);
+                List.of("append 1 after [probe web 127.0.0.1:10080]"), order);
         f.refused(400, server("bad", 10081, "missing"));
         f.refused(409, server("web2", 10080, "demo"));
         assertEquals(1, order.size());
-        assertEquals(List.of("bind web 127.0.0.1:10080", "close web 127.0.0.1:10080", "bind web 127.0.0.1:10080"),
-                dataPlane.events);
+        assertEquals(List.of("probe web 127.0.0.1:10080", "bind web 127.0.0.1:10080"), dataPlane.events);
     }
 
     @Test
@@ -149,7 +148,7 @@ public class WritePathTest {
         assertSame(l, dataPlane.on(10080));
         assertEquals(1, l.reconfigured);
         assertEquals(32768, l.settings().maxHeaderSize());
-        assertEquals(1, dataPlane.open().size());
+        assertEquals(1, dataPlane.listeners.size());
     }
 
     @Test
@@ -157,8 +156,8 @@ public class WritePathTest {
         f.apply(server("web", 10080, "demo"));
         dataPlane.events.clear();
         f.apply(server("web", 10081, "demo"));
-        assertEquals(List.of("bind web 127.0.0.1:10081", "close web 127.0.0.1:10081", "bind web 127.0.0.1:10081",
-                "close web 127.0.0.1:10080"), dataPlane.events);
+        assertEquals(List.of("probe web 127.0.0.1:10081", "bind web 127.0.0.1:10081", "close web 127.0.0.1:10080"),
+                dataPlane.events);
     }
 
     @Test
@@ -249,9 +248,8 @@ public class WritePathTest {
                 changes(out));
         assertEquals("one entry for the batch", List.of(1L, 3L, 3L),
                 out.stream().map(r -> r.object().revision()).toList());
-        assertEquals("one append of the two changed objects", List.of("append 2 after [bind web 127.0.0.1:10080, "
-                + "close web 127.0.0.1:10080, bind web 127.0.0.1:10080, bind web 127.0.0.1:10081, "
-                + "close web 127.0.0.1:10081]"), order);
+        assertEquals("one append of the two changed objects", List.of("append 2 after [probe web 127.0.0.1:10080, "
+                + "bind web 127.0.0.1:10080, probe web 127.0.0.1:10081]"), order);
         assertSame("the unchanged pipeline was not rebuilt", demo, f.service.pipelines().current("demo"));
         assertEquals("only the new pipeline got an instance", instances + 1, mock.created.size());
         assertEquals(200, dataPlane.on(10081).serve(FakeExchange.get("/")).status());
