@@ -2,8 +2,11 @@ package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
+import io.gatehouse.api.log.OperationLog;
+import java.io.IOException;
 import java.net.BindException;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -14,6 +17,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -61,12 +65,14 @@ public class AdminServer {
 
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config,
+                       @Reference(name = "log", cardinality = ReferenceCardinality.OPTIONAL,
+                               policyOption = ReferencePolicyOption.GREEDY) OperationLog log,
                        Config settings) {
-        this(config, settings, NodeIdentity.load(NodeIdentity.karafDirectory()));
+        this(config, settings, NodeIdentity.load(NodeIdentity.karafDirectory()), () -> commitIndex(log));
     }
 
-    /** With a given node identity (tests). */
-    AdminServer(ConfigService config, Config settings, NodeIdentity node) {
+    /** With a given node identity and commit index (tests). */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node, LongSupplier commitIndex) {
         Settings s = Settings.of(settings);
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
@@ -90,7 +96,7 @@ public class AdminServer {
 
         Rendering rendering = new Rendering();
         Router router = new Router();
-        new StatusEndpoints(config, rendering, node).register(router);
+        new StatusEndpoints(config, rendering, node, commitIndex).register(router);
         new ObjectsEndpoints(config, rendering).register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));
@@ -111,6 +117,19 @@ public class AdminServer {
         }
         LOG.info("Admin API listening on http://{}:{}/api/v1 (maxRequestSize {} bytes, {} threads, {} connections)",
                 s.host, port(), s.maxRequestSize, s.threads, s.maxConnections);
+    }
+
+    /** The log's commit index for health, or -1 when there is no log or it cannot be read. */
+    private static long commitIndex(OperationLog log) {
+        if (log == null) {
+            return -1;
+        }
+        try {
+            return log.commitIndex();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("The commit index cannot be read", e);
+            return -1;
+        }
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * The admin API's single Jetty handler: routes the request, reads the body (bounded, asynchronously) for
  * routes that take one, runs the endpoint and writes its answer, mapping every failure to the JSON error
  * shape. The callback is completed exactly once on every path, including unexpected exceptions (500).
- * Endpoints run on Jetty's bounded pool and may block briefly on the configuration service.
+ * Endpoints run on Jetty's bounded pool; writes answer asynchronously when their commit completes (each with
+ * a deadline), so no Jetty thread waits for a commit.
  */
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
@@ -54,7 +57,8 @@ final class ApiHandler extends Handler.Abstract {
             }
             Fields query = query(request, match.route());
             if (!match.route().body()) {
-                exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON), match.route());
+                exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON, request.getHeaders()),
+                        match.route());
                 return true;
             }
             Optional<ConfigFormat> declared = declaredFormat(request.getHeaders());
@@ -63,7 +67,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             new BodyReader(request, maxRequestSize,
                     body -> exchange.run(new ApiRequest(match.params(), query, body,
-                            declared.orElseGet(() -> MediaTypes.sniff(body))), match.route()),
+                            declared.orElseGet(() -> MediaTypes.sniff(body)), request.getHeaders()), match.route()),
                     exchange::fail).run();
         } catch (Throwable t) {
             exchange.fail(t);
@@ -127,13 +131,32 @@ final class ApiHandler extends Handler.Abstract {
             this.callback = callback;
         }
 
-        /** Runs the endpoint and writes its answer; any failure up to the write becomes an error response. */
+        /**
+         * Runs the endpoint and writes its answer once it is there (an asynchronous endpoint completes it on
+         * another thread; no Jetty thread waits for it); any failure up to the write becomes an error response.
+         */
         void run(ApiRequest apiRequest, Router.Route route) {
-            ApiResponse answer;
+            CompletionStage<ApiResponse> stage;
+            try {
+                stage = route.run(apiRequest);
+            } catch (Throwable t) {
+                fail(t);
+                return;
+            }
+            stage.whenComplete((answer, failure) -> {
+                if (failure != null) {
+                    fail(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                            : failure);
+                } else {
+                    answer(answer);
+                }
+            });
+        }
+
+        private void answer(ApiResponse answer) {
             String contentType = null;
             byte[] body = null;
             try {
-                answer = route.endpoint().handle(apiRequest);
                 if (answer.body() != null && MediaTypes.prefersYaml(accept(request))) {
                     contentType = MediaTypes.YAML;
                     body = rendering.yaml(answer.body(), answer.documents());

@@ -2,6 +2,7 @@ package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.config.ConfigFormat;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.Fields;
 
 /**
@@ -12,8 +13,9 @@ import org.eclipse.jetty.util.Fields;
  * @param query  decoded query parameters
  * @param body   the request body, empty for methods without one
  * @param format the body's format (declared by Content-Type or sniffed)
+ * @param headers the request's header fields
  */
-record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format) {
+record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format, HttpFields headers) {
 
     String param(String name) {
         return params.get(name);

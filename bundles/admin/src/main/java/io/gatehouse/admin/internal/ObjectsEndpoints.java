@@ -3,22 +3,36 @@ package io.gatehouse.admin.internal;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.DeleteRequest;
 import io.gatehouse.api.config.ObjectStatus;
+import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteRequest;
 import io.gatehouse.api.config.WriteResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The configuration objects resource. Every write is one {@link ConfigService} call, so the service's
- * all-or-nothing guarantee is the API's: nothing here writes piecemeal.
+ * The configuration objects resource. Every write is one {@link ConfigService#submit} call, so the service's
+ * all-or-nothing guarantee is the API's: nothing here writes piecemeal. Writes answer asynchronously once
+ * the service's future completes (with the request's deadline, {@link WriteOptions}); no thread waits.
  */
 final class ObjectsEndpoints {
     private static final String OBJECTS = "/api/v1/objects";
     private static final String OBJECT = "/api/v1/objects/{kind}/{name}";
+    /** Query parameters every write takes. */
+    private static final Set<String> WRITE_QUERY = Set.of("timeout", "group");
+    /** How long after a write's deadline the API answers 504 itself if the service has not. */
+    private static final long GRACE_MILLIS = 2_000;
     /** An object listed or written a moment ago that another request deleted meanwhile. */
     static final ObjectStatus GONE = ObjectStatus.notReady("it was deleted meanwhile");
 
@@ -32,11 +46,11 @@ final class ObjectsEndpoints {
 
     void register(Router router) {
         router.get(OBJECTS, Set.of("kind"), this::list)
-                .post(OBJECTS, this::create)
+                .async("POST", OBJECTS, WRITE_QUERY, this::create)
                 .get(OBJECT, this::get)
-                .put(OBJECT, this::put)
-                .delete(OBJECT, this::delete)
-                .post("/api/v1/apply", this::apply);
+                .async("PUT", OBJECT, WRITE_QUERY, this::put)
+                .async("DELETE", OBJECT, WRITE_QUERY, this::delete)
+                .async("POST", "/api/v1/apply", WRITE_QUERY, this::apply);
     }
 
     private ApiResponse list(ApiRequest request) {
@@ -60,19 +74,23 @@ final class ObjectsEndpoints {
         return config.status(object.kind(), object.name()).orElse(GONE);
     }
 
-    private ApiResponse create(ApiRequest request) throws ConfigException {
-        List<WriteResult> created = config.write(WriteMode.CREATE, parse(request));
-        Map<String, String> headers = created.size() == 1 ? Map.of("Location", location(created.get(0).object()))
-                : Map.of();
-        return ApiResponse.objects(201, rendering.written(created, this::status), headers);
+    private CompletionStage<ApiResponse> create(ApiRequest request) throws ConfigException {
+        WriteOptions options = WriteOptions.of(request);
+        return write(options, WriteMode.CREATE, parse(request)).thenApply(created -> {
+            Map<String, String> headers = created.size() == 1
+                    ? Map.of("Location", location(created.get(0).object())) : Map.of();
+            return ApiResponse.objects(201, rendering.written(created, this::status), headers);
+        });
     }
 
-    private ApiResponse apply(ApiRequest request) throws ConfigException {
-        return ApiResponse.objects(200, rendering.written(config.write(WriteMode.APPLY, parse(request)),
-                this::status), Map.of());
+    private CompletionStage<ApiResponse> apply(ApiRequest request) throws ConfigException {
+        WriteOptions options = WriteOptions.of(request);
+        return write(options, WriteMode.APPLY, parse(request)).thenApply(applied ->
+                ApiResponse.objects(200, rendering.written(applied, this::status), Map.of()));
     }
 
-    private ApiResponse put(ApiRequest request) throws ConfigException {
+    private CompletionStage<ApiResponse> put(ApiRequest request) throws ConfigException {
+        WriteOptions options = WriteOptions.of(request);
         requireBody(request);
         ConfigObject object = config.parseObject(request.body(), request.format());
         List<Violation> violations = new ArrayList<>();
@@ -87,13 +105,43 @@ final class ObjectsEndpoints {
         if (!violations.isEmpty()) {
             throw ConfigException.invalid(violations);
         }
-        WriteResult applied = config.write(WriteMode.APPLY, List.of(object)).get(0);
-        return ApiResponse.ok(rendering.written(applied, status(applied.object())));
+        return write(options, WriteMode.APPLY, List.of(object)).thenApply(results -> {
+            WriteResult applied = results.get(0);
+            return ApiResponse.ok(rendering.written(applied, status(applied.object())));
+        });
     }
 
-    private ApiResponse delete(ApiRequest request) throws ConfigException {
-        config.delete(request.param("kind"), request.param("name"));
-        return ApiResponse.noContent();
+    private CompletionStage<ApiResponse> delete(ApiRequest request) {
+        WriteOptions options = WriteOptions.of(request);
+        DeleteRequest delete = new DeleteRequest(options.requestId(), options.group(), request.param("kind"),
+                request.param("name"), options.timeout());
+        return bounded(config.submit(delete), options.timeout()).thenApply(index -> ApiResponse.noContent());
+    }
+
+    private CompletableFuture<List<WriteResult>> write(WriteOptions options, WriteMode mode,
+                                                       List<ConfigObject> objects) {
+        WriteRequest write = new WriteRequest(options.requestId(), options.group(), mode, objects, options.timeout());
+        return bounded(config.submit(write), options.timeout());
+    }
+
+    /**
+     * The service completes a write by its deadline; should it not, the client still gets 504 shortly after
+     * (the connection is never left waiting for ever).
+     */
+    private static <T> CompletableFuture<T> bounded(CompletableFuture<T> future, Duration timeout) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        future.orTimeout(timeout.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+            if (e == null) {
+                out.complete(v);
+                return;
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            out.completeExceptionally(cause instanceof TimeoutException
+                    ? new ConfigException(504, ConfigException.TIMEOUT, "not committed within "
+                    + Units.format(timeout) + "; the write may still commit: retry with the same Idempotency-Key",
+                    List.of()) : cause);
+        });
+        return out;
     }
 
     private List<ConfigObject> parse(ApiRequest request) throws ConfigException {

@@ -7,6 +7,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A route table: method + path template ({@code /api/v1/objects/{kind}/{name}}) → endpoint. Matching is by
@@ -22,10 +24,26 @@ final class Router {
     }
 
     /**
-     * A table entry; {@code body} says whether the request body is read before the endpoint runs,
-     * {@code query} which query parameters it takes (any other is refused before it runs).
+     * An endpoint that answers later (a write waiting for its commit): the stage completes with the answer or
+     * the failure; it must complete, and the endpoint bounds how long that takes.
      */
-    record Route(String method, List<String> template, boolean body, Set<String> query, Endpoint endpoint) {
+    @FunctionalInterface
+    interface AsyncEndpoint {
+        CompletionStage<ApiResponse> handle(ApiRequest request) throws ConfigException;
+    }
+
+    /**
+     * A table entry; {@code body} says whether the request body is read before the endpoint runs,
+     * {@code query} which query parameters it takes (any other is refused before it runs). Exactly one of
+     * {@code endpoint} and {@code async} is set.
+     */
+    record Route(String method, List<String> template, boolean body, Set<String> query, Endpoint endpoint,
+                 AsyncEndpoint async) {
+
+        /** Runs the endpoint; a synchronous one answers with a completed stage. */
+        CompletionStage<ApiResponse> run(ApiRequest request) throws ConfigException {
+            return async != null ? async.handle(request) : CompletableFuture.completedFuture(endpoint.handle(request));
+        }
     }
 
     /** The outcome of matching: the route and its parameters, or the methods allowed for the path (405). */
@@ -58,8 +76,15 @@ final class Router {
         return add("DELETE", template, false, Set.of(), endpoint);
     }
 
+    /** An asynchronous route taking the named query parameters. */
+    Router async(String method, String template, Set<String> query, AsyncEndpoint endpoint) {
+        boolean body = method.equals("POST") || method.equals("PUT");
+        routes.add(new Route(method, segments(template), body, Set.copyOf(query), null, endpoint));
+        return this;
+    }
+
     private Router add(String method, String template, boolean body, Set<String> query, Endpoint endpoint) {
-        routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint));
+        routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint, null));
         return this;
     }
 

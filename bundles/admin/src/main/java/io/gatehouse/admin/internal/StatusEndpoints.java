@@ -8,6 +8,7 @@ import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. Health stays
@@ -20,11 +21,16 @@ final class StatusEndpoints {
     private final ConfigService config;
     private final Rendering rendering;
     private final NodeIdentity node;
+    private final LongSupplier commitIndex;
 
-    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node) {
+    /**
+     * @param commitIndex this node's commit index (the operation log's), or -1 when it cannot be read
+     */
+    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node, LongSupplier commitIndex) {
         this.config = config;
         this.rendering = rendering;
         this.node = node;
+        this.commitIndex = commitIndex;
     }
 
     void register(Router router) {
@@ -37,6 +43,12 @@ final class StatusEndpoints {
         body.put("status", "UP");
         body.set("node", identity());
         body.put("appliedIndex", config.appliedIndex());
+        long commit = commitIndex.getAsLong();
+        if (commit >= 0) {
+            body.put("commitIndex", commit);
+        } else {
+            body.putNull("commitIndex");
+        }
         List<ConfigObject> objects = config.list(null);
         body.put("objects", objects.size());
         ArrayNode kinds = body.putArray("pluginKinds");

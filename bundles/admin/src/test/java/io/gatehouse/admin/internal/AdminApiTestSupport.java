@@ -26,7 +26,8 @@ abstract class AdminApiTestSupport {
     @Before
     public void startServer() {
         service = new FakeConfigService();
-        server = new AdminServer(service, settings(0, "16KiB", 8));
+        server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()),
+                service::appliedIndex);
     }
 
     @After

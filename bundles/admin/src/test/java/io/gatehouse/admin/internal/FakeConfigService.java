@@ -6,22 +6,30 @@ import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.DeleteRequest;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
+import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.Violations;
 import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteRequest;
 import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.core.internal.config.ConfigCodec;
 import io.gatehouse.core.internal.config.Json;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -44,6 +52,65 @@ final class FakeConfigService implements ConfigService {
     volatile RuntimeException failNext;
     /** HTTPServers whose listener is not bound, with the reason. */
     final Map<String, String> unbound = new ConcurrentHashMap<>();
+    /** Every write and delete request submitted, in order. */
+    final List<Object> submitted = new CopyOnWriteArrayList<>();
+    /** When set, submitted writes fail with it (such as a 503 with its reason). */
+    volatile ConfigException refuseSubmits;
+    /** When set, submitted writes are never committed: they fail with 504 once their timeout passed. */
+    volatile boolean stall;
+    // the answer of each request id seen (a retry is answered with it)
+    private final Map<String, Object> answers = new HashMap<>();
+
+    @Override
+    public CompletableFuture<List<WriteResult>> submit(WriteRequest request) {
+        return submitted(request, request.requestId(), request.timeout(),
+                () -> write(request.mode(), request.objects()));
+    }
+
+    @Override
+    public CompletableFuture<Long> submit(DeleteRequest request) {
+        return submitted(request, request.requestId(), request.timeout(), () -> {
+            delete(request.kind(), request.name());
+            return appliedIndex();
+        });
+    }
+
+    private interface Write<T> {
+        T run() throws ConfigException;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> CompletableFuture<T> submitted(Object request, String id, Duration timeout, Write<T> write) {
+        submitted.add(request);
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (stall) {
+            CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                    f.completeExceptionally(new ConfigException(504, ConfigException.TIMEOUT, "not committed within "
+                            + Units.format(timeout) + "; the write may still commit: retry with the same "
+                            + "Idempotency-Key", List.of())));
+            return f;
+        }
+        if (refuseSubmits != null) {
+            f.completeExceptionally(refuseSubmits);
+            return f;
+        }
+        synchronized (this) {
+            if (id != null && answers.containsKey(id)) {
+                f.complete((T) answers.get(id));
+                return f;
+            }
+            try {
+                T answer = write.run();
+                if (id != null) {
+                    answers.put(id, answer);
+                }
+                f.complete(answer);
+            } catch (ConfigException | RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        }
+        return f;
+    }
 
     @Override
     public List<ConfigObject> parse(byte[] document, ConfigFormat format) throws ConfigException {

@@ -266,8 +266,11 @@ public final class ConfigCodec {
                 revision);
     }
 
-    /** The whole state as snapshot JSON: {@code {"objects":[{kind,name,spec,revision},...]}}. */
-    public byte[] encodeState(Iterable<ConfigObject> objects) {
+    /**
+     * The applied state as snapshot JSON: {@code {"objects":[{kind,name,spec,revision},...],
+     * "requests":[{id,index,objects:[{kind,name,effect,revision}]},...]}}, requests oldest first.
+     */
+    public byte[] encodeState(Iterable<ConfigObject> objects, List<Map.Entry<String, Outcome>> requests) {
         ObjectNode root = mappers.json().createObjectNode();
         ArrayNode list = root.putArray("objects");
         for (ConfigObject o : objects) {
@@ -277,6 +280,17 @@ public final class ConfigCodec {
             n.set("spec", o.spec());
             n.put("revision", o.revision());
         }
+        ArrayNode ids = root.putArray("requests");
+        for (Map.Entry<String, Outcome> e : requests) {
+            ObjectNode n = ids.addObject();
+            n.put("id", e.getKey());
+            n.put("index", e.getValue().index());
+            ArrayNode changes = n.putArray("objects");
+            for (Outcome.ObjectOutcome o : e.getValue().objects()) {
+                changes.addObject().put("kind", o.kind()).put("name", o.name()).put("effect", o.effect().name())
+                        .put("revision", o.revision());
+            }
+        }
         try {
             return mappers.json().writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
@@ -284,7 +298,11 @@ public final class ConfigCodec {
         }
     }
 
-    public List<ConfigObject> decodeState(byte[] state) throws IOException {
+    /** A decoded snapshot: the objects and the request outcomes (oldest first). */
+    public record State(List<ConfigObject> objects, List<Map.Entry<String, Outcome>> requests) {
+    }
+
+    public State decodeState(byte[] state) throws IOException {
         JsonNode root = mappers.json().readTree(state);
         JsonNode list = root == null ? null : root.get("objects");
         if (list == null || !list.isArray()) {
@@ -294,7 +312,22 @@ public final class ConfigCodec {
         for (JsonNode n : list) {
             out.add(fromStored(n, n.path("revision").asLong(0)));
         }
-        return out;
+        List<Map.Entry<String, Outcome>> requests = new ArrayList<>();
+        for (JsonNode n : root.path("requests")) {
+            List<Outcome.ObjectOutcome> objects = new ArrayList<>();
+            for (JsonNode o : n.path("objects")) {
+                Outcome.Effect effect;
+                try {
+                    effect = Outcome.Effect.valueOf(o.path("effect").asText());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("snapshot request " + n.path("id").asText() + " has an unknown effect", e);
+                }
+                objects.add(new Outcome.ObjectOutcome(o.path("kind").asText(), o.path("name").asText(), effect,
+                        o.path("revision").asLong()));
+            }
+            requests.add(Map.entry(n.path("id").asText(), new Outcome(n.path("index").asLong(), objects)));
+        }
+        return new State(out, requests);
     }
 
     /** Parses a JSON text (a plugin kind's schema). */

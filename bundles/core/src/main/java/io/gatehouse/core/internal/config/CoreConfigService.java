@@ -2,17 +2,26 @@ package io.gatehouse.core.internal.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.gatehouse.api.cluster.ClusterStatus;
+import io.gatehouse.api.cluster.Consensus;
+import io.gatehouse.api.cluster.WriteGateway;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.DeleteRequest;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.WriteMode;
+import io.gatehouse.api.config.WriteRequest;
 import io.gatehouse.api.config.WriteResult;
+import io.gatehouse.api.log.Change;
+import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.plugin.PluginKind;
+import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.dataplane.DataPlane;
@@ -26,7 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -56,16 +68,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link ConfigService}: a DS component that owns the single configuration thread. Writes and
- * plugin-kind changes are tasks on that thread (so they are serialized without a lock the data path
- * could ever see); reads use the volatile snapshots the {@link Configurator} publishes.
+ * The {@link ConfigService}: a DS component that owns the single configuration thread and wires the
+ * configuration path, plan → commit → apply. A write is routed (planned here when this node leads its group
+ * or runs standalone, forwarded to the leader otherwise), planned by the {@link Planner} one at a time
+ * ({@link WriteQueue}), committed through the cluster's {@link Consensus} or locally, and answered once the
+ * {@link Applier} has applied its entry on this node. The component is also the log's {@link LogListener}
+ * (committed entries and installed snapshots are applied on the configuration thread) and the
+ * {@link WriteGateway} that answers writes other nodes forward to this leader. Reads use the volatile
+ * snapshots the applier and the running state publish.
  */
-@Component(service = ConfigService.class, immediate = true, configurationPid = "io.gatehouse.core")
+@Component(service = {ConfigService.class, LogListener.class, WriteGateway.class}, immediate = true,
+        configurationPid = "io.gatehouse.core")
 @Designate(ocd = CoreConfigService.Config.class)
-public class CoreConfigService implements ConfigService {
+public class CoreConfigService implements ConfigService, LogListener, WriteGateway {
     private static final Logger LOG = LoggerFactory.getLogger(CoreConfigService.class);
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]+)}");
-    private static final int QUEUE = 1024;
+    private static final int QUEUE = 4096;
+    /** Writes waiting on this node (queued to plan, committing, or waiting for their entry to apply). */
+    static final int MAX_PENDING_WRITES = 1000;
+    /** The group a standalone node belongs to (the cluster's default group name). */
+    static final String STANDALONE_GROUP = "default";
+    private static final String DEFAULT_REQUEST_ID = "gatehouse-embedded-default";
 
     /** Configuration of the core. */
     @ObjectClassDefinition(name = "Gatehouse core", description = "Configuration objects, pipelines and routing")
@@ -77,8 +100,12 @@ public class CoreConfigService implements ConfigService {
         @AttributeDefinition(description = "Store a snapshot and compact the log every this many entries (0 = never)")
         int snapshotEvery() default 100;
 
-        @AttributeDefinition(description = "Epoch stamped on log entries (1 on a single node)")
-        long epoch() default 1;
+        @AttributeDefinition(description = "Without a cluster service, commit writes locally (a one-node group); "
+                + "when false, writes are refused (503) until the cluster service runs")
+        boolean standalone() default true;
+
+        @AttributeDefinition(description = "Default deadline of a write (100ms..60s)")
+        String writeTimeout() default "10s";
 
         @AttributeDefinition(description = "An HTTPServer whose port is taken when the log is replayed tries "
                 + "again after this long, doubling per failure (10ms..1h)")
@@ -88,29 +115,46 @@ public class CoreConfigService implements ConfigService {
         String bindRetryMax() default "30s";
     }
 
+    /** The parts of a running core, published together once replay is done. */
+    private record Parts(RunningState running, Applier applier, Planner planner, WriteQueue queue,
+                         LocalCommitter local) {
+    }
+
     private final PluginKindRegistry kinds = new PluginKindRegistry();
     private final Set<String> pendingKinds = new LinkedHashSet<>();
     private final ConfigCodec codec;
     private final SpecBinder binder;
+    private final ForwardCodec forwardCodec;
+    private final AppliedWaiters waiters = new AppliedWaiters();
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
 
     @Reference(policyOption = ReferencePolicyOption.GREEDY)
     private OperationLog log;
     @Reference(policyOption = ReferencePolicyOption.GREEDY)
     private DataPlane dataPlane;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Consensus consensus;
 
     private volatile ThreadPoolExecutor executor;
-    // delays bind retries; each fires by queueing the retry on the configuration thread. Its queue holds at
-    // most one pending retry per unbound HTTPServer (cancelled ones are removed), so it is bounded by them.
+    // delays bind retries and write deadlines; a bind retry fires by queueing the retry on the configuration
+    // thread. Its queue holds at most one pending retry per unbound HTTPServer and one deadline per write in
+    // flight (cancelled ones are removed), so it is bounded by them.
     private volatile ScheduledThreadPoolExecutor timer;
     private volatile Thread configThread;
-    private volatile Configurator configurator;
+    private volatile Parts parts;
+    private volatile boolean standalone = true;
+    private volatile Duration writeTimeout = Duration.ofSeconds(10);
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
+    /** How the planner checks that a port is free (tests use their fake data plane's). */
+    PortProbe portProbe = PortProbe.SOCKET;
 
     public CoreConfigService() {
         Json json = new Json();
         this.codec = new ConfigCodec(json);
         this.binder = new SpecBinder(json.json());
+        this.forwardCodec = new ForwardCodec(json.json());
     }
 
     /** For tests: the references DS would inject. */
@@ -120,16 +164,21 @@ public class CoreConfigService implements ConfigService {
         this.dataPlane = dataPlane;
     }
 
+    /** For tests: binds or unbinds the cluster service as DS would. */
+    void consensus(Consensus c) {
+        this.consensus = c;
+    }
+
     @Activate
     void activate(Config config) throws Exception {
         if (config.snapshotEvery() < 0) {
             throw new IllegalArgumentException("snapshotEvery must be 0 or more: " + config.snapshotEvery());
         }
-        if (config.epoch() < 1) {
-            throw new IllegalArgumentException("epoch must be at least 1: " + config.epoch());
-        }
-        Duration retryInitial = duration("bindRetryInitial", config.bindRetryInitial(), Duration.ofMillis(10));
-        Duration retryMax = duration("bindRetryMax", config.bindRetryMax(), retryInitial);
+        Duration retryInitial = duration("bindRetryInitial", config.bindRetryInitial(), Duration.ofMillis(10),
+                Duration.ofHours(1));
+        Duration retryMax = duration("bindRetryMax", config.bindRetryMax(), retryInitial, Duration.ofHours(1));
+        writeTimeout = duration("writeTimeout", config.writeTimeout(), Duration.ofMillis(100), Duration.ofSeconds(60));
+        standalone = config.standalone();
         ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(QUEUE), r -> {
                     Thread t = new Thread(r, "gatehouse-config");
@@ -147,42 +196,64 @@ public class CoreConfigService implements ConfigService {
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
-        Configurator c = new Configurator(log, dataPlane, kinds, codec, binder, config.epoch(), config.snapshotEvery(),
-                retry);
+        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe);
+        Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
+                waiters::appliedTo);
+        Planner planner = new Planner(codec, binder, kinds, applier, running);
+        LocalCommitter local = new LocalCommitter(log);
+        WriteQueue queue = new WriteQueue(ex, planner, applier, waiters, this::commit, MAX_PENDING_WRITES);
+        Parts p = new Parts(running, applier, planner, queue, local);
         try {
-            // One task on the configuration thread, so that a kind change queued meanwhile runs after it
-            // and already sees the configurator.
+            // One task on the configuration thread, so that a kind change or a commit notification queued
+            // meanwhile runs after it and already sees the parts.
             call(() -> {
-                boolean fresh = c.recover();
-                if (fresh) {
-                    applyDefaults(c, config.defaults());
+                applier.boot();
+                if (consensus == null && standalone) {
+                    local.start();
                 }
-                configurator = c;
+                parts = p;
                 return null;
             });
+            if (log.commitIndex() == 0 && log.lastIndex() == 0 && leadsOrStandalone()) {
+                applyDefaults(config.defaults());
+            }
         } catch (Exception e) {
             LOG.error("The Gatehouse core cannot start", e);
-            shutdown(c);
+            shutdown(p);
             throw e;
         }
-        LOG.info("Gatehouse core started at log index {} with {} objects", c.appliedIndex(), c.state().size());
+        LOG.info("Gatehouse core started at log index {} with {} objects ({})", applier.appliedIndex(),
+                applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service");
+    }
+
+    private boolean leadsOrStandalone() {
+        Consensus c = consensus;
+        if (c == null) {
+            return standalone;
+        }
+        try {
+            return c.status().leading();
+        } catch (RuntimeException e) {
+            LOG.warn("The cluster status cannot be read; the embedded default is left to the leader", e);
+            return false;
+        }
     }
 
     @Deactivate
     void deactivate() {
-        Configurator c = configurator;
-        configurator = null;
-        shutdown(c);
+        Parts p = parts;
+        parts = null;
+        shutdown(p);
     }
 
-    private void shutdown(Configurator c) {
+    private void shutdown(Parts p) {
         ThreadPoolExecutor ex = executor;
         if (ex == null) {
             return;
         }
-        if (c != null) {
+        if (p != null) {
             try {
-                Future<?> f = ex.submit(c::close);
+                Future<?> f = ex.submit(p.running()::close);
                 f.get(30, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
                 LOG.error("Closing listeners and plugins failed", e);
@@ -209,19 +280,17 @@ public class CoreConfigService implements ConfigService {
             Thread.currentThread().interrupt();
         }
         executor = null;
+        ConfigException stopping = Failures.unavailable("the configuration service stopped; the write may still "
+                + "commit: retry with the same Idempotency-Key");
+        List.copyOf(inFlight).forEach(f -> f.completeExceptionally(stopping));
     }
 
-    private static Duration duration(String name, String value, Duration min) {
-        Duration d;
+    private static Duration duration(String name, String value, Duration min, Duration max) {
         try {
-            d = Units.duration(value);
+            return Units.duration(value, min, max);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + " is not a duration such as 1s: " + value, e);
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
         }
-        if (d.compareTo(min) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
-            throw new IllegalArgumentException(name + " must be " + min.toMillis() + "ms..1h: " + value);
-        }
-        return d;
     }
 
     /**
@@ -299,7 +368,12 @@ public class CoreConfigService implements ConfigService {
         return Path.of(out.toString());
     }
 
-    private void applyDefaults(Configurator c, String configured) {
+    /**
+     * The embedded default, written through the ordinary path at first start (boot mode: a port another
+     * process holds does not refuse it, and plugin kinds may register later). Waits for it with the write
+     * timeout; a default that is refused or times out is reported, and the core starts anyway.
+     */
+    private void applyDefaults(String configured) {
         if (configured == null || configured.isBlank() || configured.trim().equalsIgnoreCase("none")) {
             LOG.info("The operation log is empty and no default configuration is configured");
             return;
@@ -313,7 +387,7 @@ public class CoreConfigService implements ConfigService {
             byte[] doc = Files.readAllBytes(file);
             ConfigFormat format = file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
             List<ConfigObject> objects = codec.parse(doc, format);
-            c.write(objects, WriteMode.APPLY, true);
+            await(route(WriteJob.write(DEFAULT_REQUEST_ID, WriteMode.APPLY, objects, true, writeTimeout), null));
             LOG.info("Applied {} default objects from {}", objects.size(), file);
         } catch (ConfigException e) {
             LOG.error("The default configuration {} was refused: {} {}", file, e.getMessage(), e.violations());
@@ -405,16 +479,215 @@ public class CoreConfigService implements ConfigService {
             names = new ArrayList<>(pendingKinds);
             pendingKinds.clear();
         }
-        Configurator c = configurator;
-        if (c == null) {
+        Parts p = parts;
+        if (p == null) {
             return;
         }
         for (String name : names) {
             try {
-                c.kindChanged(name);
+                p.running().kindChanged(name);
             } catch (RuntimeException e) {
                 LOG.error("Rebuilding the pipelines that use plugin kind '{}' failed", name, e);
             }
+        }
+    }
+
+    // ---- LogListener (any thread: hands the work to the configuration thread)
+
+    @Override
+    public void committed(long commitIndex) {
+        onConfigThread(p -> p.applier().catchUp());
+    }
+
+    @Override
+    public void snapshotInstalled(long index) {
+        onConfigThread(p -> p.applier().snapshotInstalled());
+    }
+
+    private void onConfigThread(java.util.function.Consumer<Parts> task) {
+        ThreadPoolExecutor ex = executor;
+        if (ex == null || parts == null) {
+            // not started yet (boot replay reads everything) or stopped
+            return;
+        }
+        try {
+            ex.execute(() -> {
+                Parts p = parts;
+                if (p != null) {
+                    task.accept(p);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.warn("A log notification was dropped: the configuration thread is stopping or overloaded; the next "
+                    + "one applies what is committed");
+        }
+    }
+
+    // ---- WriteGateway (this node leads: a write another node forwarded)
+
+    @Override
+    public CompletableFuture<byte[]> handle(byte[] request, Duration timeout) {
+        Parts p = parts;
+        if (p == null) {
+            return CompletableFuture.completedFuture(forwardCodec.encodeError(notRunning()));
+        }
+        CompletableFuture<Outcome> future = new CompletableFuture<>();
+        CompletableFuture<Outcome> answered = track(future, timeout);
+        try {
+            WriteJob job = forwardCodec.decodeJob(request, timeout);
+            p.queue().submit(job, future);
+        } catch (ConfigException e) {
+            future.completeExceptionally(e);
+        }
+        return answered.handle((outcome, failure) -> failure == null ? forwardCodec.encodeOutcome(outcome)
+                : forwardCodec.encodeError(Failures.of(failure, timeout)));
+    }
+
+    // ---- the write path
+
+    /**
+     * Routes a write: planned here when this node leads its group (or runs standalone), forwarded to the
+     * leader otherwise. The future completes by the job's deadline at the latest (504).
+     */
+    private CompletableFuture<Outcome> route(WriteJob job, String group) {
+        CompletableFuture<Outcome> future = new CompletableFuture<>();
+        Parts p = parts;
+        if (p == null) {
+            future.completeExceptionally(notRunning());
+            return future;
+        }
+        if (inFlight.size() >= MAX_PENDING_WRITES) {
+            future.completeExceptionally(Failures.unavailable("too many writes are waiting (" + MAX_PENDING_WRITES
+                    + "); try again later"));
+            return future;
+        }
+        CompletableFuture<Outcome> answered = track(future, job.timeout());
+        try {
+            Consensus c = consensus;
+            if (c != null) {
+                ClusterStatus status = c.status();
+                boolean own = group == null || group.equals(status.group());
+                if (own && status.leading()) {
+                    p.queue().submit(job, future);
+                } else {
+                    forward(c, own ? null : group, job, future);
+                }
+            } else if (group != null && !group.equals(STANDALONE_GROUP)) {
+                future.completeExceptionally(Failures.unavailable("this node's cluster service is not running; "
+                        + "group '" + group + "' cannot be reached"));
+            } else if (standalone) {
+                p.queue().submit(job, future);
+            } else {
+                future.completeExceptionally(notRunning(p));
+            }
+        } catch (ConfigException e) {
+            future.completeExceptionally(e);
+        } catch (RuntimeException e) {
+            future.completeExceptionally(Failures.of(e, job.timeout()));
+        }
+        return answered;
+    }
+
+    /**
+     * Counts a write in flight and completes it with 504 when its deadline passes. Returns the future the
+     * caller gets: it completes after the write stopped counting and its deadline was called off.
+     */
+    private CompletableFuture<Outcome> track(CompletableFuture<Outcome> future, Duration timeout) {
+        inFlight.add(future);
+        ScheduledFuture<?> deadline = null;
+        ScheduledThreadPoolExecutor t = timer;
+        try {
+            if (t != null) {
+                deadline = t.schedule(() -> future.completeExceptionally(Failures.timeout(timeout)), timeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(Failures.unavailable("the configuration service is stopping"));
+        }
+        ScheduledFuture<?> scheduled = deadline;
+        return future.whenComplete((r, e) -> {
+            inFlight.remove(future);
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+        });
+    }
+
+    /**
+     * A follower's write: the leader of {@code group} (null: this node's) plans, commits and answers; for
+     * this node's group the answer waits until this node has applied the entry too.
+     */
+    private void forward(Consensus c, String group, WriteJob job, CompletableFuture<Outcome> future) {
+        c.forward(group, forwardCodec.encode(job), job.timeout()).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                future.completeExceptionally(Failures.of(failure, job.timeout()));
+                return;
+            }
+            Outcome outcome;
+            try {
+                outcome = forwardCodec.decodeAnswer(answer);
+            } catch (ConfigException e) {
+                future.completeExceptionally(e);
+                return;
+            }
+            if (group != null || outcome.index() == 0) {
+                future.complete(outcome);
+                return;
+            }
+            CompletableFuture<Void> applied = waiters.await(outcome.index());
+            future.whenComplete((r, e) -> applied.cancel(false));
+            applied.thenRun(() -> future.complete(outcome));
+        });
+    }
+
+    /** The commit step, on the configuration thread: the cluster when it runs, else the local committer. */
+    private CompletableFuture<LogEntry> commit(String requestId, List<Change> changes, Duration timeout) {
+        Consensus c = consensus;
+        Parts p = parts;
+        try {
+            if (c != null) {
+                return c.commit(requestId, changes, timeout);
+            }
+            if (!standalone || p == null) {
+                return CompletableFuture.failedFuture(notRunning(p));
+            }
+            return CompletableFuture.completedFuture(p.local().commit(requestId, changes));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Committing write request {} failed; the change is refused", requestId, e);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private ConfigException notRunning() {
+        return Failures.unavailable("the configuration service is not running");
+    }
+
+    private ConfigException notRunning(Parts p) {
+        if (p == null) {
+            return notRunning();
+        }
+        return Failures.unavailable("this node's cluster service is not running; it serves its last applied "
+                + "configuration (index " + p.applier().appliedIndex() + ")");
+    }
+
+    private static String requestId(String given) {
+        return given == null || given.isEmpty() ? UUID.randomUUID().toString() : given;
+    }
+
+    /** Waits for a write's future (which completes by its deadline); never on the configuration thread. */
+    private <T> T await(CompletableFuture<T> future) throws ConfigException {
+        if (Thread.currentThread() == configThread) {
+            throw new IllegalStateException("a write cannot wait on the configuration thread");
+        }
+        try {
+            return future.get(writeTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Failures.unavailable("interrupted while waiting for the write; it may still be applied");
+        } catch (ExecutionException e) {
+            throw Failures.of(e, writeTimeout);
+        } catch (TimeoutException e) {
+            throw Failures.timeout(writeTimeout);
         }
     }
 
@@ -431,41 +704,86 @@ public class CoreConfigService implements ConfigService {
     }
 
     @Override
+    public CompletableFuture<List<WriteResult>> submit(WriteRequest request) {
+        WriteJob job = WriteJob.write(requestId(request.requestId()), request.mode(), request.objects(), false,
+                request.timeout());
+        return route(job, request.group()).thenApply(outcome -> results(job.objects(), outcome));
+    }
+
+    @Override
+    public CompletableFuture<Long> submit(DeleteRequest request) {
+        WriteJob job = WriteJob.delete(requestId(request.requestId()), request.kind(), request.name(),
+                request.timeout());
+        return route(job, request.group()).thenApply(Outcome::index);
+    }
+
+    /**
+     * The client's answer: per object, as stored here when this node holds that revision, else the object
+     * as written with the revision the leader gave it.
+     */
+    private List<WriteResult> results(List<ConfigObject> objects, Outcome outcome) {
+        Parts p = parts;
+        List<WriteResult> out = new ArrayList<>(objects.size());
+        for (int i = 0; i < objects.size(); i++) {
+            ConfigObject o = objects.get(i);
+            Outcome.ObjectOutcome r = i < outcome.objects().size() ? outcome.objects().get(i)
+                    : new Outcome.ObjectOutcome(o.kind(), o.name(), Outcome.Effect.UNCHANGED, 0);
+            ConfigObject stored = p == null ? null : p.applier().objects().get(new ObjectKey(o.kind(), o.name()));
+            ConfigObject object = stored != null && stored.revision() == r.revision() ? stored
+                    : new ConfigObject(o.kind(), o.name(), o.spec().deepCopy(), r.revision());
+            WriteResult.Change change = switch (r.effect()) {
+                case CREATED -> WriteResult.Change.CREATED;
+                case UPDATED -> WriteResult.Change.UPDATED;
+                default -> WriteResult.Change.UNCHANGED;
+            };
+            out.add(new WriteResult(object, change));
+        }
+        return out;
+    }
+
+    @Override
     public List<WriteResult> write(WriteMode mode, List<ConfigObject> objects) throws ConfigException {
         if (mode == null) {
             throw new IllegalArgumentException("mode is required");
         }
-        List<ConfigObject> copy = objects == null ? List.of() : new ArrayList<>(objects);
-        return call(() -> running().write(copy, mode));
+        return await(submit(new WriteRequest(null, null, mode, objects, writeTimeout)));
     }
 
     @Override
     public void delete(String kind, String name) throws ConfigException {
-        call(() -> {
-            running().delete(kind, name);
-            return null;
-        });
+        if (kind == null || name == null) {
+            throw ConfigException.notFound(kind, name);
+        }
+        await(submit(new DeleteRequest(null, null, kind, name, writeTimeout)));
     }
 
     @Override
     public Optional<ConfigObject> get(String kind, String name) {
-        Configurator c = configurator;
-        return c == null ? Optional.empty() : Optional.ofNullable(c.state().get(new ObjectKey(kind, name)));
+        Parts p = parts;
+        return p == null || kind == null || name == null ? Optional.empty()
+                : Optional.ofNullable(p.applier().objects().get(new ObjectKey(kind, name)));
     }
 
     @Override
     public Optional<ObjectStatus> status(String kind, String name) {
-        Configurator c = configurator;
-        return c == null ? Optional.empty() : c.status(kind, name);
+        Parts p = parts;
+        if (p == null || kind == null || name == null) {
+            return Optional.empty();
+        }
+        // state first: a pipeline's generation is published before the state that holds it
+        if (!p.applier().objects().containsKey(new ObjectKey(kind, name))) {
+            return Optional.empty();
+        }
+        return p.running().status(kind, name);
     }
 
     @Override
     public List<ConfigObject> list(String kind) {
-        Configurator c = configurator;
-        if (c == null) {
+        Parts p = parts;
+        if (p == null) {
             return List.of();
         }
-        return c.state().values().stream().filter(o -> kind == null || o.kind().equals(kind)).toList();
+        return p.applier().objects().values().stream().filter(o -> kind == null || o.kind().equals(kind)).toList();
     }
 
     @Override
@@ -480,75 +798,57 @@ public class CoreConfigService implements ConfigService {
 
     @Override
     public long appliedIndex() {
-        Configurator c = configurator;
-        return c == null ? 0 : c.appliedIndex();
+        Parts p = parts;
+        return p == null ? 0 : p.applier().appliedIndex();
+    }
+
+    /** The default deadline of a write ({@code writeTimeout}). */
+    public Duration writeTimeout() {
+        return writeTimeout;
     }
 
     /** HTTPServers that are configured but not serving (for example their port was taken at start). */
     public Map<String, String> serverProblems() {
-        Configurator c = configurator;
-        return c == null ? Map.of() : c.serverProblems();
+        Parts p = parts;
+        return p == null ? Map.of() : p.running().serverProblems();
     }
 
-    Configurator configurator() {
-        return configurator;
+    /** For tests: the pipelines' current generations. */
+    PipelineRegistry pipelines() {
+        Parts p = parts;
+        return p == null ? new PipelineRegistry() : p.running().pipelines();
     }
 
-    /** For tests: delayed tasks (bind retries) waiting in the timer; 0 once it is stopped. */
+    /** For tests: the request outcomes remembered. */
+    int rememberedRequests() {
+        Parts p = parts;
+        return p == null ? 0 : p.applier().outcomes();
+    }
+
+    /** For tests: delayed tasks (bind retries and write deadlines) waiting in the timer; 0 once it is stopped. */
     int pendingTimers() {
         ScheduledThreadPoolExecutor t = timer;
         return t == null ? 0 : t.getQueue().size();
     }
 
-    private Configurator running() throws ConfigException {
-        Configurator c = configurator;
-        if (c == null) {
-            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the configuration service is not running",
-                    List.of());
-        }
-        return c;
-    }
-
     /** Runs a task on the configuration thread and waits for it (inline when already on that thread). */
-    private <T> T call(Callable<T> task) throws ConfigException {
+    private <T> T call(Callable<T> task) throws Exception {
         if (Thread.currentThread() == configThread) {
-            return run(task);
+            return task.call();
         }
         ThreadPoolExecutor ex = executor;
         if (ex == null) {
-            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the configuration service is not running",
-                    List.of());
+            throw notRunning();
         }
-        Future<T> f;
-        try {
-            f = ex.submit(() -> run(task));
-        } catch (RejectedExecutionException e) {
-            throw new ConfigException(503, ConfigException.UNAVAILABLE,
-                    "the configuration service is stopping or overloaded", e);
-        }
+        Future<T> f = ex.submit(task);
         try {
             return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException(503, ConfigException.UNAVAILABLE,
-                    "interrupted while waiting for the configuration thread; the change may still be applied", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof ConfigException ce) {
+            if (cause instanceof Exception ce) {
                 throw ce;
             }
-            LOG.error("A configuration task failed", cause);
-            throw new ConfigException(500, ConfigException.UNAVAILABLE, "internal error: " + cause, cause);
-        }
-    }
-
-    private static <T> T run(Callable<T> task) throws ConfigException {
-        try {
-            return task.call();
-        } catch (ConfigException | RuntimeException e) {
             throw e;
-        } catch (Exception e) {
-            throw new ConfigException(503, ConfigException.UNAVAILABLE, "the operation log failed: " + e.getMessage(), e);
         }
     }
 }

@@ -24,18 +24,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live HTTPServers: one listener and one handler each. A write first {@link #prepare}s (binds new
- * sockets, so a port in use is refused before anything is logged), then either {@link #apply}s (swap
- * route tables, reconfigure in place, close what was replaced) or {@link #release}s (close what was bound,
- * rebind what had to be closed early). A socket another server of the same batch gives up is handed over
- * (the listener object moves), so swapping ports between servers never leaves a gap.
+ * The live HTTPServers: one listener and one handler each. An applied entry's servers are made live by
+ * {@link #update}: new sockets are bound first, then route tables are swapped, listeners reconfigured in
+ * place, and what was replaced is closed. A socket another server of the same entry gives up is handed over
+ * (the listener object moves), so swapping ports between servers never leaves a gap. The planner only
+ * {@link #probe}s a socket (bind and release at once) so that a write asking for a port another process
+ * holds is refused before anything is logged.
  *
- * <p>A configured server whose socket cannot be bound outside a write (at replay, or when a refused write
- * cannot rebind what it closed early) stays configured and retries with backoff ({@link BindRetry}); its
- * status says why and when the next attempt is. The pending retry belongs to that server's {@code Live}:
- * replacing or deleting the server, or {@link #closeAll}, cancels it, and a retry that fires for a
- * {@code Live} that is no longer current does nothing. The log says when the state changes (first failure,
- * another cause, bound), not on every attempt.
+ * <p>A configured server whose socket cannot be bound when an entry is applied (at replay, on a follower, or
+ * because another process took the port meanwhile) stays configured and retries with backoff
+ * ({@link BindRetry}); its status says why and when the next attempt is. The pending retry belongs to that
+ * server's {@code Live}: replacing or deleting the server, or {@link #closeAll}, cancels it, and a retry
+ * that fires for a {@code Live} that is no longer current does nothing. The log says when the state changes
+ * (first failure, another cause, bound), not on every attempt.
  * Configuration thread only, except {@link #problems()} and {@link #problem(String)}.
  */
 final class ListenerManager {
@@ -44,13 +45,15 @@ final class ListenerManager {
     private final DataPlane dataPlane;
     private final PipelineRegistry pipelines;
     private final BindRetry retry;
+    private final PortProbe portProbe;
     private final Map<String, Live> live = new HashMap<>();
     private volatile Map<String, Unbound> unbound = Map.of();
 
-    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry) {
+    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe) {
         this.dataPlane = dataPlane;
         this.pipelines = pipelines;
         this.retry = retry;
+        this.portProbe = portProbe;
     }
 
     /**
@@ -102,7 +105,8 @@ final class ListenerManager {
 
     private enum Mode { RECONFIGURE, TRANSFER, BOUND, DEFERRED }
 
-    private record Prepared(ServerModel model, Mode mode, HttpListener listener, ServerHandler handler, String donor) {
+    private record Prepared(ServerModel model, Mode mode, HttpListener listener, ServerHandler handler, String donor,
+                            String cause) {
     }
 
     /** What one write prepared; handed back to {@link #apply} or {@link #release}. */
@@ -146,12 +150,10 @@ final class ListenerManager {
     }
 
     /**
-     * Binds what a write needs. A socket that cannot be bound refuses the write (409), unless
-     * {@code deferBusy} (the embedded default at first start): then the server is prepared unbound and
-     * retries once applied.
+     * Binds what an applied entry needs. A socket that cannot be bound does not refuse anything: the server
+     * is prepared unbound (that was its first attempt) and retries once applied.
      */
-    Plan prepare(Map<String, ServerModel> puts, Map<String, String> prefixes, Set<String> deletes, boolean deferBusy)
-            throws ConfigException {
+    private Plan prepare(Map<String, ServerModel> puts, Set<String> deletes) {
         Plan plan = new Plan(deletes);
         Set<String> releasing = new LinkedHashSet<>(deletes);
         for (ServerModel s : puts.values()) {
@@ -164,13 +166,13 @@ final class ListenerManager {
             for (ServerModel s : puts.values()) {
                 Live cur = live.get(s.name());
                 if (cur != null && cur.listener != null && !releasing.contains(s.name())) {
-                    plan.puts.put(s.name(), new Prepared(s, Mode.RECONFIGURE, cur.listener, cur.handler, null));
+                    plan.puts.put(s.name(), new Prepared(s, Mode.RECONFIGURE, cur.listener, cur.handler, null, null));
                     continue;
                 }
                 String donor = donor(s.settings(), releasing, plan);
                 if (donor != null) {
                     plan.donors.add(donor);
-                    plan.puts.put(s.name(), new Prepared(s, Mode.TRANSFER, live.get(donor).listener, null, donor));
+                    plan.puts.put(s.name(), new Prepared(s, Mode.TRANSFER, live.get(donor).listener, null, donor, null));
                     continue;
                 }
                 for (String d : releasing) {
@@ -186,17 +188,16 @@ final class ListenerManager {
                 ServerHandler handler = new ServerHandler(s.name(), pipelines);
                 HttpListener listener;
                 try {
-                    listener = bind(s.settings(), handler, prefixes.getOrDefault(s.name(), "$"));
-                } catch (ConfigException e) {
-                    if (!deferBusy) {
-                        throw e;
-                    }
-                    plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null));
+                    listener = dataPlane.bind(s.settings(), handler);
+                } catch (IOException | RuntimeException e) {
+                    // the first failed attempt: the server is stored and retries once applied
+                    plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null,
+                            cause(ServerModel.socket(s.settings()), e)));
                     continue;
                 }
-                plan.puts.put(s.name(), new Prepared(s, Mode.BOUND, listener, handler, null));
+                plan.puts.put(s.name(), new Prepared(s, Mode.BOUND, listener, handler, null, null));
             }
-        } catch (ConfigException | RuntimeException e) {
+        } catch (RuntimeException e) {
             release(plan);
             throw e;
         }
@@ -214,23 +215,68 @@ final class ListenerManager {
         return null;
     }
 
-    private HttpListener bind(ListenerSettings settings, ServerHandler handler, String prefix) throws ConfigException {
-        String socket = ServerModel.socket(settings);
+    /**
+     * The planning node's check that no other process holds the socket a written server wants: binds it
+     * and releases it at once ({@link PortProbe}). Sockets this node already listens on (the server itself,
+     * or one a server of the same write gives up) are not probed: the cross-object check judges those.
+     *
+     * @throws ConfigException 409 at {@code prefix.spec.port} when the socket cannot be bound
+     */
+    void probe(ServerModel s, String prefix) throws ConfigException {
+        for (Live l : live.values()) {
+            if (l.listener != null && ServerModel.overlap(l.listener.settings(), s.settings())) {
+                return;
+            }
+        }
+        String socket = ServerModel.socket(s.settings());
         try {
-            return dataPlane.bind(settings, handler);
+            portProbe.probe(s.settings());
         } catch (BindException e) {
-            String why = e.getMessage() != null && e.getMessage().toLowerCase().contains("in use")
+            String why = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("in use")
                     ? "address " + socket + " is already in use"
                     : "address " + socket + " cannot be bound: " + e.getMessage();
             throw ConfigException.conflict(prefix + ".spec.port", why);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             throw ConfigException.conflict(prefix + ".spec.port", "address " + socket + " cannot be bound: "
                     + e.getMessage());
         }
     }
 
+    /**
+     * Makes the servers of an applied entry live: binds, hands over or reconfigures what {@code puts} needs and
+     * closes what {@code deletes} names. Never refuses and never throws: a socket that cannot be bound leaves
+     * its server configured, not serving, and retrying with backoff.
+     */
+    void update(Map<String, ServerModel> puts, Set<String> deletes) {
+        Plan plan;
+        try {
+            plan = prepare(puts, deletes);
+        } catch (RuntimeException e) {
+            LOG.error("Updating listeners failed ({}); the servers concerned are restarted and retry", e.toString(), e);
+            for (String d : deletes) {
+                stop(live.remove(d));
+            }
+            for (ServerModel s : puts.values()) {
+                stop(live.remove(s.name()));
+                restore(s);
+            }
+            updateProblems();
+            return;
+        }
+        apply(plan);
+    }
+
+    private static void stop(Live l) {
+        if (l != null) {
+            l.cancelRetry();
+            if (l.listener != null) {
+                closeQuietly(l.listener, l.model.name());
+            }
+        }
+    }
+
     /** Undoes a prepare: closes new listeners and rebinds listeners that were closed early. */
-    void release(Plan plan) {
+    private void release(Plan plan) {
         for (Prepared p : plan.puts.values()) {
             if (p.mode() == Mode.BOUND) {
                 closeQuietly(p.listener(), p.model().name());
@@ -244,7 +290,7 @@ final class ListenerManager {
     }
 
     /** Makes a prepared change live. Never throws: failures of single listeners are logged. */
-    void apply(Plan plan) {
+    private void apply(Plan plan) {
         Map<String, Live> before = new HashMap<>(live);
         List<Live> replaced = new ArrayList<>();
         for (Prepared p : plan.puts.values()) {
@@ -282,7 +328,7 @@ final class ListenerManager {
                 }
             }
             if (p.mode() == Mode.DEFERRED) {
-                attempt(next);
+                failed(next, p.cause(), null);
             }
             if (cur != null && p.mode() != Mode.RECONFIGURE) {
                 replaced.add(cur);
@@ -335,21 +381,7 @@ final class ListenerManager {
         try {
             l.listener = dataPlane.bind(l.model.settings(), l.handler);
         } catch (IOException | RuntimeException e) {
-            String cause = cause(socket, e);
-            l.failures++;
-            Duration delay = retry.delay(l.failures);
-            if (!cause.equals(l.cause)) {
-                LOG.warn("HTTPServer '{}' is not serving: {}; it stays configured and tries again with backoff "
-                        + "(next in {} ms, then less often, at most every {} s)", name, cause, delay.toMillis(),
-                        retry.max().toSeconds());
-            } else {
-                LOG.debug("HTTPServer '{}' still cannot bind {} (attempt {}): {}", name, socket, l.failures,
-                        e.toString());
-            }
-            l.cause = cause;
-            l.nextAttempt = System.nanoTime() + delay.toNanos();
-            l.delayMillis = delay.toMillis();
-            l.pending = retry.scheduler().schedule(delay, () -> retryDue(l));
+            failed(l, cause(socket, e), e);
             return;
         }
         if (l.failures > 0) {
@@ -359,6 +391,24 @@ final class ListenerManager {
         l.cause = null;
         l.failures = 0;
         l.pending = null;
+    }
+
+    /** Records a failed attempt and schedules the next one; logs only when the cause changes. */
+    private void failed(Live l, String cause, Exception e) {
+        l.failures++;
+        Duration delay = retry.delay(l.failures);
+        if (!cause.equals(l.cause)) {
+            LOG.warn("HTTPServer '{}' is not serving: {}; it stays configured and tries again with backoff "
+                    + "(next in {} ms, then less often, at most every {} s)", l.model.name(), cause, delay.toMillis(),
+                    retry.max().toSeconds());
+        } else {
+            LOG.debug("HTTPServer '{}' still cannot bind {} (attempt {}): {}", l.model.name(),
+                    ServerModel.socket(l.model.settings()), l.failures, String.valueOf(e));
+        }
+        l.cause = cause;
+        l.nextAttempt = System.nanoTime() + delay.toNanos();
+        l.delayMillis = delay.toMillis();
+        l.pending = retry.scheduler().schedule(delay, () -> retryDue(l));
     }
 
     /** A scheduled retry: only for the server it was scheduled for, if it is still configured and unbound. */

@@ -175,6 +175,11 @@ public final class GenerationFactory {
         }
     }
 
+    /** A generation that is unavailable for {@code reason} (a stored spec this node cannot read). */
+    public Generation unavailable(String pipeline, String reason) {
+        return Generation.unavailable(pipeline, ++counter, reason);
+    }
+
     static String missingReason(List<String> missing) {
         if (missing.size() == 1) {
             return "plugin kind '" + missing.get(0) + "' is not installed";

@@ -168,8 +168,14 @@ public class ConfigCodecTest {
         List<ConfigObject> objects = parse("[{\"kind\":\"Pipeline\",\"name\":\"a\",\"spec\":{\"x\":1}}]",
                 ConfigFormat.JSON);
         ConfigObject o = new ConfigObject("Pipeline", "a", objects.get(0).spec(), 7);
-        List<ConfigObject> back = codec.decodeState(codec.encodeState(List.of(o)));
-        assertEquals(List.of(o), back);
+        Outcome outcome = new Outcome(7, List.of(new Outcome.ObjectOutcome("Pipeline", "a", Outcome.Effect.CREATED, 7),
+                new Outcome.ObjectOutcome("HTTPServer", "b", Outcome.Effect.DELETED, 7)));
+        ConfigCodec.State back = codec.decodeState(codec.encodeState(List.of(o), List.of(java.util.Map.entry("r1",
+                outcome))));
+        assertEquals(List.of(o), back.objects());
+        assertEquals(List.of(java.util.Map.entry("r1", outcome)), back.requests());
+        assertEquals("a snapshot of an older version has no request outcomes", List.of(),
+                codec.decodeState("{\"objects\":[]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).requests());
         assertEquals(new ConfigObject("Pipeline", "a", o.spec(), 9), codec.decode(codec.encode(o), 9));
     }
 }

@@ -31,6 +31,11 @@ final class Fixture implements AutoCloseable {
         this.log = log;
         this.dataPlane = dataPlane;
         this.service = new CoreConfigService(log, dataPlane);
+        service.portProbe = dataPlane::probe;
+        if (log instanceof MemoryLog m) {
+            m.addListener(service);
+            cleanups.add(() -> m.removeListener(service));
+        }
     }
 
     /**
@@ -55,7 +60,11 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture start(String defaults, int snapshotEvery) throws Exception {
-        service.activate(config(defaults, snapshotEvery));
+        return start(config(defaults, snapshotEvery));
+    }
+
+    Fixture start(CoreConfigService.Config config) throws Exception {
+        service.activate(config);
         return this;
     }
 
@@ -64,6 +73,11 @@ final class Fixture implements AutoCloseable {
     }
 
     static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax) {
+        return config(defaults, snapshotEvery, retryInitial, retryMax, true, "10s");
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
+                                           boolean standalone, String writeTimeout) {
         return new CoreConfigService.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -81,8 +95,13 @@ final class Fixture implements AutoCloseable {
             }
 
             @Override
-            public long epoch() {
-                return 1;
+            public boolean standalone() {
+                return standalone;
+            }
+
+            @Override
+            public String writeTimeout() {
+                return writeTimeout;
             }
 
             @Override

@@ -10,7 +10,6 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import io.gatehouse.api.config.PluginKindInfo;
-import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.plugin.Completion;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
@@ -36,7 +35,7 @@ public class PluginKindsTest {
     }
 
     private Generation current(String pipeline) {
-        return f.service.configurator().pipelines().current(pipeline);
+        return f.service.pipelines().current(pipeline);
     }
 
     @Test
@@ -159,13 +158,15 @@ public class PluginKindsTest {
     }
 
     @Test
-    public void aKindThatCannotCreateRefusesTheWriteOrLeavesThePipelineUnavailable() throws Exception {
+    public void aKindThatCannotCreateLeavesThePipelineUnavailableWithTheReason() throws Exception {
         TestKind refusing = new TestKind("r");
         refusing.refuseCreate = true;
         f.service.addKind(refusing, 0, 1, "b", "1");
-        ConfigException e = f.refused(400, pipeline("demo", "r", "{}"));
-        Fixture.assertViolation(e, "$.spec.plugins[0]", "refused by test");
-        assertTrue(f.service.get("Pipeline", "demo").isEmpty());
+        // planning validates specs only; an instance that cannot be created is the apply's to report
+        f.apply(pipeline("demo", "r", "{}"));
+        assertTrue(current("demo").unavailableReason().contains("refused by test"));
+        assertFalse(f.service.status("Pipeline", "demo").orElseThrow().ready());
+        f.service.delete("Pipeline", "demo");
 
         f.knownKinds("late");
         f.apply(pipeline("demo", "late", "{}"));

@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.log.Change;
+import io.gatehouse.api.log.Operation;
 import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.core.internal.testkit.FakeDataPlane;
 import io.gatehouse.core.internal.testkit.FakeExchange;
@@ -92,23 +95,49 @@ public class RecoveryTest {
     }
 
     @Test
-    public void aCorruptTailIsRejectedAndTheIntactPrefixApplied() throws Exception {
+    public void aCorruptCommittedEntryStopsReplayBeforeItAndWritesAreRefused() throws Exception {
         MemoryLog log = new MemoryLog();
         Fixture first = start(log);
         write(first);
         stop(first);
         LogEntry third = log.entries().get(2);
-        log.replace(new LogEntry(third.index(), third.epoch(), third.timestamp(), third.operation(), third.kind(),
-                third.name(), "{\"kind\":\"HTTPServer\",\"name\":\"web\",\"spec\":{}}".getBytes(StandardCharsets.UTF_8),
+        Change forged = new Change(Operation.PUT, "HTTPServer", "web",
+                "{\"kind\":\"HTTPServer\",\"name\":\"web\",\"spec\":{}}".getBytes(StandardCharsets.UTF_8));
+        log.replace(new LogEntry(third.index(), third.epoch(), third.timestamp(), third.requestId(), List.of(forged),
                 third.checksum()));
 
         FakeDataPlane dp = new FakeDataPlane();
         Fixture second = start(log, dp, "/nonexistent.yaml", 100);
         assertEquals(2, second.service.appliedIndex());
         assertEquals(List.of("Pipeline/a", "Pipeline/b"), second.service.list(null).stream().map(ConfigObject::key).toList());
-        assertEquals(List.of(3L, 4L), log.rejected.stream().map(LogEntry::index).toList());
+        assertTrue("committed entries are never set aside", log.rejected.isEmpty());
         assertTrue(dp.open().isEmpty());
-        assertEquals(3, second.apply(server("web", 10080, "a")).get(0).revision());
+        ConfigException refused = second.refused(503, server("web", 10080, "a"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("damaged at committed entry 3"));
+        assertEquals(4, log.lastIndex());
+    }
+
+    @Test
+    public void bootReplayStopsAtThePersistedCommitIndex() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log);
+        write(first);
+        stop(first);
+        // appended but never committed (a crash between append and commit): never acknowledged to anyone
+        log.append(log.lastEpoch(), "lost", List.of(new Change(Operation.DELETE, "HTTPServer", "web", null)));
+        assertEquals(5, log.lastIndex());
+        assertEquals(4, log.commitIndex());
+
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture second = start(log, dp, "/nonexistent.yaml", 100);
+        assertEquals(4, second.service.appliedIndex());
+        assertTrue(second.service.get("HTTPServer", "web").isPresent());
+        assertEquals(201, dp.on(10080).serve(FakeExchange.get("/")).status());
+        assertEquals("the standalone node set the uncommitted entry aside", List.of(5L),
+                log.rejected.stream().map(LogEntry::index).toList());
+        assertEquals(5, second.apply(pipeline("c", "mock", "{}")).get(0).revision());
+        assertTrue(second.service.get("HTTPServer", "web").isPresent());
+        assertTrue("a new epoch per activation", log.entries().get(log.entries().size() - 1).epoch() > 1);
     }
 
     @Test
@@ -137,13 +166,14 @@ public class RecoveryTest {
         MemoryLog log = new MemoryLog();
         FakeDataPlane dp = new FakeDataPlane();
         Fixture first = start(log, dp, defaults.getPath(), 100);
-        assertEquals(2, log.entries().size());
+        assertEquals("one entry for the whole default", 1, log.entries().size());
+        assertEquals(2, log.entries().get(0).changes().size());
         assertEquals(200, dp.on(10080).serve(FakeExchange.get("/")).status());
         first.service.delete("HTTPServer", "default");
         stop(first);
 
         Fixture second = start(log, new FakeDataPlane(), defaults.getPath(), 100);
-        assertEquals(3, log.entries().size());
+        assertEquals(2, log.entries().size());
         assertEquals(List.of("Pipeline/welcome"), second.service.list(null).stream().map(ConfigObject::key).toList());
     }
 
@@ -155,7 +185,7 @@ public class RecoveryTest {
         MemoryLog log = new MemoryLog();
         FakeDataPlane dp = new FakeDataPlane();
         Fixture f = start(log, dp, defaults.getPath(), 100);
-        assertEquals("the default was applied although 'late' is not registered yet", 2, log.entries().size());
+        assertEquals("the default was applied although 'late' is not registered yet", 1, log.entries().size());
         assertEquals(503, dp.on(10080).serve(FakeExchange.get("/")).status());
         f.service.addKind(new TestKind("late"), 0, 2, "late.bundle", "1");
         await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080).serve(FakeExchange.get("/")).status() == 202);
@@ -174,13 +204,13 @@ public class RecoveryTest {
         f.service.addKind(mock, 0, 1, "test", "1");
         f.service.activate(Fixture.config(defaults.getPath(), 100, "50ms", "100ms"));
 
-        assertEquals("the default is stored although its port is taken", 2, log.entries().size());
+        assertEquals("the default is stored although its port is taken", 1, log.entries().size());
         String problem = f.service.status("HTTPServer", "default").orElseThrow().reason();
         assertTrue(problem, problem.startsWith("port 127.0.0.1:10080 in use, retrying"));
         dp.foreignPorts.clear();
         await().atMost(Duration.ofSeconds(5)).until(() -> dp.on(10080) != null);
         assertEquals(200, dp.on(10080).serve(FakeExchange.get("/")).status());
-        assertEquals(2, log.entries().size());
+        assertEquals(1, log.entries().size());
     }
 
     @Test

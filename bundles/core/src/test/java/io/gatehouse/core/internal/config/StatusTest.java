@@ -10,7 +10,9 @@ import static org.junit.Assert.assertTrue;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.WriteMode;
 import io.gatehouse.api.config.WriteResult;
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogEntry;
+import io.gatehouse.api.log.Operation;
 import io.gatehouse.core.internal.testkit.FakeDataPlane;
 import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
 import io.gatehouse.core.internal.testkit.FakeExchange;
@@ -268,10 +270,12 @@ public class StatusTest {
         first.close();
         fixtures.remove(first);
         // the stored server loses its required port (as an older, laxer version might have written it)
-        LogEntry stored = log.entries().get(1);
-        log.replace(LogEntry.of(stored.index(), stored.epoch(), stored.timestamp(), stored.operation(), stored.kind(),
-                stored.name(), "{\"kind\":\"HTTPServer\",\"name\":\"web\",\"spec\":{\"rules\":[{\"pipeline\":\"a\"}]}}"
-                        .getBytes(StandardCharsets.UTF_8)));
+        LogEntry stored = log.entries().get(0);
+        Change server = new Change(Operation.PUT, "HTTPServer", "web",
+                "{\"kind\":\"HTTPServer\",\"name\":\"web\",\"spec\":{\"rules\":[{\"pipeline\":\"a\"}]}}"
+                        .getBytes(StandardCharsets.UTF_8));
+        log.replace(LogEntry.of(stored.index(), stored.epoch(), stored.timestamp(), stored.requestId(),
+                List.of(stored.changes().get(0), server)));
         Fixture second = start(log, new FakeDataPlane());
         second.service.get("HTTPServer", "web").orElseThrow();
         ObjectStatus invalid = status(second, "HTTPServer", "web");

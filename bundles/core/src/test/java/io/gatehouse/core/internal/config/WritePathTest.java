@@ -5,7 +5,6 @@ import static io.gatehouse.core.internal.config.Fixture.pipeline;
 import static io.gatehouse.core.internal.config.Fixture.server;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotSame;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
@@ -17,7 +16,7 @@ import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.WriteMode;
 import io.gatehouse.api.config.WriteResult;
 import io.gatehouse.api.log.LogEntry;
-import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.Change;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.testkit.FakeDataPlane;
 import io.gatehouse.core.internal.testkit.FakeDataPlane.FakeListener;
@@ -37,9 +36,9 @@ public class WritePathTest {
     private final FakeDataPlane dataPlane = new FakeDataPlane();
     private final MemoryLog log = new MemoryLog() {
         @Override
-        public synchronized List<LogEntry> append(long epoch, List<NewEntry> operations) throws IOException {
-            order.add("append " + operations.size() + " after " + dataPlane.events);
-            return super.append(epoch, operations);
+        public synchronized LogEntry append(long epoch, String requestId, List<Change> changes) throws IOException {
+            order.add("append " + changes.size() + " after " + dataPlane.events);
+            return super.append(epoch, requestId, changes);
         }
     };
     private final TestKind mock = new TestKind("mock");
@@ -62,14 +61,15 @@ public class WritePathTest {
     }
 
     @Test
-    public void appendHappensOnlyAfterValidationAndPrepare() throws Exception {
+    public void appendHappensOnlyAfterValidationAndAProbeOfThePort() throws Exception {
         order.clear();
         f.apply(server("web", 10080, "demo"));
-        assertEquals(List.of("append 1 after [bind web 127.0.0.1:10080]"), order);
+        assertEquals("the planner probes the port (bind and release), the apply binds it",
+                List.of("append 1 after [probe web 127.0.0.1:10080]"), order);
         f.refused(400, server("bad", 10081, "missing"));
         f.refused(409, server("web2", 10080, "demo"));
         assertEquals(1, order.size());
-        assertEquals(List.of("bind web 127.0.0.1:10080"), dataPlane.events);
+        assertEquals(List.of("probe web 127.0.0.1:10080", "bind web 127.0.0.1:10080"), dataPlane.events);
     }
 
     @Test
@@ -98,7 +98,7 @@ public class WritePathTest {
     public void failingAppendLeavesEverythingUnchanged() throws Exception {
         f.apply(server("web", 10080, "demo"));
         FakeListener before = dataPlane.on(10080);
-        Generation demo = f.service.configurator().pipelines().current("demo");
+        Generation demo = f.service.pipelines().current("demo");
         long index = f.service.appliedIndex();
         int instances = mock.created.size();
         log.failAppends = true;
@@ -112,13 +112,12 @@ public class WritePathTest {
             assertEquals(ConfigException.UNAVAILABLE, e.code());
         }
         assertEquals(index, f.service.appliedIndex());
-        assertSame(demo, f.service.configurator().pipelines().current("demo"));
+        assertSame(demo, f.service.pipelines().current("demo"));
         assertEquals(2, f.service.list(null).size());
         assertEquals(10080, f.service.get("HTTPServer", "web").orElseThrow().spec().get("port").intValue());
         assertEquals(List.of(before), dataPlane.open());
         assertNull(dataPlane.on(10081));
-        assertTrue("instances created for the refused change are closed",
-                mock.created.subList(instances, mock.created.size()).stream().allMatch(i -> i.closed));
+        assertEquals("planning creates no plugin instance", instances, mock.created.size());
         assertFalse(mock.created.get(instances - 1).closed);
         assertEquals(200, before.serve(FakeExchange.get("/")).status());
         log.failAppends = false;
@@ -137,8 +136,8 @@ public class WritePathTest {
         assertEquals(entries, log.entries().size());
         assertTrue(dataPlane.open().isEmpty());
         assertTrue(f.service.get("Pipeline", "other").isEmpty());
-        assertNull(f.service.configurator().pipelines().current("other"));
-        assertTrue(mock.created.subList(instances, mock.created.size()).stream().allMatch(i -> i.closed));
+        assertNull(f.service.pipelines().current("other"));
+        assertEquals(instances, mock.created.size());
     }
 
     @Test
@@ -157,7 +156,8 @@ public class WritePathTest {
         f.apply(server("web", 10080, "demo"));
         dataPlane.events.clear();
         f.apply(server("web", 10081, "demo"));
-        assertEquals(List.of("bind web 127.0.0.1:10081", "close web 127.0.0.1:10080"), dataPlane.events);
+        assertEquals(List.of("probe web 127.0.0.1:10081", "bind web 127.0.0.1:10081", "close web 127.0.0.1:10080"),
+                dataPlane.events);
     }
 
     @Test
@@ -176,15 +176,16 @@ public class WritePathTest {
     }
 
     @Test
-    public void wildcardToSpecificAddressClosesFirstAndRestoresOnFailure() throws Exception {
+    public void aRefusedWriteNeverTouchesRunningListenersAndWildcardToSpecificAddressWorks() throws Exception {
         f.apply(server("a", 10080, "demo").replace("127.0.0.1", "0.0.0.0"));
         FakeListener wildcard = dataPlane.on(10080);
         dataPlane.foreignPorts.add(10090);
+        dataPlane.events.clear();
         f.refused(409, server("a", 10080, "demo") + "---\n" + server("b", 10090, "demo"));
-        FakeListener restored = dataPlane.on(10080);
-        assertNotSame(wildcard, restored);
-        assertEquals("0.0.0.0", restored.settings().address());
-        assertEquals(200, restored.serve(FakeExchange.get("/")).status());
+        assertEquals("only the probe of 10090", List.of("refused 127.0.0.1:10090"), dataPlane.events);
+        assertSame(wildcard, dataPlane.on(10080));
+        assertEquals("0.0.0.0", wildcard.settings().address());
+        assertEquals(200, wildcard.serve(FakeExchange.get("/")).status());
         f.apply(server("a", 10080, "demo"));
         assertEquals("127.0.0.1", dataPlane.on(10080).settings().address());
         assertEquals(1, dataPlane.open().size());
@@ -203,7 +204,7 @@ public class WritePathTest {
     public void reapplyingAnUnchangedObjectIsANoOp() throws Exception {
         f.apply(server("web", 10080, "demo"));
         FakeListener listener = dataPlane.on(10080);
-        Generation demo = f.service.configurator().pipelines().current("demo");
+        Generation demo = f.service.pipelines().current("demo");
         long index = f.service.appliedIndex();
         int entries = log.entries().size();
         int instances = mock.created.size();
@@ -223,7 +224,7 @@ public class WritePathTest {
         assertEquals(entries, log.entries().size());
         assertEquals(index, f.service.appliedIndex());
         assertEquals("no plugin instance created", instances, mock.created.size());
-        assertSame(demo, f.service.configurator().pipelines().current("demo"));
+        assertSame(demo, f.service.pipelines().current("demo"));
         assertEquals("no socket touched", List.of(), dataPlane.events);
         assertSame(listener, dataPlane.on(10080));
         assertEquals(0, listener.reconfigured);
@@ -237,7 +238,7 @@ public class WritePathTest {
     @Test
     public void aBatchLogsAndAppliesOnlyTheObjectsThatChanged() throws Exception {
         f.apply(server("web", 10080, "demo"));
-        Generation demo = f.service.configurator().pipelines().current("demo");
+        Generation demo = f.service.pipelines().current("demo");
         int instances = mock.created.size();
         order.clear();
         List<WriteResult> out = f.service.write(WriteMode.APPLY, f.parse(pipeline("demo", "mock", "{status: 200}")
@@ -245,13 +246,14 @@ public class WritePathTest {
 
         assertEquals(List.of(WriteResult.Change.UNCHANGED, WriteResult.Change.UPDATED, WriteResult.Change.CREATED),
                 changes(out));
-        assertEquals(List.of(1L, 3L, 4L), out.stream().map(r -> r.object().revision()).toList());
-        assertEquals("one append of the two changed objects", List.of("append 2 after [bind web 127.0.0.1:10080, "
-                + "bind web 127.0.0.1:10081]"), order);
-        assertSame("the unchanged pipeline was not rebuilt", demo, f.service.configurator().pipelines().current("demo"));
+        assertEquals("one entry for the batch", List.of(1L, 3L, 3L),
+                out.stream().map(r -> r.object().revision()).toList());
+        assertEquals("one append of the two changed objects", List.of("append 2 after [probe web 127.0.0.1:10080, "
+                + "bind web 127.0.0.1:10080, probe web 127.0.0.1:10081]"), order);
+        assertSame("the unchanged pipeline was not rebuilt", demo, f.service.pipelines().current("demo"));
         assertEquals("only the new pipeline got an instance", instances + 1, mock.created.size());
         assertEquals(200, dataPlane.on(10081).serve(FakeExchange.get("/")).status());
-        assertEquals(4, f.service.appliedIndex());
+        assertEquals(3, f.service.appliedIndex());
     }
 
     @Test

@@ -42,6 +42,17 @@ public final class FakeDataPlane implements DataPlane {
         return l;
     }
 
+    /**
+     * A probe of a socket (bind and release at once), judged like {@link #bind}; recorded as
+     * {@code probe <name> <address>:<port>} or {@code refused <address>:<port>}.
+     */
+    public synchronized void probe(ListenerSettings settings) throws BindException {
+        HttpListener l = bind(settings, exchange -> {
+        });
+        listeners.remove(l);
+        events.set(events.size() - 1, "probe " + settings.name() + " " + settings.address() + ":" + settings.port());
+    }
+
     public List<FakeListener> open() {
         List<FakeListener> out = new ArrayList<>();
         for (FakeListener l : listeners) {

@@ -1,8 +1,9 @@
 package io.gatehouse.core.internal.testkit;
 
+import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogCorruption;
 import io.gatehouse.api.log.LogEntry;
-import io.gatehouse.api.log.NewEntry;
+import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.log.ReadResult;
 import io.gatehouse.api.log.Snapshot;
@@ -11,32 +12,58 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory operation log honouring the contract (checksums verified on read, gap-free indices). */
+/**
+ * An in-memory operation log honouring the {@link OperationLog} 2.0 contract: gap-free indices, checksums
+ * verified on read, append refusing an epoch below the last one, a commit index that only grows and never
+ * passes the last index, truncation refused below it, epochs that only grow, snapshots and compaction, and
+ * {@link LogListener}s told (outside the lock) after a commit or a snapshot install.
+ */
 public class MemoryLog implements OperationLog {
     private final List<LogEntry> entries = new ArrayList<>();
     public final List<LogEntry> rejected = new ArrayList<>();
+    private final List<LogListener> listeners = new CopyOnWriteArrayList<>();
     private Snapshot snapshot;
+    private long commitIndex;
+    private long highestEpoch;
     public volatile boolean failAppends;
+    public volatile boolean failCommits;
     public volatile int appends;
 
+    /** Registers a listener (what the store's whiteboard does for LogListener services). */
+    public void addListener(LogListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(LogListener l) {
+        listeners.remove(l);
+    }
+
     @Override
-    public synchronized List<LogEntry> append(long epoch, List<NewEntry> operations) throws IOException {
+    public synchronized LogEntry append(long epoch, String requestId, List<Change> changes) throws IOException {
         if (failAppends) {
             throw new IOException("disk full");
         }
-        appends++;
-        long next = lastIndex() + 1;
-        List<LogEntry> out = new ArrayList<>();
-        for (NewEntry op : operations) {
-            out.add(LogEntry.of(next++, epoch, Instant.now(), op.operation(), op.kind(), op.name(), op.payload()));
+        if (epoch < lastEpoch()) {
+            throw new IllegalArgumentException("epoch " + epoch + " is below the last epoch " + lastEpoch());
         }
-        entries.addAll(out);
-        return out;
+        appends++;
+        LogEntry e = LogEntry.of(lastIndex() + 1, epoch, Instant.now(), requestId, changes);
+        entries.add(e);
+        return e;
     }
 
     @Override
     public synchronized void appendEntries(List<LogEntry> list) {
+        long next = lastIndex() + 1;
+        long epoch = lastEpoch();
+        for (LogEntry e : list) {
+            if (e.index() != next++ || e.epoch() < epoch || !e.intact()) {
+                throw new IllegalArgumentException("entry " + e + " does not continue the log");
+            }
+            epoch = e.epoch();
+        }
         entries.addAll(list);
     }
 
@@ -63,7 +90,15 @@ public class MemoryLog implements OperationLog {
 
     @Override
     public synchronized long lastEpoch() {
-        return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
+        if (!entries.isEmpty()) {
+            return entries.get(entries.size() - 1).epoch();
+        }
+        return snapshot == null ? 0 : snapshot.epoch();
+    }
+
+    @Override
+    public synchronized long firstIndex() {
+        return entries.isEmpty() ? lastIndex() + 1 : entries.get(0).index();
     }
 
     @Override
@@ -86,6 +121,9 @@ public class MemoryLog implements OperationLog {
 
     @Override
     public synchronized int truncateAfter(long index) {
+        if (index < commitIndex) {
+            throw new IllegalStateException("cannot truncate below the commit index " + commitIndex);
+        }
         int removed = 0;
         for (int i = entries.size() - 1; i >= 0; i--) {
             if (entries.get(i).index() > index) {
@@ -94,6 +132,39 @@ public class MemoryLog implements OperationLog {
             }
         }
         return removed;
+    }
+
+    @Override
+    public synchronized long commitIndex() {
+        return commitIndex;
+    }
+
+    @Override
+    public void commitTo(long index) throws IOException {
+        synchronized (this) {
+            if (failCommits) {
+                throw new IOException("disk full");
+            }
+            if (index > lastIndex()) {
+                throw new IllegalArgumentException("commit index " + index + " is above the last index " + lastIndex());
+            }
+            if (index <= commitIndex) {
+                return;
+            }
+            commitIndex = index;
+        }
+        listeners.forEach(l -> l.committed(index));
+    }
+
+    @Override
+    public synchronized long highestEpoch() {
+        return highestEpoch;
+    }
+
+    @Override
+    public synchronized long observeEpoch(long epoch) {
+        highestEpoch = Math.max(highestEpoch, epoch);
+        return highestEpoch;
     }
 
     @Override
@@ -108,8 +179,23 @@ public class MemoryLog implements OperationLog {
 
     @Override
     public synchronized int compactUpTo(long index) {
+        if (snapshot == null || index > snapshot.index()) {
+            throw new IllegalArgumentException("no snapshot covers index " + index);
+        }
         int before = entries.size();
         entries.removeIf(e -> e.index() <= index);
         return before - entries.size();
+    }
+
+    @Override
+    public void installSnapshot(Snapshot s) {
+        synchronized (this) {
+            rejected.addAll(entries);
+            entries.clear();
+            snapshot = s;
+            commitIndex = s.index();
+            highestEpoch = Math.max(highestEpoch, s.epoch());
+        }
+        listeners.forEach(l -> l.snapshotInstalled(s.index()));
     }
 }
