@@ -17,8 +17,8 @@ import org.osgi.framework.BundleContext;
 
 /**
  * Boots the real Gatehouse assembly (the tar.gz built by karaf-assembly) once per test class. The admin
- * API gets a free port, passed to the in-container test through a system property; the embedded default
- * is switched off so that no fixed port is bound.
+ * API gets a free port, passed to the in-container test through a system property, and so does the cluster
+ * node's Hazelcast member; the embedded default is switched off so that no fixed port is bound.
  */
 public abstract class GatehouseKarafTestSupport {
     protected static final String ADMIN_PORT_PROPERTY = "gatehouse.it.adminPort";
@@ -42,8 +42,17 @@ public abstract class GatehouseKarafTestSupport {
             editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", repo),
             editConfigurationFilePut("etc/io.gatehouse.admin.cfg", "port", String.valueOf(adminPort)),
             editConfigurationFilePut("etc/io.gatehouse.core.cfg", "defaults", "none"),
+            // the cluster node's Hazelcast member on a free port (5701 may be held by a running ./gatehouse)
+            editConfigurationFilePut("etc/io.gatehouse.cluster.cfg", "bind.port", String.valueOf(Ports.free())),
             systemProperty(ADMIN_PORT_PROPERTY).value(String.valueOf(adminPort)),
             new VMOption("-Xmx512m"),
+            // Hazelcast 5.4 on Java 17 (bin/setenv has the same; Pax Exam does not read bin/setenv)
+            new VMOption("--add-modules=java.se"),
+            new VMOption("--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED"),
+            new VMOption("--add-opens=java.base/java.lang=ALL-UNNAMED"),
+            new VMOption("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"),
+            new VMOption("--add-opens=java.management/sun.management=ALL-UNNAMED"),
+            new VMOption("--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"),
             mavenBundle("org.hamcrest", "hamcrest").version(System.getProperty("hamcrest.version")),
             mavenBundle("org.awaitility", "awaitility").version(System.getProperty("awaitility.version")),
         };

@@ -144,10 +144,13 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     @Test
     public void everyGatehouseBundleIsActive() {
         for (String name : new String[] {"gatehouse-api", "gatehouse-store", "gatehouse-dataplane", "gatehouse-core",
-            "gatehouse-admin", "gatehouse-plugin-proxy", "gatehouse-plugin-mock"}) {
+            "gatehouse-admin", "gatehouse-cluster", "com.hazelcast", "gatehouse-plugin-proxy", "gatehouse-plugin-mock"}) {
             assertEquals(name + " state", Bundle.ACTIVE, bundle(context, name).getState());
         }
         assertNotNull(config);
+        // the cluster bundle's node (a one-node group) joins its own Hazelcast cluster and registers itself
+        await("the cluster node is registered").atMost(60, SECONDS)
+                .until(() -> context.getServiceReference("io.gatehouse.cluster.internal.ClusterNode") != null);
         await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
     }
 

@@ -27,7 +27,7 @@ public final class KarafProcess implements AutoCloseable {
         this.log = home.resolve("console.log");
     }
 
-    /** Unpacks the assembly under {@code parent} and gives it free admin, SSH and RMI ports. */
+    /** Unpacks the assembly under {@code parent} and gives it free admin, SSH, RMI and Hazelcast ports. */
     public static KarafProcess unpack(Path parent, int adminPort) throws IOException, InterruptedException {
         Files.createDirectories(parent);
         File tarGz = new File(System.getProperty("gatehouse.assembly"));
@@ -47,6 +47,8 @@ public final class KarafProcess implements AutoCloseable {
         k.setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(Ports.free()));
         k.setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(Ports.free()));
         k.setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(Ports.free()));
+        // the cluster node's Hazelcast member: never the shipped 5701, which a running ./gatehouse may hold
+        k.setProperty("etc/io.gatehouse.cluster.cfg", "bind.port", String.valueOf(Ports.free()));
         return k;
     }
 

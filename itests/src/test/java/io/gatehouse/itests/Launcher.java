@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 /**
  * The repository's {@code ./gatehouse} launcher run as a user would, against a private copy of the built
  * distribution (unpacked from the tar.gz, so a test may wipe and unpack it again like a rebuild does) and a
- * private runtime folder, with every port chosen free: admin API, the embedded default's demo server, SSH
- * and JMX. {@link #close()} stops what was started, by the launcher and, failing that, by the pid Karaf
+ * private runtime folder, with every port chosen free: admin API, the embedded default's demo server, SSH,
+ * JMX and Hazelcast. {@link #close()} stops what was started, by the launcher and, failing that, by the pid Karaf
  * wrote.
  */
 final class Launcher implements AutoCloseable {
@@ -55,6 +55,8 @@ final class Launcher implements AutoCloseable {
         env.put("ORG_APACHE_KARAF_SHELL_SSHPORT", String.valueOf(Ports.free()));
         env.put("ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT", String.valueOf(Ports.free()));
         env.put("ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT", String.valueOf(Ports.free()));
+        // Karaf's configuration plugin: overrides bind.port of etc/io.gatehouse.cluster.cfg (Hazelcast)
+        env.put("IO_GATEHOUSE_CLUSTER_BIND_PORT", String.valueOf(Ports.free()));
     }
 
     Path dist() {
