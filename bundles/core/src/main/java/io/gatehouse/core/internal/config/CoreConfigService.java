@@ -802,6 +802,16 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         return p == null ? 0 : p.applier().appliedIndex();
     }
 
+    @Override
+    public long commitIndex() {
+        try {
+            return log.commitIndex();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("The commit index cannot be read", e);
+            return -1;
+        }
+    }
+
     /** The default deadline of a write ({@code writeTimeout}). */
     public Duration writeTimeout() {
         return writeTimeout;
