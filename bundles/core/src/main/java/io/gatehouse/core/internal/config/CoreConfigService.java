@@ -48,6 +48,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,6 +90,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     /** The group a standalone node belongs to (the cluster's default group name). */
     static final String STANDALONE_GROUP = "default";
     private static final String DEFAULT_REQUEST_ID = "gatehouse-embedded-default";
+    /** How often a node whose configuration is blank looks whether it leads (to write the embedded default). */
+    static final Duration DEFAULTS_CHECK = Duration.ofMillis(250);
 
     /** Configuration of the core. */
     @ObjectClassDefinition(name = "Gatehouse core", description = "Configuration objects, pipelines and routing")
@@ -132,8 +135,6 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private OperationLog log;
     @Reference(policyOption = ReferencePolicyOption.GREEDY)
     private DataPlane dataPlane;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
     private volatile Consensus consensus;
 
     private volatile ThreadPoolExecutor executor;
@@ -145,6 +146,11 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private volatile Parts parts;
     private volatile boolean standalone = true;
     private volatile Duration writeTimeout = Duration.ofSeconds(10);
+    /** The embedded default to write once this node leads a blank group; null when there is none (or it is done). */
+    private volatile Path defaultsFile;
+    /** The default's write is in flight (configuration thread and the write's completion). */
+    private final AtomicBoolean defaultsWriting = new AtomicBoolean();
+    private volatile ScheduledFuture<?> defaultsWatch;
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
     /** How the planner checks that a port is free (tests use their fake data plane's). */
@@ -166,7 +172,37 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
     /** For tests: binds or unbinds the cluster service as DS would. */
     void consensus(Consensus c) {
+        if (c == null) {
+            this.consensus = null;
+        } else {
+            bindConsensus(c);
+        }
+    }
+
+    /**
+     * The cluster's commit service (optional, dynamic: it comes once the cluster node has joined its group and
+     * goes when the cluster bundle stops; the node keeps serving its applied state meanwhile). A Consensus that
+     * appears after activation may make this node the leader of a blank group: the embedded default is checked
+     * at once.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindConsensus")
+    void bindConsensus(Consensus c) {
         this.consensus = c;
+        ThreadPoolExecutor ex = executor;
+        if (defaultsFile != null && ex != null) {
+            try {
+                ex.execute(this::checkDefaults);
+            } catch (RejectedExecutionException e) {
+                // stopping, or the queue is full: the watch looks again
+            }
+        }
+    }
+
+    void unbindConsensus(Consensus c) {
+        if (consensus == c) {
+            consensus = null;
+        }
     }
 
     @Activate
@@ -214,8 +250,14 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 parts = p;
                 return null;
             });
-            if (log.commitIndex() == 0 && log.lastIndex() == 0 && leadsOrStandalone()) {
-                applyDefaults(config.defaults());
+            Path defaults = defaultsFile(config.defaults());
+            if (defaults != null && call(() -> blank(p))) {
+                if (leadsOrStandalone()) {
+                    applyDefaults(defaults);
+                }
+                if (call(() -> blank(p))) {
+                    watchDefaults(defaults);
+                }
             }
         } catch (Exception e) {
             LOG.error("The Gatehouse core cannot start", e);
@@ -224,6 +266,104 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         }
         LOG.info("Gatehouse core started at log index {} with {} objects ({})", applier.appliedIndex(),
                 applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service");
+    }
+
+    /**
+     * Nothing was ever written to this node's configuration: no object, no remembered request (every write,
+     * deletes included, leaves its request id; the no-op a new leader appends leaves none), and every
+     * committed entry is applied. Configuration thread.
+     */
+    private boolean blank(Parts p) throws IOException {
+        Applier a = p.applier();
+        return a.objects().isEmpty() && a.outcomes() == 0 && a.appliedIndex() >= log.commitIndex();
+    }
+
+    /**
+     * Writes the embedded default once this node leads a blank group: when it leads at start this is done
+     * in {@link #activate}; a node whose Consensus comes later, or that becomes leader later, is checked when
+     * the Consensus binds and every {@link #DEFAULTS_CHECK} until its configuration is no longer blank (the
+     * default written here or by another leader, or any other write).
+     */
+    private void watchDefaults(Path defaults) {
+        defaultsFile = defaults;
+        ScheduledThreadPoolExecutor t = timer;
+        if (t == null) {
+            return;
+        }
+        try {
+            defaultsWatch = t.scheduleWithFixedDelay(() -> {
+                ThreadPoolExecutor ex = executor;
+                if (defaultsFile == null || ex == null) {
+                    ScheduledFuture<?> w = defaultsWatch;
+                    if (w != null) {
+                        w.cancel(false);
+                    }
+                    return;
+                }
+                try {
+                    ex.execute(this::checkDefaults);
+                } catch (RejectedExecutionException e) {
+                    // stopping, or the queue is full: next time
+                }
+            }, DEFAULTS_CHECK.toMillis(), DEFAULTS_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the core is stopping
+        }
+    }
+
+    /** On the configuration thread: writes the default when this node leads a blank group (once). */
+    private void checkDefaults() {
+        Path file = defaultsFile;
+        Parts p = parts;
+        if (file == null || p == null || defaultsWriting.get()) {
+            return;
+        }
+        try {
+            if (!blank(p)) {
+                defaultsDone();
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("The commit index cannot be read; the embedded default waits", e);
+            return;
+        }
+        if (!leadsOrStandalone()) {
+            return;
+        }
+        List<ConfigObject> objects;
+        try {
+            objects = codec.parse(Files.readAllBytes(file), format(file));
+        } catch (ConfigException | IOException e) {
+            LOG.error("The default configuration {} cannot be read: {}", file, e.getMessage());
+            defaultsDone();
+            return;
+        }
+        defaultsWriting.set(true);
+        LOG.info("This node leads a group whose configuration is empty: writing the default configuration {}", file);
+        route(WriteJob.write(DEFAULT_REQUEST_ID, WriteMode.APPLY, objects, true, writeTimeout), null)
+                .whenComplete((outcome, failure) -> {
+                    defaultsWriting.set(false);
+                    if (failure == null) {
+                        LOG.info("Applied {} default objects from {}", objects.size(), file);
+                        defaultsDone();
+                    } else if (Failures.of(failure, writeTimeout).status() >= 500) {
+                        // no majority, leadership lost, timed out: the watch tries again while the group is blank
+                        LOG.warn("The default configuration could not be committed yet ({}); trying again",
+                                Failures.of(failure, writeTimeout).getMessage());
+                    } else {
+                        ConfigException e = Failures.of(failure, writeTimeout);
+                        LOG.error("The default configuration {} was refused: {} {}", file, e.getMessage(), e.violations());
+                        defaultsDone();
+                    }
+                });
+    }
+
+    private void defaultsDone() {
+        defaultsFile = null;
+        ScheduledFuture<?> w = defaultsWatch;
+        if (w != null) {
+            w.cancel(false);
+        }
     }
 
     private boolean leadsOrStandalone() {
@@ -241,6 +381,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
     @Deactivate
     void deactivate() {
+        defaultsDone();
         Parts p = parts;
         parts = null;
         shutdown(p);
@@ -373,20 +514,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
      * process holds does not refuse it, and plugin kinds may register later). Waits for it with the write
      * timeout; a default that is refused or times out is reported, and the core starts anyway.
      */
-    private void applyDefaults(String configured) {
-        if (configured == null || configured.isBlank() || configured.trim().equalsIgnoreCase("none")) {
-            LOG.info("The operation log is empty and no default configuration is configured");
-            return;
-        }
-        Path file = resolve(configured.trim());
-        if (!Files.isRegularFile(file)) {
-            LOG.info("The operation log is empty and there is no default configuration at {}", file);
-            return;
-        }
+    private void applyDefaults(Path file) {
         try {
             byte[] doc = Files.readAllBytes(file);
-            ConfigFormat format = file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
-            List<ConfigObject> objects = codec.parse(doc, format);
+            List<ConfigObject> objects = codec.parse(doc, format(file));
             await(route(WriteJob.write(DEFAULT_REQUEST_ID, WriteMode.APPLY, objects, true, writeTimeout), null));
             LOG.info("Applied {} default objects from {}", objects.size(), file);
         } catch (ConfigException e) {
@@ -394,6 +525,24 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         } catch (IOException e) {
             LOG.error("The default configuration {} cannot be read", file, e);
         }
+    }
+
+    /** The embedded default's file, or null (with an INFO log) when none is configured or the file is missing. */
+    private Path defaultsFile(String configured) {
+        if (configured == null || configured.isBlank() || configured.trim().equalsIgnoreCase("none")) {
+            LOG.info("No default configuration is configured");
+            return null;
+        }
+        Path file = resolve(configured.trim());
+        if (!Files.isRegularFile(file)) {
+            LOG.info("There is no default configuration at {}", file);
+            return null;
+        }
+        return file;
+    }
+
+    private static ConfigFormat format(Path file) {
+        return file.toString().endsWith(".json") ? ConfigFormat.JSON : ConfigFormat.YAML;
     }
 
     // ---- plugin-kind whiteboard

@@ -41,6 +41,17 @@ public final class FakeCluster {
         return n;
     }
 
+    /**
+     * Makes {@code name} the leader ({@code null}: no leader), as a takeover would: a new leader first commits a
+     * no-op entry (no request id, no changes) on every node.
+     */
+    public synchronized void lead(String name) throws IOException {
+        leader = name;
+        if (name != null) {
+            replicate("", List.of());
+        }
+    }
+
     /** Commits every held commit now, in order. */
     public void release() {
         List<Runnable> due;
