@@ -251,6 +251,36 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every node in {@code names} names its group's leader in its health and is not stale, so that
+     * a write sent to it goes through (a node answers its health seconds before its cluster service has
+     * joined and found the leader); fails naming what each node said.
+     */
+    public void awaitWritable(Collection<String> names, Duration deadline) {
+        Map<String, String> seen = new ConcurrentHashMap<>();
+        try {
+            await("a leader known on " + names).atMost(deadline).pollInterval(Duration.ofMillis(200)).until(() -> {
+                boolean all = true;
+                for (String name : names) {
+                    JsonNode h = healthOrNull(node(name).adminUrl() + "/api/v1/health");
+                    String leader = h == null ? "" : h.path("leader").asText("");
+                    boolean stale = h == null || h.path("stale").asBoolean(true);
+                    seen.put(name, h == null ? "no answer" : "leader '" + leader + "', stale " + stale);
+                    all &= !leader.isEmpty() && !stale;
+                }
+                return all;
+            });
+        } catch (RuntimeException e) {
+            throw new AssertionError("not every node knows its leader within " + deadline + ": " + seen, e);
+        }
+    }
+
+    /** The leader a node's health names, or empty when it names none (or does not answer). */
+    public String leaderOf(String name) {
+        JsonNode h = healthOrNull(node(name).adminUrl() + "/api/v1/health");
+        return h == null ? "" : h.path("leader").asText("");
+    }
+
     private JsonNode healthOrNull(String url) {
         try {
             HttpResponse<String> r = http.get(url);

@@ -51,6 +51,7 @@ public class ClusterHarnessIT {
         try {
             timings.add("unpacked 3 nodes: " + since(t0));
             cluster.startAll();
+            cluster.awaitWritable(cluster.names(), Duration.ofSeconds(60));
             timings.add("started 3 nodes: " + since(t0));
 
             // 1. distinct ports, each node serves its demo server and its admin API, as itself
@@ -64,6 +65,9 @@ public class ClusterHarnessIT {
                     count++;
                 }
                 adminPorts.add(node.adminPort());
+                // the embedded default: written by each node once it leads its group
+                await(name + " serves its embedded default").atMost(30, SECONDS)
+                        .until(() -> http.status(node.demoUrl() + "/") == 200);
                 HttpResponse<String> welcome = http.get(node.demoUrl() + "/");
                 assertEquals(name + ": " + welcome.body(), 200, welcome.statusCode());
                 assertTrue(welcome.body(), welcome.body().toLowerCase().contains("gatehouse"));

@@ -148,6 +148,8 @@ public class GatewayCrashIT {
     private void awaitAdmin(String admin, KarafProcess karaf) {
         try {
             await().atMost(120, SECONDS).until(() -> http.status(admin + "/health") == 200);
+            // writes go through once the node leads its one-node group again (a few seconds after health)
+            await().atMost(60, SECONDS).until(() -> http.writable(admin.replace("/api/v1", "")));
         } catch (RuntimeException e) {
             throw new AssertionError("the admin API did not come up; console:\n" + karaf.console(), e);
         }

@@ -32,6 +32,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -139,6 +140,16 @@ public class GatewayIT extends GatehouseKarafTestSupport {
                     - pathPrefix: /
                       pipeline: %1$s
                 """.formatted(name, Integer.getInteger(UPSTREAM_PORT_PROPERTY), port);
+    }
+
+    /**
+     * Writes go through the cluster service (a one-node group here), which joins a few seconds after the core
+     * and the admin API start: every test begins once this node leads.
+     */
+    @Before
+    public void awaitWritable() {
+        await("this node leads its one-node group").atMost(120, SECONDS)
+                .until(() -> http.writable(admin("")));
     }
 
     @Test

@@ -49,6 +49,24 @@ public final class Http {
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * True when the admin API at {@code admin} ({@code http://host:port}) answers its health, names its group's
+     * leader and is not stale: this node's cluster service runs and writes sent to it go through (a node
+     * answers its health a few seconds before its cluster service has joined and found the leader).
+     */
+    public boolean writable(String admin) {
+        try {
+            HttpResponse<String> r = get(admin + "/api/v1/health");
+            return r.statusCode() == 200 && r.body().matches("(?s).*\"leader\":\"[^\"]+\".*")
+                    && !r.body().contains("\"stale\":true");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Status of a GET, or -1 when the connection fails (used while waiting for a server to come up). */
     public int status(String url) {
         try {
