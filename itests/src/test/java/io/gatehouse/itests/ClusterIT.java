@@ -71,7 +71,9 @@ public class ClusterIT {
         assertEquals(leader, view.path("node").asText());
         assertEquals("voter", view.path("role").asText());
         assertEquals("observer", clusterView(OBSERVER).path("role").asText());
-        // the embedded default was written once, by the leader, and replicated
+        // the embedded default is written by the leader once it leads (a blank group), and replicated
+        await("the leader writes the embedded default").atMost(CATCH_UP)
+                .until(() -> cluster.get(leader, "/objects?kind=HTTPServer").body().contains("\"HTTPServer\""));
         cluster.awaitApplied(all, cluster.appliedIndex(leader), CATCH_UP);
         Map<String, JsonNode> initial = sameObjectsEverywhere(all);
         assertTrue("the embedded default is on every node: " + initial.keySet(),

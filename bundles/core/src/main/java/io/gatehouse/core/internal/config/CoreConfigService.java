@@ -251,11 +251,11 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 return null;
             });
             Path defaults = defaultsFile(config.defaults());
-            if (defaults != null && call(() -> blank(p))) {
-                if (leadsOrStandalone()) {
+            if (defaults != null && call(() -> blankness(p)) != Blankness.WRITTEN) {
+                if (call(() -> blankness(p)) == Blankness.BLANK && leadsOrStandalone()) {
                     applyDefaults(defaults);
                 }
-                if (call(() -> blank(p))) {
+                if (call(() -> blankness(p)) != Blankness.WRITTEN) {
                     watchDefaults(defaults);
                 }
             }
@@ -268,14 +268,27 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service");
     }
 
+    /** Whether this node's configuration was ever written (see {@link #blankness}). */
+    private enum Blankness {
+        /** Nothing was ever written, and every committed entry is applied. */
+        BLANK,
+        /** Nothing applied so far was a write, but committed entries are still to be applied. */
+        CATCHING_UP,
+        /** Something was written. */
+        WRITTEN
+    }
+
     /**
-     * Nothing was ever written to this node's configuration: no object, no remembered request (every write,
-     * deletes included, leaves its request id; the no-op a new leader appends leaves none), and every
-     * committed entry is applied. Configuration thread.
+     * Was anything ever written to this node's configuration: an object, or a remembered request (every write,
+     * deletes included, leaves its request id; the no-op a new leader appends leaves none)? Until every
+     * committed entry is applied the answer may still change. Configuration thread.
      */
-    private boolean blank(Parts p) throws IOException {
+    private Blankness blankness(Parts p) throws IOException {
         Applier a = p.applier();
-        return a.objects().isEmpty() && a.outcomes() == 0 && a.appliedIndex() >= log.commitIndex();
+        if (!a.objects().isEmpty() || a.outcomes() > 0) {
+            return Blankness.WRITTEN;
+        }
+        return a.appliedIndex() >= log.commitIndex() ? Blankness.BLANK : Blankness.CATCHING_UP;
     }
 
     /**
@@ -319,9 +332,13 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             return;
         }
         try {
-            if (!blank(p)) {
+            Blankness b = blankness(p);
+            if (b == Blankness.WRITTEN) {
                 defaultsDone();
                 return;
+            }
+            if (b == Blankness.CATCHING_UP) {
+                return; // committed entries (a new leader's no-op, or the default itself) are still to be applied
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("The commit index cannot be read; the embedded default waits", e);

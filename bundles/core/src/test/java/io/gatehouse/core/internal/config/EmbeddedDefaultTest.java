@@ -105,6 +105,27 @@ public class EmbeddedDefaultTest {
     }
 
     @Test
+    public void aLeaderWhoseCoreHasNotAppliedTheNoOpYetWaitsForItThenWritesTheDefault() throws Exception {
+        MemoryLog log = new MemoryLog();
+        FakeCluster cluster = new FakeCluster();
+        FakeCluster.Node n1 = cluster.node("n1", log);
+        cluster.lead(null);
+        Fixture f = core(log);
+        f.service.consensus(n1);
+        f.start(Fixture.config(defaults(), 100, "1s", "30s", false, "10s"));
+        // the takeover's no-op commits, but the core hears of it late: committed 1, applied 0
+        log.removeListener(f.service);
+        cluster.lead("n1");
+        await().during(Duration.ofMillis(4 * CoreConfigService.DEFAULTS_CHECK.toMillis())).atMost(DEADLINE)
+                .until(() -> f.service.appliedIndex() == 0 && log.lastIndex() == 1);
+
+        log.addListener(f.service);
+        f.service.committed(log.commitIndex());
+        await().atMost(DEADLINE).until(() -> f.service.list(null).size() == 2);
+        assertEquals(1, entriesOf(log, DEFAULT_ID));
+    }
+
+    @Test
     public void aGroupWhoseConfigurationWasWrittenAndEmptiedAgainGetsNoDefault() throws Exception {
         MemoryLog log = new MemoryLog();
         FakeCluster cluster = new FakeCluster();
