@@ -175,6 +175,11 @@ final class LeaderTerm {
         registerValue = value;
     }
 
+    /** The commit register's value as this term fenced it (its epoch, the last committed index and checksum). */
+    Optional<CommitPoint> fencedValue() {
+        return registerValue;
+    }
+
     /**
      * The takeover appended the no-op at {@code noop}: replicate from there. Voters that did not answer the
      * probe (or observers) start at the no-op; the others where their answer left them.

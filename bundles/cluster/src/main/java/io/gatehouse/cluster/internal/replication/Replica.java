@@ -361,6 +361,13 @@ public final class Replica implements Leadership {
         }
     }
 
+    /** The takeover found this node unfit to lead (its adopted log lacks a committed entry): end the term. */
+    void refuse(LeaderTerm t, String why) {
+        if (term == t) {
+            endTerm(Reason.NO_LEADER, why);
+        }
+    }
+
     void ready(LeaderTerm t) {
         if (term == t) {
             listener.leaderReady(t.epoch());

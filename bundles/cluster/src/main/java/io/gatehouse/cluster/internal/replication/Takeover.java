@@ -239,10 +239,20 @@ final class Takeover {
         }
     }
 
-    /** The log now holds the most advanced log of a majority up to {@code bestLast}: append the no-op. */
+    /**
+     * The log now holds the most advanced log of a majority up to {@code bestLast}: check that it holds the
+     * register's committed entry, then append the no-op.
+     */
     private void adopted(long bestLast) {
         long noopIndex;
         try {
+            String missing = lacksCommitted(bestLast);
+            if (missing != null) {
+                LOG.error("{}: refusing to lead with epoch {}: {}; the log of a majority lost a committed entry "
+                        + "(restore the voter that has it, or repair the logs by hand)", config.self(), epoch, missing);
+                owner.refuse(term, "this node cannot lead: " + missing);
+                return;
+            }
             if (log.lastIndex() > bestLast) {
                 int dropped = log.truncateAfter(bestLast);
                 LOG.info("{}: dropped {} of its own uncommitted entries after {}", config.self(), dropped, bestLast);
@@ -253,6 +263,29 @@ final class Takeover {
             return;
         }
         term.replicateFrom(noopIndex, answers.keySet());
+    }
+
+    /**
+     * Why the adopted log (up to {@code bestLast}) does not hold the commit register's entry, or null when it does
+     * (or the entry is compacted away, covered by a snapshot, or nothing was committed). By the takeover's proof
+     * it always does; this catches a majority that lost durable entries (a disk replaced, a log restored from an
+     * old backup) before this node commits on top of a log that lacks a committed entry.
+     */
+    private String lacksCommitted(long bestLast) throws IOException {
+        Optional<CommitPoint> fence = term.fencedValue();
+        if (fence.isEmpty() || fence.get().index() == 0 || fence.get().index() < log.firstIndex()) {
+            return null;
+        }
+        CommitPoint c = fence.get();
+        Optional<LogEntry> e = c.index() > bestLast ? Optional.empty() : LogMerge.entryAt(log, c.index());
+        if (e.isEmpty()) {
+            return "the commit register names entry " + c.index() + " but the adopted log ends at " + bestLast;
+        }
+        if (e.get().checksum() != c.checksum()) {
+            return "entry " + c.index() + " has checksum " + Long.toHexString(e.get().checksum())
+                    + ", the commit register " + Long.toHexString(c.checksum());
+        }
+        return null;
     }
 
     private void retryLater(Runnable task) {

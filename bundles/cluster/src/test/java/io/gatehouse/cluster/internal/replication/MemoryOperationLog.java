@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * Every call is "durable" when it returns, so a crash model keeps this object and drops everything else.
  * Test hooks damage entries and observe commits.
  */
-final class MemoryOperationLog implements OperationLog {
+public final class MemoryOperationLog implements OperationLog {
 
     /** Told of every commit index advance with the newly committed entries (on the caller's thread). */
     interface CommitObserver {
@@ -37,7 +37,7 @@ final class MemoryOperationLog implements OperationLog {
     private long highestEpoch;
     private volatile CommitObserver observer;
 
-    MemoryOperationLog(String name, Supplier<Instant> clock) {
+    public MemoryOperationLog(String name, Supplier<Instant> clock) {
         this.name = name;
         this.clock = clock;
     }
@@ -213,7 +213,7 @@ final class MemoryOperationLog implements OperationLog {
         entries.set((int) (replacement.index() - first), replacement);
     }
 
-    synchronized List<LogEntry> entries() {
+    public synchronized List<LogEntry> entries() {
         return List.copyOf(entries);
     }
 

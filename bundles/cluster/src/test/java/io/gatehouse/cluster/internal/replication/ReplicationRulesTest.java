@@ -247,6 +247,31 @@ public class ReplicationRulesTest {
     }
 
     @Test
+    public void aNewLeaderWhoseAdoptedLogLacksTheRegistersEntryRefusesToLead() throws Exception {
+        for (boolean beyond : List.of(false, true)) {
+            SimCluster c = led(List.of("a", "b", "c"), List.of(), "a");
+            LogEntry last = await(c, c.write("a", "r1"));
+            assertTrue(c.runUntil(() -> c.converged("a"), LONG));
+            c.crash("a");
+            // a majority lost a committed entry (simulated on the register): another checksum, or a later index
+            CommitPoint lost = beyond ? new CommitPoint(1, last.index() + 2, 42) : new CommitPoint(1, last.index(),
+                    last.checksum() ^ 1);
+            c.register.set(Optional.of(lost));
+            c.elect("b", 2);
+            c.clock.runFor(Duration.ofSeconds(3));
+            assertFalse(c.ready("b"));
+            assertFalse(c.replica("b").status().leading());
+            assertEquals(last.index(), c.log("b").lastIndex());
+            assertTrue(c.log("b").entries().stream().noneMatch(e -> e.epoch() == 2));
+            assertEquals(Reason.NO_LEADER, failure(c, c.write("b", "r2")));
+            // the same takeover with the register's true value leads
+            c.register.set(Optional.of(new CommitPoint(1, last.index(), last.checksum())));
+            c.elect("b", 3);
+            assertTrue(c.runUntil(() -> c.ready("b"), LONG));
+        }
+    }
+
+    @Test
     public void writesCommitInCallOrder() throws Exception {
         SimCluster c = led(List.of("a", "b", "c"), List.of(), "a");
         c.net.dropRate = 0.2;
