@@ -215,7 +215,7 @@ public final class ClusterNode {
 
     @Override
     public String toString() {
-        return name() + " (" + member.group() + ", " + member.role() + ", admin " + adminPort + ", demo " + demoPort
+        return name() + " (" + member.group() + ", " + member.role() + ", admin " + adminPort + ", demo " + demoPort()
                 + ", hazelcast " + hazelcastPort + process().map(p -> ", pid " + p.pid()).orElse("") + ")";
     }
 }
