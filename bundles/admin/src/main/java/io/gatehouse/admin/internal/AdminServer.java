@@ -1,12 +1,12 @@
 package io.gatehouse.admin.internal;
 
+import io.gatehouse.api.cluster.Consensus;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
-import io.gatehouse.api.log.OperationLog;
-import java.io.IOException;
 import java.net.BindException;
 import java.time.Duration;
-import java.util.function.LongSupplier;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * during activation, so a port in use makes the component fail to activate with a precise message instead
  * of running deaf.
  * A configuration change restarts the server (deactivate + activate).
+ *
+ * <p>The cluster service ({@link Consensus}) is optional and dynamic: it may come and go while the server runs
+ * ({@link ClusterView} reads it on every request). Whether the core runs standalone (commits locally without
+ * a cluster service) is read from the {@link ConfigService}'s service property {@code standalone}: DS
+ * publishes the core's configuration (PID {@code io.gatehouse.core}) as its service properties, and the
+ * property is absent (the default, {@code true}) when the configuration does not set it. A change of the
+ * core's configuration re-registers its service, which restarts this component.
  */
 @Component(configurationPid = AdminServer.PID, immediate = true)
 @Designate(ocd = AdminServer.Config.class)
@@ -63,16 +71,32 @@ public class AdminServer {
     private final Server server;
     private final ServerConnector connector;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Consensus consensus;
+
+    /** DS: a unary reference parameter of type Map.Entry receives the service with its properties. */
     @Activate
-    public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY) ConfigService config,
-                       @Reference(name = "log", cardinality = ReferenceCardinality.OPTIONAL,
-                               policyOption = ReferencePolicyOption.GREEDY) OperationLog log,
+    public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
+                       Map.Entry<Map<String, ?>, ConfigService> config,
                        Config settings) {
-        this(config, settings, NodeIdentity.load(NodeIdentity.karafDirectory()), () -> commitIndex(log));
+        this(config.getValue(), settings, NodeIdentity.load(NodeIdentity.karafDirectory()), null,
+                standalone(config.getKey().get("standalone")));
     }
 
-    /** With a given node identity and commit index (tests). */
-    AdminServer(ConfigService config, Config settings, NodeIdentity node, LongSupplier commitIndex) {
+    /** A standalone node without a cluster service, with a given node identity (tests). */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node) {
+        this(config, settings, node, null, true);
+    }
+
+    /**
+     * With a given node identity (tests).
+     *
+     * @param consensus  the cluster service (read on every request), or null for the one DS binds
+     * @param standalone whether the core commits locally without a cluster service
+     */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
+                boolean standalone) {
         Settings s = Settings.of(settings);
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
@@ -96,7 +120,10 @@ public class AdminServer {
 
         Rendering rendering = new Rendering();
         Router router = new Router();
-        new StatusEndpoints(config, rendering, node, commitIndex).register(router);
+        ClusterView cluster = new ClusterView(config, consensus != null ? consensus : () -> this.consensus, standalone,
+                rendering);
+        new StatusEndpoints(config, rendering, node, cluster).register(router);
+        cluster.register(router);
         new ObjectsEndpoints(config, rendering).register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));
@@ -119,17 +146,15 @@ public class AdminServer {
                 s.host, port(), s.maxRequestSize, s.threads, s.maxConnections);
     }
 
-    /** The log's commit index for health, or -1 when there is no log or it cannot be read. */
-    private static long commitIndex(OperationLog log) {
-        if (log == null) {
-            return -1;
+    /**
+     * The core's {@code standalone} setting from its service property: a Boolean, or a String from a
+     * configuration file; absent means the default, true.
+     */
+    static boolean standalone(Object property) {
+        if (property == null) {
+            return true;
         }
-        try {
-            return log.commitIndex();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("The commit index cannot be read", e);
-            return -1;
-        }
+        return !(Boolean.FALSE.equals(property) || "false".equalsIgnoreCase(String.valueOf(property).trim()));
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */

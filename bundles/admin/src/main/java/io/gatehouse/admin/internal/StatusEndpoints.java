@@ -8,29 +8,29 @@ import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 /**
  * Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. Health stays
  * {@code UP} while some objects are not ready: the node itself serves and accepts changes, and a probe that
  * restarted it would not bring a missing plugin kind or a taken port back; {@code notReady} lists them.
  * Health also says which node answers ({@link NodeIdentity}), so that a script can tell it from another
- * process listening on the same port.
+ * process listening on the same port, and, when a cluster service runs, the node's role, its group's leader and
+ * whether its state may be stale ({@link ClusterView}).
  */
 final class StatusEndpoints {
     private final ConfigService config;
     private final Rendering rendering;
     private final NodeIdentity node;
-    private final LongSupplier commitIndex;
+    private final ClusterView cluster;
 
     /**
-     * @param commitIndex this node's commit index (the operation log's), or -1 when it cannot be read
+     * @param cluster adds the cluster fields ({@code role}, {@code leader}, {@code stale}) to health
      */
-    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node, LongSupplier commitIndex) {
+    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node, ClusterView cluster) {
         this.config = config;
         this.rendering = rendering;
         this.node = node;
-        this.commitIndex = commitIndex;
+        this.cluster = cluster;
     }
 
     void register(Router router) {
@@ -43,12 +43,13 @@ final class StatusEndpoints {
         body.put("status", "UP");
         body.set("node", identity());
         body.put("appliedIndex", config.appliedIndex());
-        long commit = commitIndex.getAsLong();
+        long commit = config.commitIndex();
         if (commit >= 0) {
             body.put("commitIndex", commit);
         } else {
             body.putNull("commitIndex");
         }
+        cluster.addToHealth(body);
         List<ConfigObject> objects = config.list(null);
         body.put("objects", objects.size());
         ArrayNode kinds = body.putArray("pluginKinds");

@@ -2,6 +2,7 @@ package io.gatehouse.admin.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.api.config.ConfigService;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.net.URI;
@@ -9,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.After;
 import org.junit.Before;
 
@@ -26,8 +28,7 @@ abstract class AdminApiTestSupport {
     @Before
     public void startServer() {
         service = new FakeConfigService();
-        server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()),
-                service::appliedIndex);
+        server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()));
     }
 
     @After
@@ -35,6 +36,11 @@ abstract class AdminApiTestSupport {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** The service as DS injects it into the production constructor, with no service properties. */
+    static Map.Entry<Map<String, ?>, ConfigService> registered(ConfigService service) {
+        return Map.<Map<String, ?>, ConfigService>entry(Map.of(), service);
     }
 
     static AdminServer.Config settings(int port, String maxRequestSize, int threads) {

@@ -301,11 +301,11 @@ public class BadInputApiTest extends AdminApiTestSupport {
     @Test
     public void anIdleTimeoutBeyondItsBoundIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AdminServer(service, null, settings(0, "4MiB", 8, "999999999h")));
+                () -> new AdminServer(registered(service), settings(0, "4MiB", 8, "999999999h")));
         assertTrue(e.getMessage(), e.getMessage().endsWith("idleTimeout=999999999h: must be between 1s and 24h, found"
                 + " '999999999h'"));
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> new AdminServer(service, null, settings(0, "2GiB", 8))).getMessage()
+                () -> new AdminServer(registered(service), settings(0, "2GiB", 8))).getMessage()
                 .contains("maxRequestSize=2GiB: must be between 1KiB and 1GiB"));
     }
 }

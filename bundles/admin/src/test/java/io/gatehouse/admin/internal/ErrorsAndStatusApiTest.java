@@ -47,7 +47,7 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         server.stop();
         NodeIdentity launched = new NodeIdentity("8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10", true, 4242,
                 Instant.parse("2025-01-02T03:04:05Z"), "launch-1");
-        server = new AdminServer(service, settings(0, "16KiB", 8), launched, service::appliedIndex);
+        server = new AdminServer(service, settings(0, "16KiB", 8), launched);
         assertEquals("{\"id\":\"8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10\",\"pid\":4242,\"launchId\":\"launch-1\","
                 + "\"startedAt\":\"2025-01-02T03:04:05Z\"}", json(get("/api/v1/health")).get("node").toString());
     }
@@ -154,7 +154,7 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
     @Test
     public void bodyThatStopsArrivingIs408() throws Exception {
         server.stop();
-        server = new AdminServer(service, null, settings(0, "4MiB", 8, "1s"));
+        server = new AdminServer(registered(service), settings(0, "4MiB", 8, "1s"));
         String response = raw(server.port(), "POST /api/v1/objects HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"kind\"");
         assertTrue(response, response.startsWith("HTTP/1.1 408 "));
@@ -166,7 +166,7 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
     public void portInUseFailsActivationWithAPreciseMessage() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> new AdminServer(service, null, settings(taken.getLocalPort(), "4MiB", 8)));
+                    () -> new AdminServer(registered(service), settings(taken.getLocalPort(), "4MiB", 8)));
             assertEquals("Admin API cannot listen on 127.0.0.1:" + taken.getLocalPort()
                     + ": the address is already in use (set 'port' in configuration io.gatehouse.admin)",
                     e.getMessage());
@@ -176,10 +176,10 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
     @Test
     public void invalidSettingsAreRejectedNamingTheProperty() {
         IllegalArgumentException threads = assertThrows(IllegalArgumentException.class,
-                () -> new AdminServer(service, null, settings(0, "4MiB", 2)));
+                () -> new AdminServer(registered(service), settings(0, "4MiB", 2)));
         assertTrue(threads.getMessage(), threads.getMessage().contains("threads=2"));
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                () -> new AdminServer(service, null, settings(0, "lots", 8)));
+                () -> new AdminServer(registered(service), settings(0, "lots", 8)));
         assertTrue(size.getMessage(), size.getMessage().contains("'lots' is not a size"));
     }
 

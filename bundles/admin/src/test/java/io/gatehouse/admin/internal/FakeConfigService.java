@@ -58,6 +58,8 @@ final class FakeConfigService implements ConfigService {
     volatile ConfigException refuseSubmits;
     /** When set, submitted writes are never committed: they fail with 504 once their timeout passed. */
     volatile boolean stall;
+    /** When set, the commit index reported instead of the applied index (-1: the log cannot be read). */
+    volatile Long commitIndex;
     // the answer of each request id seen (a retry is answered with it)
     private final Map<String, Object> answers = new HashMap<>();
 
@@ -246,5 +248,11 @@ final class FakeConfigService implements ConfigService {
     @Override
     public synchronized long appliedIndex() {
         return index;
+    }
+
+    /** The commit index: {@link #commitIndex} when set (a node behind its group), else the applied index. */
+    @Override
+    public synchronized long commitIndex() {
+        return commitIndex != null ? commitIndex : index;
     }
 }

@@ -8,11 +8,16 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The node's configuration: the one path through which objects are created, updated and deleted.
  *
- * <p>Every write follows the same sequence: parse, validate every object (schema, cross-field and
+ * <p>Every write follows one path, plan → commit → apply (see {@code docs/architecture.md}, "Configuration
+ * path"). It is planned by the leader of this node's group (a follower or observer forwards it there; a
+ * standalone node is its own leader): parse, then validate the whole resulting state (schema, cross-field and
  * cross-object rules such as references and routing conflicts, and the resources it needs, such as a free
- * port), append one entry per object to the operation log in one durable transaction, apply the new
- * state, then return. A write that fails any step before the append leaves the log and the running state
- * unchanged; a batch is all or nothing.
+ * port on the leader). The plan is <em>one</em> operation-log entry for the whole request (its request id and
+ * every changed object), committed by the group (durable on a majority of its voters, or locally on a
+ * standalone node), then applied on this node; the write returns once its entry is applied here. A write
+ * that fails before the commit leaves the log and the running state unchanged; a batch is all or nothing.
+ * Apply never refuses: an object that cannot run on this node is stored and reported not ready
+ * ({@link #status}).
  *
  * <p>An object written with the spec it already has is <em>unchanged</em>: the spec is compared as data
  * (the same fields with the same values, in the same order), not as text, so JSON or YAML, whitespace,
@@ -129,4 +134,13 @@ public interface ConfigService {
 
     /** Index of the last applied operation-log entry. */
     long appliedIndex();
+
+    /**
+     * Index of the last operation-log entry this node knows to be committed (the log's commit index); at
+     * least {@link #appliedIndex()} once the node has caught up, greater while it is behind. Cheap.
+     *
+     * @return the commit index, or -1 when the log cannot be read
+     * @since 1.3
+     */
+    long commitIndex();
 }
