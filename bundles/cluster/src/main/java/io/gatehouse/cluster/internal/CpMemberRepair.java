@@ -83,6 +83,7 @@ final class CpMemberRepair {
         this.retry = retry;
         this.deadline = deadline;
         this.removeDelay = removeDelay;
+        this.startedAt = nanos.getAsLong();
     }
 
     /** Starts the rounds of this voter's repair (the first after {@code retry}). */
@@ -125,10 +126,10 @@ final class CpMemberRepair {
         }
         if (late >= 0 && state == State.REPAIRING) {
             state = State.OVERDUE;
-            LOG.error("This voter has not regained its place in the CP groups within {} s: {}. The CP group runs "
+            LOG.error("This voter has not regained its place in the CP groups within {} ms: {}. The CP group runs "
                     + "with fewer members than voters: one more failure leaves it without a majority. Still "
                     + "retrying; if this persists, remove the stale CP member (by UUID) with Hazelcast's CP "
-                    + "management and restart this node", deadline.toSeconds(), obstacle);
+                    + "management and restart this node", deadline.toMillis(), obstacle);
         }
         schedule(this::round, state == State.OVERDUE ? retry.toMillis() * 5 : retry.toMillis());
     }
