@@ -177,7 +177,9 @@ public class LeaseGroupTest {
             long repaired = System.nanoTime();
             assertNotNull(back.hazelcast().getCPSubsystem().getCPSubsystemManagementService().getLocalCPMember());
             await().atMost(30, SECONDS).until(() -> state(current.get(next), old) == MemberState.ALIVE);
-            await().atMost(30, SECONDS).until(() -> next.equals(back.status().leader()));
+            // one leader seen by all, the restarted voter included (not necessarily `next`: a leader whose renewals
+            // fail for lease.stepDown while the CP groups change steps down, and another voter takes over)
+            await().atMost(30, SECONDS).until(this::allAgree);
             // before the next crash, the CP groups have their three members again and the restarted voter has
             // caught up with them (a member listed but without the log cannot vote: the next crash would be a
             // double fault)
