@@ -41,7 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 final class CpMemberRepair {
     private static final Logger LOG = LoggerFactory.getLogger(CpMemberRepair.class);
-    static final Duration CALL = Duration.ofSeconds(5);
+    /**
+     * A read. Short: a restarted voter's first read of the CP members can go to its previous incarnation's
+     * address and get no answer at all; the next attempt, with the CP member list Hazelcast has published to it
+     * since, answers at once.
+     */
+    static final Duration CALL = Duration.ofSeconds(3);
     /** Removal and promotion commit in the METADATA group and then change every CP group. */
     static final Duration CHANGE_CALL = Duration.ofSeconds(10);
     private static final int GONE_ATTEMPTS = 10;
@@ -144,6 +149,7 @@ final class CpMemberRepair {
         try {
             // local first: a promotion that completes late is committed before it sets the local CP member
             CPMember local = cp.getLocalCPMember();
+            obstacle = "reading the CP member list";
             Collection<CPMember> members = get(cp.getCPMembers(), CALL);
             if (local != null) {
                 if (!contains(members, local)) {
@@ -200,6 +206,7 @@ final class CpMemberRepair {
     /** True when every CP group lists {@code local}; logs the return of a repaired voter once. */
     private boolean inEveryGroup(CPSubsystemManagementService cp, CPMember local) throws Exception {
         List<String> names = new ArrayList<>();
+        obstacle = "reading the CP groups";
         for (CPGroupId id : get(cp.getCPGroupIds(), CALL)) {
             CPGroup group = get(cp.getCPGroup(id.getName()), CALL);
             if (group != null && !contains(group.members(), local)) {
