@@ -90,8 +90,18 @@ final class LeaseKeeper implements Leadership {
 
     @Override
     public OptionalLong leadingEpoch() {
+        // epoch and renewedAt are written before leading becomes true, and epoch changes only while not leading:
+        // read leading first, and again after, else a reader racing with lead() pairs the previous epoch with the
+        // new leadership (seen by LeaseGroupTest's sampler: "began leading with epoch 0 after epoch 4")
+        if (!leading) {
+            return OptionalLong.empty();
+        }
         long e = epoch;
-        return leading && nanos.getAsLong() - renewedAt < stepDownNanos ? OptionalLong.of(e) : OptionalLong.empty();
+        long at = renewedAt;
+        if (!leading || epoch != e) {
+            return OptionalLong.empty();
+        }
+        return nanos.getAsLong() - at < stepDownNanos ? OptionalLong.of(e) : OptionalLong.empty();
     }
 
     @Override
