@@ -91,8 +91,8 @@ final class LeaseKeeper implements Leadership {
     @Override
     public OptionalLong leadingEpoch() {
         // epoch and renewedAt are written before leading becomes true, and epoch changes only while not leading:
-        // read leading first, and again after, else a reader racing with lead() pairs the previous epoch with the
-        // new leadership (seen by LeaseGroupTest's sampler: "began leading with epoch 0 after epoch 4")
+        // read leading first, and again after, else a reader racing with lead() could pair the previous epoch
+        // with the new leadership
         if (!leading) {
             return OptionalLong.empty();
         }
@@ -270,6 +270,10 @@ final class LeaseKeeper implements Leadership {
         }
         leading = false;
         seenOnce = false;
+        // a renew still without an answer belonged to this leadership: never confirm it later as a takeover
+        // (observe() would lead again with pendingEpoch, a takeover's, stale: seen as "epoch 0"); the register
+        // naming this node is vacant for the next round, taken with a new epoch
+        pendingValue = null;
         current = null;
         LOG.warn("Stepped down as leader (epoch {}): {}", epoch, reason);
         events.accept("stepped-down", "epoch " + epoch + ": " + reason);
