@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -34,7 +35,14 @@ import java.util.stream.Collectors;
  * the distribution unpacked into a folder of its own ({@code <parent>/<node>/}, so its own {@code etc/} and
  * {@code data/}), on free loopback ports of its own (admin API, embedded default's demo server, SSH, JMX
  * RMI registry and server, Hazelcast {@code bind.port}), with {@code etc/io.gatehouse.cluster.cfg} written
- * from a {@link ClusterLayout} and one secret shared by the whole cluster (owner-only file). The cluster name
+ * from a {@link ClusterLayout} and one secret shared by the whole cluster (owner-only file).
+ *
+ * <p>Demo ports: the configuration is replicated, so every node must get the same embedded default (one
+ * demo server, one port) and yet, on one machine, bind it on a port of its own. The harness picks a base
+ * port B such that B+1..B+N are free (N nodes), writes B into every node's {@code etc/gatehouse-default.yaml}
+ * and gives the i-th node of the layout (1-based) {@code portOffset = i} in {@code etc/io.gatehouse.core.cfg}
+ * (node-local, docs/configuration.md): node i serves the demo at B+i ({@link ClusterNode#demoPort()}), and so
+ * does any HTTPServer a test writes (at its port + i). B itself is never bound. The cluster name
  * is random, so two harnesses (or a {@code ./gatehouse cluster}) on one machine never join each other.
  *
  * <p>Nodes are started, stopped (SIGTERM, then SIGKILL after a deadline), killed (SIGKILL), paused (SIGSTOP),
@@ -104,8 +112,11 @@ public final class ClusterHarness implements AutoCloseable {
         Files.createFile(secretFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(secretFile, HexFormat.of().formatHex(secret), StandardCharsets.US_ASCII);
         Set<Integer> taken = new HashSet<>();
+        int demoBase = demoBase(layout.members().size(), taken);
+        int offset = 0;
         for (ClusterLayout.Member m : layout.members()) {
-            nodes.put(m.name(), new ClusterNode(m, freePort(taken), freePort(taken), freePort(taken), freePort(taken),
+            offset++;
+            nodes.put(m.name(), new ClusterNode(m, freePort(taken), demoBase, offset, freePort(taken), freePort(taken),
                     freePort(taken), freePort(taken)));
         }
         inParallel(nodes.values(), node -> {
@@ -115,6 +126,40 @@ public final class ClusterHarness implements AutoCloseable {
         for (ClusterNode node : nodes.values()) {
             writeClusterConfig(node);
         }
+    }
+
+    /**
+     * A port for an HTTPServer a test writes to the cluster: every node binds it at the port + its offset
+     * (1..N), and those ports are free now. Read a node's with {@link ClusterNode#url(int)}.
+     */
+    public int freeServerPort() {
+        Set<Integer> taken = new HashSet<>();
+        nodes.values().forEach(n -> Arrays.stream(n.ports()).forEach(taken::add));
+        return demoBase(nodes.size(), taken);
+    }
+
+    /**
+     * A base port B such that B+1..B+n are free on loopback now and none is taken (they are marked taken):
+     * node i's demo server is B+i.
+     */
+    private static int demoBase(int n, Set<Integer> taken) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = Ports.free() - 1;
+            if (base + n > 65535) {
+                continue;
+            }
+            boolean free = true;
+            for (int i = 1; i <= n && free; i++) {
+                free = !taken.contains(base + i) && Ports.isFree(base + i);
+            }
+            if (free) {
+                for (int i = 1; i <= n; i++) {
+                    taken.add(base + i);
+                }
+                return base;
+            }
+        }
+        throw new IllegalStateException("found no " + n + " consecutive free loopback ports for the demo servers");
     }
 
     private static int freePort(Set<Integer> taken) {

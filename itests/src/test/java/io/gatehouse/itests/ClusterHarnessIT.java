@@ -79,13 +79,16 @@ public class ClusterHarnessIT {
                 assertTrue(cfg, cfg.contains("node.name = " + name + "\n"));
                 assertTrue(cfg, cfg.contains("voters = " + name + "\n"));
                 assertTrue(cfg, cfg.contains("bind.port = " + node.hazelcastPort() + "\n"));
+                String core = Files.readString(node.home().resolve("etc/io.gatehouse.core.cfg"), StandardCharsets.UTF_8);
+                assertTrue(core, core.contains("portOffset = " + node.portOffset() + "\n"));
             }
             assertEquals("6 ports per node, none shared: " + ports, 18, count);
             assertEquals("6 ports per node, none shared: " + ports, count, ports.size());
             assertEquals("three nodes, three node ids", 3, ids.size());
 
             // 2. kill -9 and restart: the node serves again, with its data (objects, applied index, node id)
-            int appPort = Ports.free();
+            // the configuration's port; node2 binds it at appPort + its portOffset (ClusterHarness, demo ports)
+            int appPort = cluster.freeServerPort();
             HttpResponse<String> applied = cluster.applyTo("node2", """
                     kind: Pipeline
                     name: kept
@@ -105,7 +108,7 @@ public class ClusterHarnessIT {
                         - pipeline: kept
                     """.formatted(appPort));
             assertEquals(applied.body(), 200, applied.statusCode());
-            String app = "http://127.0.0.1:" + appPort + "/";
+            String app = cluster.node("node2").url(appPort) + "/";
             assertEquals("node2 data\n", http.get(app).body());
             JsonNode before = cluster.health("node2");
             long index = before.path("appliedIndex").asLong();

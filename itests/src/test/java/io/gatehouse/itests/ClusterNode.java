@@ -27,7 +27,8 @@ public final class ClusterNode {
     static final String FAST_BOOT = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
     private final ClusterLayout.Member member;
     private final int adminPort;
-    private final int demoPort;
+    private final int demoBase;
+    private final int portOffset;
     private final int sshPort;
     private final int rmiRegistryPort;
     private final int rmiServerPort;
@@ -36,11 +37,16 @@ public final class ClusterNode {
     private String launchId = "";
     private boolean paused;
 
-    ClusterNode(ClusterLayout.Member member, int adminPort, int demoPort, int sshPort, int rmiRegistryPort,
-                int rmiServerPort, int hazelcastPort) {
+    /**
+     * @param demoBase   the demo server's port in the embedded default, the same on every node of a harness
+     * @param portOffset this node's {@code portOffset} (core configuration): it serves the demo at base + offset
+     */
+    ClusterNode(ClusterLayout.Member member, int adminPort, int demoBase, int portOffset, int sshPort,
+                int rmiRegistryPort, int rmiServerPort, int hazelcastPort) {
         this.member = member;
         this.adminPort = adminPort;
-        this.demoPort = demoPort;
+        this.demoBase = demoBase;
+        this.portOffset = portOffset;
         this.sshPort = sshPort;
         this.rmiRegistryPort = rmiRegistryPort;
         this.rmiServerPort = rmiServerPort;
@@ -52,13 +58,15 @@ public final class ClusterNode {
         karaf.setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(sshPort));
         karaf.setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(rmiRegistryPort));
         karaf.setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(rmiServerPort));
-        // the embedded default (applied on the first start) with this node's demo port
+        // the embedded default (applied once, by the group's leader, and replicated) is the same on every node:
+        // its demo server has the harness's base port; this node binds it at base + its portOffset
         Path defaults = karaf.home().resolve("etc/gatehouse-default.yaml");
         String text = Files.readString(defaults, StandardCharsets.UTF_8);
         if (!text.contains("10080")) {
             throw new IOException(defaults + " no longer names port 10080: update ClusterNode");
         }
-        Files.writeString(defaults, text.replace("10080", String.valueOf(demoPort)), StandardCharsets.UTF_8);
+        Files.writeString(defaults, text.replace("10080", String.valueOf(demoBase)), StandardCharsets.UTF_8);
+        karaf.setProperty("etc/io.gatehouse.core.cfg", "portOffset", String.valueOf(portOffset));
     }
 
     public String name() {
@@ -73,9 +81,14 @@ public final class ClusterNode {
         return adminPort;
     }
 
-    /** The port of the embedded default's demo server. */
+    /** The port this node serves the embedded default's demo server at: the base port + its portOffset. */
     public int demoPort() {
-        return demoPort;
+        return demoBase + portOffset;
+    }
+
+    /** This node's {@code portOffset}: every HTTPServer of the group's configuration is bound at port + it. */
+    public int portOffset() {
+        return portOffset;
     }
 
     public int sshPort() {
@@ -96,7 +109,7 @@ public final class ClusterNode {
 
     /** Every port of this node, for checks that nodes share none. */
     public int[] ports() {
-        return new int[] {adminPort, demoPort, sshPort, rmiRegistryPort, rmiServerPort, hazelcastPort};
+        return new int[] {adminPort, demoPort(), sshPort, rmiRegistryPort, rmiServerPort, hazelcastPort};
     }
 
     public String adminUrl() {
@@ -104,7 +117,12 @@ public final class ClusterNode {
     }
 
     public String demoUrl() {
-        return "http://127.0.0.1:" + demoPort;
+        return url(demoBase);
+    }
+
+    /** Where this node serves an HTTPServer of the group's configuration that has {@code port}: port + offset. */
+    public String url(int port) {
+        return "http://127.0.0.1:" + (port + portOffset);
     }
 
     /** The unpacked distribution: {@code etc/}, {@code data/} (log in {@code data/log/karaf.log}). */
@@ -197,7 +215,7 @@ public final class ClusterNode {
 
     @Override
     public String toString() {
-        return name() + " (" + member.group() + ", " + member.role() + ", admin " + adminPort + ", demo " + demoPort
+        return name() + " (" + member.group() + ", " + member.role() + ", admin " + adminPort + ", demo " + demoPort()
                 + ", hazelcast " + hazelcastPort + process().map(p -> ", pid " + p.pid()).orElse("") + ")";
     }
 }

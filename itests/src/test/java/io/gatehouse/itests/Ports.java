@@ -18,4 +18,14 @@ public final class Ports {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** True when {@code port} can be bound on loopback now (bound and released at once). */
+    public static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

@@ -35,6 +35,9 @@ final class GroupMember implements ClusterNode {
     static final String REFUSED_REASON = "refused: wrong cluster secret";
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
+    /** A restarted voter retries its CP repair this often, and logs an ERROR when not done after the deadline. */
+    static final Duration REPAIR_RETRY = Duration.ofSeconds(1);
+    static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
 
     private final ClusterSettings settings;
     private final HazelcastInstance hz;
@@ -49,8 +52,9 @@ final class GroupMember implements ClusterNode {
     private final ExecutorService blocking;
     private final ExecutorService local;
     private final String address;
-    /** CP membership upkeep (voters of CP groups), else null. */
+    /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
     private final CpMemberRepair repair;
+    private final ScheduledExecutorService repairThread;
     private volatile boolean stopping;
     private volatile String reason = "";
 
@@ -78,9 +82,20 @@ final class GroupMember implements ClusterNode {
                     System::nanoTime, () -> s.role() == Role.VOTER && trust.verified().isDone() && !stopping,
                     view::selfEvent, leaseThread);
             this.commitRegister = new CpRegister(hz, "gatehouse.commit", blocking).asCommitRegister();
-            this.repair = s.role() == Role.VOTER ? new CpMemberRepair(hz, s.voters().size()) : null;
+            if (s.role() == Role.VOTER) {
+                // its CP calls block for seconds while a majority is missing: never on the liveness threads
+                this.repairThread = new ScheduledThreadPoolExecutor(1, threads("gatehouse-cp-repair-" + node));
+                // survivors remove a gone voter's CP member after the lease has moved on: a CP membership
+                // change slows the CP calls of a takeover
+                this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
+                        REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()));
+            } else {
+                this.repairThread = null;
+                this.repair = null;
+            }
         } else {
             this.repair = null;
+            this.repairThread = null;
             this.leadership = new StaticLeadership(node, s.staticLeader(), leaseThread);
             this.commitRegister = null;
         }
@@ -117,10 +132,8 @@ final class GroupMember implements ClusterNode {
             public void memberRemoved(MembershipEvent event) {
                 view.removed(event.getMember());
                 trust.removed(event.getMember());
-                if (repair != null && !event.getMember().isLiteMember()) {
-                    // after the lease has moved on: a CP membership change slows the CP calls of a takeover
-                    removeGoneCpMember(event.getMember().getAddress().toString(), 10,
-                            settings.leaseTakeover().plus(settings.leaseStepDown()).toMillis());
+                if (repair != null && !stopping && !event.getMember().isLiteMember()) {
+                    repair.memberGone(event.getMember().getAddress().toString());
                 }
             }
         });
@@ -144,15 +157,8 @@ final class GroupMember implements ClusterNode {
         scheduler.scheduleWithFixedDelay(this::liveness, beat, beat, TimeUnit.MILLISECONDS);
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.start();
-            if (settings.role() == Role.VOTER) {
-                scheduler.schedule(new Runnable() {
-                    @Override
-                    public void run() {
-                        if (!stopping && !repair.repair()) {
-                            scheduler.schedule(this, 2, TimeUnit.SECONDS);
-                        }
-                    }
-                }, 1, TimeUnit.SECONDS);
+            if (repair != null) {
+                repair.start();
             }
         } else {
             StaticLeadership fixed = (StaticLeadership) leadership;
@@ -165,18 +171,6 @@ final class GroupMember implements ClusterNode {
         LOG.info("Cluster node {} ({} of group {}) up at {}: {} voters {}, leadership by {}", settings.nodeName(),
                 settings.role(), settings.group(), address, settings.voters().size(), settings.voters(),
                 settings.usesCp() ? "CP lease" : "static first voter " + settings.staticLeader());
-    }
-
-    private void removeGoneCpMember(String gone, int attemptsLeft, long delayMillis) {
-        try {
-            scheduler.schedule(() -> {
-                if (!stopping && !repair.removeGone(gone) && attemptsLeft > 1) {
-                    removeGoneCpMember(gone, attemptsLeft - 1, 1000);
-                }
-            }, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            LOG.debug("Not removing the CP member at {}: stopping", gone);
-        }
     }
 
     private void liveness() {
@@ -213,6 +207,9 @@ final class GroupMember implements ClusterNode {
     void stop() {
         boolean wasRunning = !stopping;
         stopping = true;
+        if (repair != null) {
+            repair.stop();
+        }
         if (wasRunning) {
             stopLeadership(Duration.ofSeconds(1));
             List<CompletableFuture<byte[]>> told = new ArrayList<>();
@@ -235,23 +232,37 @@ final class GroupMember implements ClusterNode {
         } catch (RuntimeException e) {
             LOG.warn("Hazelcast shutdown: {}", e.toString());
         }
-        for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
-            e.shutdownNow();
-        }
+        shutdownExecutors();
         LOG.info("Cluster node {} stopped", settings.nodeName());
     }
 
     /** Abrupt end, like a crash (tests): the member is terminated, nothing is handed over. */
     void kill() {
         stopping = true;
+        if (repair != null) {
+            repair.stop();
+        }
         messaging.stop();
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.halt();
         }
         hz.getLifecycleService().terminate();
+        shutdownExecutors();
+    }
+
+    private void shutdownExecutors() {
+        if (repair != null) {
+            repair.stop();
+            repairThread.shutdownNow();
+        }
         for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
             e.shutdownNow();
         }
+    }
+
+    /** The CP membership repair of this voter, for tests; empty for observers and groups without CP. */
+    Optional<CpMemberRepair.State> cpRepairState() {
+        return repair == null ? Optional.empty() : Optional.of(repair.state());
     }
 
     private void stopLeadership(Duration timeout) {

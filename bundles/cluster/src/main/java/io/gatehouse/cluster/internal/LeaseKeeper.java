@@ -90,8 +90,18 @@ final class LeaseKeeper implements Leadership {
 
     @Override
     public OptionalLong leadingEpoch() {
+        // epoch and renewedAt are written before leading becomes true, and epoch changes only while not leading:
+        // read leading first, and again after, else a reader racing with lead() could pair the previous epoch
+        // with the new leadership
+        if (!leading) {
+            return OptionalLong.empty();
+        }
         long e = epoch;
-        return leading && nanos.getAsLong() - renewedAt < stepDownNanos ? OptionalLong.of(e) : OptionalLong.empty();
+        long at = renewedAt;
+        if (!leading || epoch != e) {
+            return OptionalLong.empty();
+        }
+        return nanos.getAsLong() - at < stepDownNanos ? OptionalLong.of(e) : OptionalLong.empty();
     }
 
     @Override
@@ -260,6 +270,10 @@ final class LeaseKeeper implements Leadership {
         }
         leading = false;
         seenOnce = false;
+        // a renew still without an answer belonged to this leadership: never confirm it later as a takeover
+        // (observe() would lead again with pendingEpoch, a takeover's, stale: seen as "epoch 0"); the register
+        // naming this node is vacant for the next round, taken with a new epoch
+        pendingValue = null;
         current = null;
         LOG.warn("Stepped down as leader (epoch {}): {}", epoch, reason);
         events.accept("stepped-down", "epoch " + epoch + ": " + reason);

@@ -92,6 +92,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private static final String DEFAULT_REQUEST_ID = "gatehouse-embedded-default";
     /** How often a node whose configuration is blank looks whether it leads (to write the embedded default). */
     static final Duration DEFAULTS_CHECK = Duration.ofMillis(250);
+    /** The largest {@code portOffset}. */
+    static final int MAX_PORT_OFFSET = 1000;
 
     /** Configuration of the core. */
     @ObjectClassDefinition(name = "Gatehouse core", description = "Configuration objects, pipelines and routing")
@@ -116,6 +118,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
         @AttributeDefinition(description = "Longest delay between two bind attempts (bindRetryInitial..1h)")
         String bindRetryMax() default "30s";
+
+        @AttributeDefinition(description = "Added to the port of every HTTPServer on this node only (0..1000), so "
+                + "that several nodes of one group can run on one machine; never replicated")
+        int portOffset() default 0;
     }
 
     /** The parts of a running core, published together once replay is done. */
@@ -215,6 +221,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         Duration retryMax = duration("bindRetryMax", config.bindRetryMax(), retryInitial, Duration.ofHours(1));
         writeTimeout = duration("writeTimeout", config.writeTimeout(), Duration.ofMillis(100), Duration.ofSeconds(60));
         standalone = config.standalone();
+        if (config.portOffset() < 0 || config.portOffset() > MAX_PORT_OFFSET) {
+            throw new IllegalArgumentException("portOffset must be between 0 and " + MAX_PORT_OFFSET + ": "
+                    + config.portOffset());
+        }
         ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(QUEUE), r -> {
                     Thread t = new Thread(r, "gatehouse-config");
@@ -232,7 +242,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
-        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe);
+        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset());
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
                 waiters::appliedTo);
         Planner planner = new Planner(codec, binder, kinds, applier, running);
@@ -264,8 +274,9 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             shutdown(p);
             throw e;
         }
-        LOG.info("Gatehouse core started at log index {} with {} objects ({})", applier.appliedIndex(),
-                applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service");
+        LOG.info("Gatehouse core started at log index {} with {} objects ({}{})", applier.appliedIndex(),
+                applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service",
+                config.portOffset() == 0 ? "" : ", HTTPServer ports + " + config.portOffset());
     }
 
     /** Whether this node's configuration was ever written (see {@link #blankness}). */

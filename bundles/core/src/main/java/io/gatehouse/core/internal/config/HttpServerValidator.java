@@ -27,6 +27,11 @@ import java.util.regex.PatternSyntaxException;
  * Validates an HTTPServer object: binds its spec, applies defaults, checks the rules a type cannot express
  * (ranges, one-of, regexes, tokens, units) and compiles the routes. Identical rules are conflicts (409):
  * the second could never match.
+ *
+ * <p>The listener settings it makes carry the port this node binds: the spec's port plus this node's
+ * {@code portOffset} (core configuration, node-local, 0 by default), so that several nodes of one group can
+ * serve the same replicated server on one machine. The spec itself is checked against 1..65535 without the
+ * offset (it is the same on every node); a shifted port above 65535 is the listener manager's to report.
  */
 public final class HttpServerValidator {
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -54,9 +59,16 @@ public final class HttpServerValidator {
     static final int MAX_MAX_CONNECTIONS = 1_000_000;
 
     private final SpecBinder binder;
+    private final int portOffset;
 
     public HttpServerValidator(SpecBinder binder) {
+        this(binder, 0);
+    }
+
+    /** @param portOffset added to every server's port on this node (0..{@value CoreConfigService#MAX_PORT_OFFSET}) */
+    public HttpServerValidator(SpecBinder binder, int portOffset) {
         this.binder = binder;
+        this.portOffset = portOffset;
     }
 
     /** Returns the model, or null when violations were added to either list. */
@@ -119,7 +131,7 @@ public final class HttpServerValidator {
         if (invalid.size() + conflicts.size() > before) {
             return null;
         }
-        ListenerSettings settings = new ListenerSettings(o.name(), address, port, line, header, body, idle,
+        ListenerSettings settings = new ListenerSettings(o.name(), address, port + portOffset, line, header, body, idle,
                 spec.http2() == null || spec.http2(), spec.xForwarded() == null || spec.xForwarded(),
                 via.isEmpty() ? null : via, limits.pathNormalization(), limits.headTimeout(), limits.bodyIdle(),
                 limits.maxConnections());

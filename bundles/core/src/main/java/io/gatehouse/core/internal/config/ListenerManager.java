@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * server's {@code Live}: replacing or deleting the server, or {@link #closeAll}, cancels it, and a retry
  * that fires for a {@code Live} that is no longer current does nothing. The log says when the state changes
  * (first failure, another cause, bound), not on every attempt.
+ * <p>Ports are the ones this node binds: the spec's port plus the core's {@code portOffset}
+ * ({@link HttpServerValidator}). A shifted port above 65535 cannot be bound on this node: the server is
+ * stored and not ready with the reason, without retries (only a new offset or a new port can help; both
+ * restart or rewrite the server), and the planning node's probe refuses it (409).
  * Configuration thread only, except {@link #problems()} and {@link #problem(String)}.
  */
 final class ListenerManager {
@@ -46,14 +50,17 @@ final class ListenerManager {
     private final PipelineRegistry pipelines;
     private final BindRetry retry;
     private final PortProbe portProbe;
+    private final int portOffset;
     private final Map<String, Live> live = new HashMap<>();
     private volatile Map<String, Unbound> unbound = Map.of();
 
-    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe) {
+    ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe,
+                    int portOffset) {
         this.dataPlane = dataPlane;
         this.pipelines = pipelines;
         this.retry = retry;
         this.portProbe = portProbe;
+        this.portOffset = portOffset;
     }
 
     /**
@@ -90,6 +97,9 @@ final class ListenerManager {
      */
     private record Unbound(String cause, int failures, long nextAttempt, long delayMillis) {
         String reason() {
+            if (delayMillis < 0) {
+                return cause;
+            }
             long ms = TimeUnit.NANOSECONDS.toMillis(nextAttempt - System.nanoTime());
             String when;
             if (ms <= 0) {
@@ -186,6 +196,11 @@ final class ListenerManager {
                     }
                 }
                 ServerHandler handler = new ServerHandler(s.name(), pipelines);
+                String outOfRange = outOfRange(s.settings());
+                if (outOfRange != null) {
+                    plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null, outOfRange));
+                    continue;
+                }
                 HttpListener listener;
                 try {
                     listener = dataPlane.bind(s.settings(), handler);
@@ -227,6 +242,10 @@ final class ListenerManager {
             if (l.listener != null && ServerModel.overlap(l.listener.settings(), s.settings())) {
                 return;
             }
+        }
+        String outOfRange = outOfRange(s.settings());
+        if (outOfRange != null) {
+            throw ConfigException.conflict(prefix + ".spec.port", outOfRange);
         }
         String socket = ServerModel.socket(s.settings());
         try {
@@ -378,6 +397,11 @@ final class ListenerManager {
     private void attempt(Live l) {
         String name = l.model.name();
         String socket = ServerModel.socket(l.model.settings());
+        String outOfRange = outOfRange(l.model.settings());
+        if (outOfRange != null) {
+            failed(l, outOfRange, null);
+            return;
+        }
         try {
             l.listener = dataPlane.bind(l.model.settings(), l.handler);
         } catch (IOException | RuntimeException e) {
@@ -396,6 +420,17 @@ final class ListenerManager {
     /** Records a failed attempt and schedules the next one; logs only when the cause changes. */
     private void failed(Live l, String cause, Exception e) {
         l.failures++;
+        if (outOfRange(l.model.settings()) != null) {
+            // no retry: the port cannot exist; a new offset restarts the core, a new port rewrites the server
+            if (!cause.equals(l.cause)) {
+                LOG.warn("HTTPServer '{}' is not serving: {}", l.model.name(), cause);
+            }
+            l.cause = cause;
+            l.nextAttempt = 0;
+            l.delayMillis = -1;
+            l.pending = null;
+            return;
+        }
         Duration delay = retry.delay(l.failures);
         if (!cause.equals(l.cause)) {
             LOG.warn("HTTPServer '{}' is not serving: {}; it stays configured and tries again with backoff "
@@ -419,6 +454,19 @@ final class ListenerManager {
         l.pending = null;
         attempt(l);
         updateProblems();
+    }
+
+    /**
+     * Why this node cannot bind the (offset) port at all, or null when it is a port: the spec's port is
+     * 1..65535, but this node's {@code portOffset} may push it past 65535.
+     */
+    private String outOfRange(ListenerSettings s) {
+        if (s.port() <= 65535) {
+            return null;
+        }
+        return "port " + s.port() + " (the spec's " + (s.port() - portOffset) + " + this node's portOffset "
+                + portOffset + ") is above 65535: this node cannot serve it (lower portOffset in configuration "
+                + "io.gatehouse.core, or the server's port)";
     }
 
     private static String cause(String socket, Throwable e) {

@@ -51,7 +51,8 @@ final class Planner {
         this.kinds = kinds;
         this.applier = applier;
         this.running = running;
-        this.serverValidator = new HttpServerValidator(binder);
+        // the running state's, so that the planner's probe and the apply bind the same (offset) ports
+        this.serverValidator = running.serverValidator();
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
     }

@@ -48,11 +48,22 @@ final class RunningState {
 
     RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
                  PortProbe portProbe) {
+        this(dataPlane, kinds, binder, bindRetry, portProbe, 0);
+    }
+
+    /** @param portOffset added to every HTTPServer's port on this node (core configuration {@code portOffset}) */
+    RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
+                 PortProbe portProbe, int portOffset) {
         this.kinds = kinds;
-        this.serverValidator = new HttpServerValidator(binder);
+        this.serverValidator = new HttpServerValidator(binder, portOffset);
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
-        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe);
+        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe, portOffset);
+    }
+
+    /** The validator of HTTPServers on this node (the planner uses it too: one port offset for both). */
+    HttpServerValidator serverValidator() {
+        return serverValidator;
     }
 
     PipelineRegistry pipelines() {

@@ -78,6 +78,16 @@ final class Fixture implements AutoCloseable {
 
     static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
                                            boolean standalone, String writeTimeout) {
+        return config(defaults, snapshotEvery, retryInitial, retryMax, standalone, writeTimeout, 0);
+    }
+
+    /** A standalone (or not) core whose HTTPServers bind their port + {@code portOffset}. */
+    static CoreConfigService.Config config(boolean standalone, int portOffset) {
+        return config("/nonexistent/gatehouse-default.yaml", 100, "1s", "30s", standalone, "10s", portOffset);
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
+                                           boolean standalone, String writeTimeout, int portOffset) {
         return new CoreConfigService.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -112,6 +122,11 @@ final class Fixture implements AutoCloseable {
             @Override
             public String bindRetryMax() {
                 return retryMax;
+            }
+
+            @Override
+            public int portOffset() {
+                return portOffset;
             }
         };
     }
