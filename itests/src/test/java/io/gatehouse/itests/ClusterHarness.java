@@ -388,6 +388,28 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * The lines of {@code name}'s Karaf logs (every rotated file, every start of the node) that contain
+     * {@code text}.
+     */
+    public List<String> logLines(String name, String text) throws IOException {
+        Path dir = node(name).home().resolve("data/log");
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return found;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("karaf.log")).sorted().toList()) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    if (line.contains(text)) {
+                        found.add(f.getFileName() + ": " + line);
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
     // ---- the end
 
     /** Every process the harness started (alive or not), for tests that check nothing is left. */

@@ -53,8 +53,10 @@ import java.util.function.DoubleSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -74,11 +76,13 @@ import org.slf4j.LoggerFactory;
  * or runs standalone, forwarded to the leader otherwise), planned by the {@link Planner} one at a time
  * ({@link WriteQueue}), committed through the cluster's {@link Consensus} or locally, and answered once the
  * {@link Applier} has applied its entry on this node. The component is also the log's {@link LogListener}
- * (committed entries and installed snapshots are applied on the configuration thread) and the
- * {@link WriteGateway} that answers writes other nodes forward to this leader. Reads use the volatile
- * snapshots the applier and the running state publish.
+ * (committed entries and installed snapshots are applied on the configuration thread; registered by
+ * {@link #activate(BundleContext, Config)} once the boot replay is done, not as a DS service: the store binds its
+ * listeners and the core needs the store, so a DS-provided listener makes a reference cycle in which SCR may
+ * leave the listener unbound) and the {@link WriteGateway} that answers writes other nodes forward to this
+ * leader. Reads use the volatile snapshots the applier and the running state publish.
  */
-@Component(service = {ConfigService.class, LogListener.class, WriteGateway.class}, immediate = true,
+@Component(service = {ConfigService.class, WriteGateway.class}, immediate = true,
         configurationPid = "io.gatehouse.core")
 @Designate(ocd = CoreConfigService.Config.class)
 public class CoreConfigService implements ConfigService, LogListener, WriteGateway {
@@ -94,6 +98,11 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     static final Duration DEFAULTS_CHECK = Duration.ofMillis(250);
     /** The largest {@code portOffset}. */
     static final int MAX_PORT_OFFSET = 1000;
+    /**
+     * How often the configuration thread applies what is committed even without a notification (a notification
+     * dropped under overload, or one that came while the listener was being registered).
+     */
+    static final Duration CATCH_UP_CHECK = Duration.ofSeconds(1);
 
     /** Configuration of the core. */
     @ObjectClassDefinition(name = "Gatehouse core", description = "Configuration objects, pipelines and routing")
@@ -157,6 +166,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     /** The default's write is in flight (configuration thread and the write's completion). */
     private final AtomicBoolean defaultsWriting = new AtomicBoolean();
     private volatile ScheduledFuture<?> defaultsWatch;
+    private volatile ScheduledFuture<?> catchUpWatch;
+    private volatile ServiceRegistration<LogListener> listenerRegistration;
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
     /** How the planner checks that a port is free (tests use their fake data plane's). */
@@ -212,6 +223,25 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     }
 
     @Activate
+    void activate(BundleContext context, Config config) throws Exception {
+        activate(config);
+        LogListener listener = new LogListener() {
+            @Override
+            public void committed(long commitIndex) {
+                CoreConfigService.this.committed(commitIndex);
+            }
+
+            @Override
+            public void snapshotInstalled(long index) {
+                CoreConfigService.this.snapshotInstalled(index);
+            }
+        };
+        listenerRegistration = context.registerService(LogListener.class, listener, null);
+        // what committed between the boot replay and the registration
+        committed(log.commitIndex());
+    }
+
+    /** Activation without the OSGi framework (unit tests tell the service of commits themselves). */
     void activate(Config config) throws Exception {
         if (config.snapshotEvery() < 0) {
             throw new IllegalArgumentException("snapshotEvery must be 0 or more: " + config.snapshotEvery());
@@ -274,6 +304,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             shutdown(p);
             throw e;
         }
+        watchCommits();
         LOG.info("Gatehouse core started at log index {} with {} objects ({}{})", applier.appliedIndex(),
                 applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service",
                 config.portOffset() == 0 ? "" : ", HTTPServer ports + " + config.portOffset());
@@ -409,6 +440,19 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
     @Deactivate
     void deactivate() {
+        ServiceRegistration<LogListener> r = listenerRegistration;
+        listenerRegistration = null;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
+        ScheduledFuture<?> w = catchUpWatch;
+        if (w != null) {
+            w.cancel(false);
+        }
         defaultsDone();
         Parts p = parts;
         parts = null;
@@ -679,6 +723,34 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     @Override
     public void snapshotInstalled(long index) {
         onConfigThread(p -> p.applier().snapshotInstalled());
+    }
+
+    /** Applies what is committed every {@link #CATCH_UP_CHECK}, whether or not a notification came. */
+    private void watchCommits() {
+        ScheduledThreadPoolExecutor t = timer;
+        if (t == null) {
+            return;
+        }
+        try {
+            catchUpWatch = t.scheduleWithFixedDelay(() -> {
+                ThreadPoolExecutor ex = executor;
+                if (ex == null || parts == null || ex.getQueue().remainingCapacity() < QUEUE / 2) {
+                    return; // stopped, or busy enough that notifications are still coming
+                }
+                try {
+                    ex.execute(() -> {
+                        Parts p = parts;
+                        if (p != null) {
+                            p.applier().catchUp();
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    // stopping: nothing to catch up with
+                }
+            }, CATCH_UP_CHECK.toMillis(), CATCH_UP_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     private void onConfigThread(java.util.function.Consumer<Parts> task) {

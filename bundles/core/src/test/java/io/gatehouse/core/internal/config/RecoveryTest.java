@@ -141,6 +141,28 @@ public class RecoveryTest {
     }
 
     @Test
+    public void entriesCommittedWithoutANotificationAreAppliedAnyway() throws Exception {
+        MemoryLog log = new MemoryLog();
+        Fixture first = start(log);
+        write(first);
+        stop(first);
+        // a follower whose log listener is not registered (or whose notification was dropped): the log grows
+        // and commits behind its back, as replication does
+        Fixture second = new Fixture(log, new FakeDataPlane());
+        second.service.addKind(mock, 0, 1, "test", "1");
+        fixtures.add(second);
+        log.removeListener(second.service);
+        second.start(Fixture.config("/nonexistent.yaml", 100, "1s", "30s", false, "10s"));
+        assertEquals(4, second.service.appliedIndex());
+        long epoch = log.lastEpoch() + 1;
+        log.observeEpoch(epoch);
+        log.append(epoch, "from-the-leader", List.of(new Change(Operation.DELETE, "HTTPServer", "web", null)));
+        log.commitTo(5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.service.appliedIndex() == 5);
+        assertTrue(second.service.get("HTTPServer", "web").isEmpty());
+    }
+
+    @Test
     public void aServerWhosePortIsTakenAtStartIsKeptAndReported() throws Exception {
         MemoryLog log = new MemoryLog();
         Fixture first = start(log);
