@@ -260,7 +260,7 @@ final class LeaseKeeper implements Leadership {
         leading = true;
         current = new Lease(self, newEpoch);
         LOG.info("Leading the group with epoch {} ({})", newEpoch, why);
-        events.accept("leader", "epoch " + newEpoch);
+        events.accept("leader", "epoch " + newEpoch + " (" + why + ")");
         listeners.fire(Optional.of(current), true);
     }
 

@@ -141,7 +141,7 @@ public class LeaseGroupTest {
         assertEquals(3, current.get("n1").hazelcast().getCPSubsystem().getCPSubsystemManagementService()
                 .getCPMembers().toCompletableFuture().get(10, SECONDS).size());
 
-        await().atMost(10, SECONDS).until(this::allAgree);
+        await().atMost(30, SECONDS).until(this::allAgree);
         String leader = leader();
         long epoch = current.get(leader).leadership().leadingEpoch().getAsLong();
         for (GroupMember m : current.values()) {
@@ -230,11 +230,16 @@ public class LeaseGroupTest {
         assertFalse(stopper.isAlive());
         assertTrue(now + " after " + was, now.getValue() > was.getValue());
         System.out.println("graceful handover (ms): " + took);
-        assertTrue("handover took " + took + " ms: not faster than a takeover after lease.takeover", took < 1000);
+        // handed over, not taken after lease.takeover: the successor found the lease released (how long it took
+        // depends on the machine's load; the figure is printed, not asserted)
+        String how = "epoch " + now.getValue() + " (vacant lease)";
+        assertTrue(now.getKey() + " took " + how + ": " + current.get(now.getKey()).events(),
+                current.get(now.getKey()).events().stream().anyMatch(e -> e.kind().equals("leader")
+                        && e.member().equals(now.getKey()) && e.detail().equals(how)));
         for (GroupMember m : current.values()) {
-            await().atMost(5, SECONDS).until(() -> state(m, old) == MemberState.LEFT);
+            await().atMost(15, SECONDS).until(() -> state(m, old) == MemberState.LEFT);
         }
-        await().atMost(5, SECONDS).until(this::allAgree);
+        await().atMost(15, SECONDS).until(this::allAgree);
         assertEquals(List.of(), violations);
     }
 }
