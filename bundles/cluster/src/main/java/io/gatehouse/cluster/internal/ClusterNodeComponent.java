@@ -2,8 +2,9 @@ package io.gatehouse.cluster.internal;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -20,7 +21,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The cluster node (PID {@value #PID}): validates the configuration (an invalid one fails activation with a
  * message naming the key), then starts this node's embedded Hazelcast member off the SCR thread and registers
- * the {@link ClusterNode} service once it has joined. Deactivation leaves the group gracefully. A change of
+ * the {@link ClusterNode} service once it has joined. A member that could not start, or that Hazelcast shut
+ * down by itself (a failed CP discovery, a merge it could not do), is started again after a backoff
+ * ({@link #RESTART_FIRST} doubling up to {@link #RESTART_MAX}); its service is unregistered meanwhile, so the
+ * node serves its last applied state, stale. Deactivation leaves the group gracefully. A change of
  * configuration restarts the member (there is no {@code @Modified}: every key changes the member's identity,
  * its cluster or its network).
  */
@@ -101,7 +105,14 @@ public class ClusterNodeComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNodeComponent.class);
 
-    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+    /** The first wait before a member that failed or was lost is started again. */
+    static final Duration RESTART_FIRST = Duration.ofSeconds(1);
+    /** The longest wait between two starts. */
+    static final Duration RESTART_MAX = Duration.ofSeconds(30);
+    /** A member that ran this long resets the backoff. */
+    static final Duration RESTART_RESET = Duration.ofSeconds(60);
+
+    private final ScheduledThreadPoolExecutor starter = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "gatehouse-cluster-start");
         t.setDaemon(true);
         return t;
@@ -109,6 +120,11 @@ public class ClusterNodeComponent {
     private volatile boolean active;
     private GroupMember member;
     private ServiceRegistration<ClusterNode> registration;
+    private BundleContext context;
+    private ClusterSettings settings;
+    private ClusterSecret secret;
+    private Duration backoff = RESTART_FIRST;
+    private long startedNanos;
 
     /**
      * Validates the configuration and starts the member in the background.
@@ -126,25 +142,85 @@ public class ClusterNodeComponent {
             LOG.error("Invalid cluster configuration ({}): {}", PID, e.getMessage());
             throw e;
         }
-        active = true;
-        ClassLoader loader = ClusterNodeComponent.class.getClassLoader();
-        starter.execute(() -> {
-            try {
-                GroupMember m = GroupMember.start(settings, secret, loader);
-                synchronized (this) {
-                    if (!active) {
-                        m.stop();
-                        return;
-                    }
-                    member = m;
-                    registration = context.registerService(ClusterNode.class, m, null);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("The cluster node could not start: {}", e.toString(), e);
-            }
-        });
+        synchronized (this) {
+            this.context = context;
+            this.settings = settings;
+            this.secret = secret;
+            active = true;
+        }
+        starter.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        starter.execute(this::startMember);
         LOG.info("Cluster node {} of group {} starting ({}, secret from {})", settings.nodeName(), settings.group(),
                 settings.role(), secret);
+    }
+
+    /** Starts the member and registers its service; on failure, tries again later. Starter thread. */
+    private void startMember() {
+        if (!active) {
+            return;
+        }
+        GroupMember m;
+        try {
+            m = GroupMember.start(settings, secret, ClusterNodeComponent.class.getClassLoader());
+        } catch (RuntimeException e) {
+            LOG.error("The cluster node could not start: {}", e.toString(), e);
+            restartLater("its start failed");
+            return;
+        }
+        synchronized (this) {
+            if (!active) {
+                m.stop();
+                return;
+            }
+            member = m;
+            startedNanos = System.nanoTime();
+            registration = context.registerService(ClusterNode.class, m, null);
+        }
+        m.onLost(reason -> starter.execute(() -> lost(m, reason)));
+    }
+
+    /** {@code m} was shut down by Hazelcast: unregister it, clean it up, start a new member later. Starter thread. */
+    private void lost(GroupMember m, String reason) {
+        synchronized (this) {
+            if (!active || member != m) {
+                return;
+            }
+            member = null;
+            unregister();
+            if (System.nanoTime() - startedNanos > RESTART_RESET.toNanos()) {
+                backoff = RESTART_FIRST;
+            }
+        }
+        m.stop();
+        restartLater(reason);
+    }
+
+    private void restartLater(String why) {
+        Duration wait;
+        synchronized (this) {
+            if (!active) {
+                return;
+            }
+            wait = backoff;
+            backoff = backoff.multipliedBy(2).compareTo(RESTART_MAX) > 0 ? RESTART_MAX : backoff.multipliedBy(2);
+        }
+        LOG.warn("Cluster node {}: {}; starting its member again in {} ms", settings.nodeName(), why, wait.toMillis());
+        try {
+            starter.schedule(this::startMember, wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // deactivated meanwhile
+        }
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered by the framework (bundle stopping)
+            }
+            registration = null;
+        }
     }
 
     /** Unregisters the service and leaves the group gracefully. */
@@ -153,14 +229,7 @@ public class ClusterNodeComponent {
         GroupMember m;
         synchronized (this) {
             active = false;
-            if (registration != null) {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException e) {
-                    // already unregistered by the framework (bundle stopping)
-                }
-                registration = null;
-            }
+            unregister();
             m = member;
             member = null;
         }

@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent.LifecycleState;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.Role;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,7 @@ final class GroupMember implements ClusterNode {
     static final String REFUSED_REASON = "refused: wrong cluster secret";
 
     private static final Logger LOG = LoggerFactory.getLogger(GroupMember.class);
+    private static final String LOST_REASON = "Hazelcast shut the member down by itself";
     /** A restarted voter retries its CP repair this often, and logs an ERROR when not done after the deadline. */
     static final Duration REPAIR_RETRY = Duration.ofSeconds(1);
     static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
@@ -56,6 +59,8 @@ final class GroupMember implements ClusterNode {
     private final CpMemberRepair repair;
     private final ScheduledExecutorService repairThread;
     private volatile boolean stopping;
+    private Consumer<String> lostListener = reason -> { };
+    private boolean lost;
     private volatile String reason = "";
 
     private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz) {
@@ -115,7 +120,46 @@ final class GroupMember implements ClusterNode {
         }
     }
 
+    /**
+     * Tells {@code listener} (once, on a Hazelcast thread: hand the work off) when Hazelcast shuts this member
+     * down by itself, not through {@link #stop()} or {@link #kill()}: for example after its CP discovery failed
+     * or a split-brain merge could not be done. The member is gone for good then; its owner starts a new one.
+     */
+    void onLost(Consumer<String> listener) {
+        boolean already;
+        synchronized (this) {
+            lostListener = listener;
+            already = lost;
+        }
+        if (already) {
+            listener.accept(LOST_REASON);
+        } else if (!hz.getLifecycleService().isRunning()) {
+            lost();
+        }
+    }
+
+    private void lost() {
+        Consumer<String> tell;
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            lost = true;
+            tell = lostListener;
+        }
+        LOG.error("Hazelcast shut the cluster member of {} down by itself (its log above says why); this node is "
+                + "out of its group until the member is started again", settings.nodeName());
+        view.selfEvent("lost", LOST_REASON);
+        tell.accept(LOST_REASON);
+    }
+
     private void begin() {
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleState.SHUTTING_DOWN || event.getState() == LifecycleState.SHUTDOWN) {
+                lost();
+            }
+        });
         messaging.register(ALIVE, m -> new byte[0]);
         messaging.register(LEAVING, m -> {
             view.leftByName(m.sender());

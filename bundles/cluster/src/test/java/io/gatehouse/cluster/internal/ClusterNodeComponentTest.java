@@ -76,4 +76,37 @@ public class ClusterNodeComponentTest {
         component = null;
         verify(registration, timeout(1000)).unregister();
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aMemberThatHazelcastShutsDownByItselfIsStartedAgain() throws Exception {
+        BundleContext context = mock(BundleContext.class);
+        java.util.List<ClusterNode> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<ServiceRegistration<ClusterNode>> registrations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenAnswer(i -> {
+            registered.add(i.getArgument(1));
+            ServiceRegistration<ClusterNode> r = mock(ServiceRegistration.class);
+            registrations.add(r);
+            return r;
+        });
+        Map<String, String> p = Map.of("node.name", "phoenix", "bind.port", Integer.toString(TestNodes.freePort()),
+                "secret", TestNodes.SECRET, "cluster.name", "phoenix" + TestNodes.freePort());
+        component = new ClusterNodeComponent();
+        component.activate(context, TestNodes.config(p), Map.copyOf(p));
+        org.awaitility.Awaitility.await().atMost(30, SECONDS).until(() -> registered.size() == 1);
+        GroupMember first = (GroupMember) registered.get(0);
+        // what Hazelcast does after a failed CP discovery or merge: it terminates its own instance
+        first.hazelcast().getLifecycleService().terminate();
+        verify(registrations.get(0), timeout(10_000)).unregister();
+        org.awaitility.Awaitility.await().atMost(60, SECONDS).until(() -> registered.size() == 2);
+        GroupMember second = (GroupMember) registered.get(1);
+        assertTrue(second.hazelcast().getLifecycleService().isRunning());
+        org.awaitility.Awaitility.await().atMost(10, SECONDS).until(() -> second.status().leading());
+        assertTrue(first.events().stream().anyMatch(e -> e.kind().equals("lost")));
+        component.deactivate();
+        component = null;
+        verify(registrations.get(1), timeout(1000)).unregister();
+        assertFalse(second.hazelcast().getLifecycleService().isRunning());
+        assertEquals("no third start after deactivation", 2, registered.size());
+    }
 }
