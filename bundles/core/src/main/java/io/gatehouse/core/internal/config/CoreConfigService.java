@@ -167,6 +167,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private final AtomicBoolean defaultsWriting = new AtomicBoolean();
     private volatile ScheduledFuture<?> defaultsWatch;
     private volatile ScheduledFuture<?> catchUpWatch;
+    /** {@link #CATCH_UP_CHECK}; tests that hold a node's applies back set it longer. */
+    volatile Duration catchUpCheck = CATCH_UP_CHECK;
     private volatile ServiceRegistration<LogListener> listenerRegistration;
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
@@ -747,7 +749,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 } catch (RejectedExecutionException e) {
                     // stopping: nothing to catch up with
                 }
-            }, CATCH_UP_CHECK.toMillis(), CATCH_UP_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+            }, catchUpCheck.toMillis(), catchUpCheck.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping
         }
@@ -1087,7 +1089,12 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     /** For tests: delayed tasks (bind retries and write deadlines) waiting in the timer; 0 once it is stopped. */
     int pendingTimers() {
         ScheduledThreadPoolExecutor t = timer;
-        return t == null ? 0 : t.getQueue().size();
+        if (t == null) {
+            return 0;
+        }
+        Object commits = catchUpWatch;
+        Object defaults = defaultsWatch;
+        return (int) t.getQueue().stream().filter(r -> r != commits && r != defaults).count();
     }
 
     /** Runs a task on the configuration thread and waits for it (inline when already on that thread). */

@@ -112,6 +112,7 @@ public class EmbeddedDefaultTest {
         cluster.lead(null);
         Fixture f = core(log);
         f.service.consensus(n1);
+        f.service.catchUpCheck = Duration.ofHours(1);
         f.start(Fixture.config(defaults(), 100, "1s", "30s", false, "10s"));
         // the takeover's no-op commits, but the core hears of it late: committed 1, applied 0
         log.removeListener(f.service);
