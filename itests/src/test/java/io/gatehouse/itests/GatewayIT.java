@@ -8,19 +8,21 @@ import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.log.LogListener;
+import io.gatehouse.api.log.OperationLog;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
@@ -42,6 +44,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 
 /**
  * The gateway inside the real Karaf assembly: objects applied through the admin API, a request proxied to
@@ -153,7 +156,7 @@ public class GatewayIT extends GatehouseKarafTestSupport {
     }
 
     @Test
-    public void everyGatehouseBundleIsActive() {
+    public void everyGatehouseBundleIsActive() throws Exception {
         for (String name : new String[] {"gatehouse-api", "gatehouse-store", "gatehouse-dataplane", "gatehouse-core",
             "gatehouse-admin", "gatehouse-cluster", "com.hazelcast", "gatehouse-plugin-proxy", "gatehouse-plugin-mock"}) {
             assertEquals(name + " state", Bundle.ACTIVE, bundle(context, name).getState());
@@ -163,6 +166,17 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         await("the cluster node is registered").atMost(60, SECONDS)
                 .until(() -> context.getServiceReference("io.gatehouse.cluster.internal.ClusterNode") != null);
         await().atMost(30, SECONDS).until(() -> http.status(admin("/api/v1/health")) == 200);
+        // the core hears of commits through the log listener it registers itself (a follower applies what
+        // replication commits only through it; without it, only the core's 1 s catch-up would)
+        ServiceReference<?>[] listeners = context.getServiceReferences(LogListener.class.getName(), null);
+        assertNotNull("a log listener is registered", listeners);
+        assertTrue("the core's log listener is registered", java.util.Arrays.stream(listeners)
+                .anyMatch(r -> r.getBundle().getSymbolicName().equals("gatehouse-core")));
+        ServiceReference<?>[] bound = context.getServiceReferences(OperationLog.class.getName(), null);
+        assertNotNull("the store's operation log is registered", bound);
+        assertTrue("the store uses the core's listener", java.util.Arrays.stream(listeners)
+                .anyMatch(r -> r.getUsingBundles() != null && java.util.Arrays.stream(r.getUsingBundles())
+                        .anyMatch(b -> b.getSymbolicName().equals("gatehouse-store"))));
     }
 
     @Test

@@ -226,7 +226,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
     @Activate
     void activate(BundleContext context, Config config) throws Exception {
-        activate(config);
+        start(config);
         LogListener listener = new LogListener() {
             @Override
             public void committed(long commitIndex) {
@@ -243,8 +243,12 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         committed(log.commitIndex());
     }
 
-    /** Activation without the OSGi framework (unit tests tell the service of commits themselves). */
-    void activate(Config config) throws Exception {
+    /**
+     * Activation without the OSGi framework (unit tests tell the service of commits themselves). Not named
+     * {@code activate}: SCR prefers an {@code activate} with one component-property-type parameter over the
+     * two-parameter one (DS 1.3, 112.5.8), and would then never register the log listener.
+     */
+    void start(Config config) throws Exception {
         if (config.snapshotEvery() < 0) {
             throw new IllegalArgumentException("snapshotEvery must be 0 or more: " + config.snapshotEvery());
         }

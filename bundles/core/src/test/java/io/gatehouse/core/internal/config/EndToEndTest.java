@@ -44,7 +44,7 @@ public class EndToEndTest {
         TestKind stopped = new TestKind("absent");
         service.addKind(stopped, 0, 2, "stopped", "1");
         service.removeKind(stopped);
-        service.activate(Fixture.config("/nonexistent.yaml", 100));
+        service.start(Fixture.config("/nonexistent.yaml", 100));
     }
 
     @After
@@ -155,7 +155,7 @@ public class EndToEndTest {
             service = new CoreConfigService(log, dataPlane);
             service.bindRetryJitter = () -> 1.0;
             service.addKind(new TestKind("mock"), 0, 1, "test", "1");
-            service.activate(Fixture.config("/nonexistent.yaml", 100));
+            service.start(Fixture.config("/nonexistent.yaml", 100));
             ObjectStatus waiting = service.status("HTTPServer", "web").orElseThrow();
             assertFalse(waiting.ready());
             assertEquals("port 127.0.0.1:" + port + " in use, retrying in 1s (attempt 1)", waiting.reason());

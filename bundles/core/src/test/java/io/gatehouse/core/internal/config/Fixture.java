@@ -64,7 +64,7 @@ final class Fixture implements AutoCloseable {
     }
 
     Fixture start(CoreConfigService.Config config) throws Exception {
-        service.activate(config);
+        service.start(config);
         return this;
     }
 

@@ -224,7 +224,7 @@ public class RecoveryTest {
         Fixture f = new Fixture(log, dp);
         fixtures.add(f);
         f.service.addKind(mock, 0, 1, "test", "1");
-        f.service.activate(Fixture.config(defaults.getPath(), 100, "50ms", "100ms"));
+        f.service.start(Fixture.config(defaults.getPath(), 100, "50ms", "100ms"));
 
         assertEquals("the default is stored although its port is taken", 1, log.entries().size());
         String problem = f.service.status("HTTPServer", "default").orElseThrow().reason();

@@ -244,7 +244,7 @@ public class StatusTest {
         Fixture f = new Fixture(log, dp);
         fixtures.add(f);
         f.service.bindRetryJitter = () -> 1.0;
-        f.service.activate(Fixture.config("/nonexistent/gatehouse-default.yaml", 100, initial, max));
+        f.service.start(Fixture.config("/nonexistent/gatehouse-default.yaml", 100, initial, max));
         return f.knownKinds("mock");
     }
 
