@@ -80,6 +80,8 @@ public class RestartRecoveryIT {
             assertEquals(200, http.status(adminBase + "/api/v1/objects/Pipeline/survivor"));
             // the restarted node leads its one-node group with a new epoch: one no-op entry, nothing else
             await().atMost(60, SECONDS).until(() -> http.writable(adminBase));
+            await("the new leadership's no-op is applied").atMost(60, SECONDS)
+                    .until(() -> appliedIndex(adminBase) >= appliedIndex + 1);
             assertEquals("the default was not applied again", defaultRevision, revision(adminBase, "HTTPServer", "demo"));
             assertEquals("only the new leadership's no-op was logged", appliedIndex + 1, appliedIndex(adminBase));
         }
