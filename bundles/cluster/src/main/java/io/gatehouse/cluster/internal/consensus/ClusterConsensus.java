@@ -15,6 +15,8 @@ import io.gatehouse.cluster.internal.ClusterNode;
 import io.gatehouse.cluster.internal.ClusterSettings;
 import io.gatehouse.cluster.internal.Messaging;
 import io.gatehouse.cluster.internal.MessagingException;
+import io.gatehouse.cluster.internal.groups.GroupClient;
+import io.gatehouse.cluster.internal.groups.GroupSignature;
 import io.gatehouse.cluster.internal.replication.CommitRegister;
 import io.gatehouse.cluster.internal.replication.ExecutorScheduler;
 import io.gatehouse.cluster.internal.replication.Replica;
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@link Consensus} of one node: the replication core ({@link Replica}) on its own {@link ExecutorScheduler},
  * talking over the cluster's messaging, committing through the CP commit register (none for 1–2 voters), led
  * by the CP lease through a {@link LeaseBridge} (or by itself as the fixed leader of 1–2 voters). Forwards
- * writes to the leader's {@link WriteGateway} ({@value #FORWARD}). Every heartbeat it hands the core the set
- * of live observers and the lease the highest epoch seen. Built and closed by {@link ConsensusComponent}.
+ * writes to the leader's {@link WriteGateway} ({@value #FORWARD}), and writes for another group to one of its
+ * nodes' admin API ({@link GroupClient}). Every heartbeat it hands the core the set of live observers and the
+ * lease the highest epoch seen. Built and closed by {@link ConsensusComponent}.
  */
 public final class ClusterConsensus implements Consensus, AutoCloseable {
     /** Message type of a write forwarded to the leader. */
@@ -68,6 +71,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     private final MessagingTransport transport;
     private final LeaseBridge bridge;
     private final Replica replica;
+    /** Sends writes to other groups; null when no {@code groups.<name>} is configured. */
+    private final GroupClient groups;
     private final Messaging.Handler forwardHandler = this::handleForward;
     private final Semaphore forwards = new Semaphore(MAX_FORWARDS);
     private final long staleNanos;
@@ -100,6 +105,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 ? new LeaseBridge(self, node.leadership(), log, scheduler::execute) : null;
         ReplicationListener listener = bridge != null ? bridge : new ReplicationListener() { };
         this.replica = new Replica(config, log, transport, register, scheduler, appliedIndex, listener);
+        this.groups = settings.groups().isEmpty() ? null : new GroupClient(self, settings.group(), settings.groups(),
+                new GroupSignature(node.secret(), System::currentTimeMillis));
     }
 
     /** Starts replication, the lease bridge, the forward handler and the heartbeat chores. */
@@ -123,6 +130,9 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             t.cancel();
         }
         node.messaging().unregister(FORWARD, forwardHandler);
+        if (groups != null) {
+            groups.close();
+        }
         if (bridge != null) {
             bridge.stop();
         }
@@ -241,10 +251,12 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return stopped();
         }
         if (group != null && !group.equals(settings.group())) {
-            String known = settings.groups().containsKey(group) ? "group " + group + " is configured, but "
-                    : "unknown group " + group + "; ";
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.UNKNOWN_GROUP,
-                    known + "cross-group forwarding is not implemented yet", (String) null));
+            if (groups == null) {
+                return failed(Reason.UNKNOWN_GROUP, "unknown group '" + group + "': this node is in group '"
+                        + settings.group() + "' and reaches no other group (groups.<name> in io.gatehouse.cluster)",
+                        null);
+            }
+            return within(groups.forward(group, request, timeout), timeout);
         }
         return within(attempt(request, System.nanoTime() + timeout.toNanos(), null), timeout);
     }
