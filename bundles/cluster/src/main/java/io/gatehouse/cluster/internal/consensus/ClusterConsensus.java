@@ -258,7 +258,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             }
             return within(groups.forward(group, request, timeout), timeout);
         }
-        return within(attempt(request, System.nanoTime() + timeout.toNanos(), null), timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return within(attempt(request, deadline, deadline - giveUpMargin(timeout), null), timeout);
     }
 
     /**
@@ -279,8 +280,20 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         });
     }
 
-    /** One try; {@code tried} is the leader a first try went to (null on the first try). */
-    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, String tried) {
+    /**
+     * How long before the deadline a forward stops waiting for a new leader and answers the refusal it has:
+     * the write never reached a leader, so the caller gets 503 with the reason rather than its own 504 (the
+     * core's deadline fires at the same time as ours).
+     */
+    public static long giveUpMargin(Duration timeout) {
+        return Math.min(TimeUnit.MILLISECONDS.toNanos(500), timeout.toNanos() / 10);
+    }
+
+    /**
+     * One try; {@code tried} is the leader a first try went to (null on the first try); waiting for another
+     * leader ends at {@code giveUp}.
+     */
+    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp, String tried) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             return failed(Reason.TIMEOUT, "the deadline passed before the leader answered", null);
@@ -319,7 +332,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 failure = fromMessaging(leader, unwrap(err));
             }
             if (tried == null && retriable(failure)) {
-                retryAfterLeaderChange(request, deadline, leader, failure, result);
+                retryAfterLeaderChange(request, deadline, giveUp, leader, failure, result);
             } else {
                 result.completeExceptionally(failure);
             }
@@ -331,9 +344,12 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         return e.reason() == Reason.NOT_LEADER || e.reason() == Reason.NO_LEADER;
     }
 
-    /** Waits (polling every heartbeat, within the deadline) for a leader other than {@code tried}, then tries once more. */
-    private void retryAfterLeaderChange(byte[] request, long deadline, String tried, ConsensusException first,
-                                        CompletableFuture<byte[]> result) {
+    /**
+     * Waits (polling every half heartbeat, until {@code giveUp}) for a leader other than {@code tried}, then
+     * tries once more; none by then: the first refusal.
+     */
+    private void retryAfterLeaderChange(byte[] request, long deadline, long giveUp, String tried,
+                                        ConsensusException first, CompletableFuture<byte[]> result) {
         if (closed) {
             result.completeExceptionally(first);
             return;
@@ -343,7 +359,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 && !r.leader().equals(settings.nodeName());
         if (changed) {
             LOG.debug("Forward: {} refused ({}), trying the new leader", tried, first.getMessage());
-            attempt(request, deadline, tried).whenComplete((v, e) -> {
+            attempt(request, deadline, giveUp, tried).whenComplete((v, e) -> {
                 if (e != null) {
                     result.completeExceptionally(unwrap(e));
                 } else {
@@ -352,13 +368,13 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             });
             return;
         }
-        long left = deadline - System.nanoTime();
+        long left = giveUp - System.nanoTime();
         if (left <= 0) {
             result.completeExceptionally(first);
             return;
         }
         scheduler.schedule(Duration.ofNanos(Math.min(left, settings.heartbeat().toNanos() / 2)),
-                () -> retryAfterLeaderChange(request, deadline, tried, first, result));
+                () -> retryAfterLeaderChange(request, deadline, giveUp, tried, first, result));
     }
 
     private CompletableFuture<byte[]> local(byte[] request, long remainingNanos) {
