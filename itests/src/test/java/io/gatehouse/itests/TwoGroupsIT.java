@@ -105,8 +105,13 @@ public class TwoGroupsIT {
         assertEquals(unknown.body(), 503, unknown.statusCode());
         assertTrue(unknown.body(), unknown.body().contains("unknown group 'nowhere'"));
 
-        // latency of writes to b before a's outage: sent to b directly, and forwarded by a node of a
-        List<Long> directBefore = timedWrites("b2", null, "before-direct");
+        // latency of writes to b before a's outage: sent to b's leader and to a follower of b, and forwarded by a
+        // node of a
+        String leaderB = cluster.leaderOf("b1");
+        assertTrue("b has a leader: " + leaderB, B.contains(leaderB));
+        String followerB = B.stream().filter(n -> !n.equals(leaderB)).findFirst().orElseThrow();
+        List<Long> leaderBefore = timedWrites(leaderB, null, "before-leader");
+        List<Long> followerBefore = timedWrites(followerB, null, "before-follower");
         List<Long> forwardedBefore = timedWrites("a3", "b", "before-forwarded");
 
         // 2. kill -9 two voters of a, its leader among them: a has no majority any more
@@ -143,12 +148,14 @@ public class TwoGroupsIT {
         JsonNode viewOfSurvivor = json.readTree(cluster.get(survivor, "/cluster").body());
 
         // writes to b still succeed: directly, and forwarded by a's survivor
-        List<Long> directDuring = timedWrites("b3", null, "during-direct");
+        List<Long> leaderDuring = timedWrites(leaderB, null, "during-leader");
+        List<Long> followerDuring = timedWrites(followerB, null, "during-follower");
         List<Long> forwardedDuring = timedWrites(survivor, "b", "during-forwarded");
+        assertEquals("b kept its leader", leaderB, cluster.leaderOf("b1"));
         long last = cluster.appliedIndex(cluster.leaderOf("b1"));
         cluster.awaitApplied(B, last, CATCH_UP);
         for (int i = 0; i < SAMPLES; i++) {
-            for (String name : List.of("during-direct-" + i, "during-forwarded-" + i)) {
+            for (String name : List.of("during-leader-" + i, "during-follower-" + i, "during-forwarded-" + i)) {
                 for (String node : B) {
                     assertEquals(node + " has " + name, 200, cluster.get(node, "/objects/Pipeline/" + name).statusCode());
                 }
@@ -166,8 +173,10 @@ public class TwoGroupsIT {
         report.add("a write to a (timeout 2s) on survivor " + survivor + " answered 503 " + refusedAfter
                 + " ms after kill -9 of " + killed + " (statuses until then " + statuses + "): " + reason);
         report.add("the same write through b1: 503 " + reasonViaB);
-        report.add("writes to b sent to b before a's outage: " + summary(directBefore) + "; during: "
-                + summary(directDuring));
+        report.add("writes to b sent to b's leader " + leaderB + " before a's outage: " + summary(leaderBefore)
+                + "; during: " + summary(leaderDuring));
+        report.add("writes to b sent to b's follower " + followerB + " (it answers once it has applied the write) "
+                + "before a's outage: " + summary(followerBefore) + "; during: " + summary(followerDuring));
         report.add("writes to b forwarded by a node of a before a's outage: " + summary(forwardedBefore)
                 + "; during (by survivor " + survivor + "): " + summary(forwardedDuring));
         System.out.println("TwoGroupsIT: " + String.join("\nTwoGroupsIT: ", report));
