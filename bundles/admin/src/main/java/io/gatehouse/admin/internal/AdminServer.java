@@ -1,6 +1,7 @@
 package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.cluster.Consensus;
+import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
 import java.net.BindException;
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * publishes the core's configuration (PID {@code io.gatehouse.core}) as its service properties, and the
  * property is absent (the default, {@code true}) when the configuration does not set it. A change of the
  * core's configuration re-registers its service, which restarts this component.
+ *
+ * <p>The cluster bundle's {@link GroupAuthenticator} is optional and dynamic too: the internal endpoint that
+ * takes writes forwarded from other groups ({@link ForwardEndpoint}) asks it to check their signatures, and
+ * answers 503 while it is absent.
  */
 @Component(configurationPid = AdminServer.PID, immediate = true)
 @Designate(ocd = AdminServer.Config.class)
@@ -75,6 +80,10 @@ public class AdminServer {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Consensus consensus;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile GroupAuthenticator authenticator;
+
     /** DS: a unary reference parameter of type Map.Entry receives the service with its properties. */
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
@@ -97,6 +106,19 @@ public class AdminServer {
      */
     AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
                 boolean standalone) {
+        this(config, settings, node, consensus, null, standalone);
+    }
+
+    /**
+     * With a given node identity and cluster services (tests).
+     *
+     * @param consensus     the cluster service (read on every request), or null for the one DS binds
+     * @param authenticator checks writes forwarded from other groups (read on every request), or null for the
+     *                      one DS binds
+     * @param standalone    whether the core commits locally without a cluster service
+     */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
+                Supplier<GroupAuthenticator> authenticator, boolean standalone) {
         Settings s = Settings.of(settings);
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
@@ -120,11 +142,13 @@ public class AdminServer {
 
         Rendering rendering = new Rendering();
         Router router = new Router();
-        ClusterView cluster = new ClusterView(config, consensus != null ? consensus : () -> this.consensus, standalone,
-                rendering);
-        new StatusEndpoints(config, rendering, node, cluster).register(router);
-        cluster.register(router);
-        new ObjectsEndpoints(config, rendering).register(router);
+        Supplier<Consensus> cluster = consensus != null ? consensus : () -> this.consensus;
+        ClusterView view = new ClusterView(config, cluster, standalone, rendering);
+        new StatusEndpoints(config, rendering, node, view).register(router);
+        view.register(router);
+        new ObjectsEndpoints(config, rendering, view::group).register(router);
+        new ForwardEndpoint(cluster, authenticator != null ? authenticator : () -> this.authenticator, rendering)
+                .register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);

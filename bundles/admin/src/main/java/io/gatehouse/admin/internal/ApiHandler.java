@@ -56,9 +56,10 @@ final class ApiHandler extends Handler.Abstract {
                         + path + ": use " + String.join(", ", match.allowed()));
             }
             Fields query = query(request, match.route());
+            String target = request.getHttpURI().getPathQuery();
             if (!match.route().body()) {
-                exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON, request.getHeaders()),
-                        match.route());
+                exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON, request.getHeaders(),
+                        target), match.route());
                 return true;
             }
             Optional<ConfigFormat> declared = declaredFormat(request.getHeaders());
@@ -67,7 +68,8 @@ final class ApiHandler extends Handler.Abstract {
             }
             new BodyReader(request, maxRequestSize,
                     body -> exchange.run(new ApiRequest(match.params(), query, body,
-                            declared.orElseGet(() -> MediaTypes.sniff(body)), request.getHeaders()), match.route()),
+                            declared.orElseGet(() -> MediaTypes.sniff(body)), request.getHeaders(), target),
+                            match.route()),
                     exchange::fail).run();
         } catch (Throwable t) {
             exchange.fail(t);
@@ -157,7 +159,10 @@ final class ApiHandler extends Handler.Abstract {
             String contentType = null;
             byte[] body = null;
             try {
-                if (answer.body() != null && MediaTypes.prefersYaml(accept(request))) {
+                if (answer.raw() != null) {
+                    contentType = answer.rawType();
+                    body = answer.raw();
+                } else if (answer.body() != null && MediaTypes.prefersYaml(accept(request))) {
                     contentType = MediaTypes.YAML;
                     body = rendering.yaml(answer.body(), answer.documents());
                 } else if (answer.body() != null) {

@@ -14,8 +14,10 @@ import org.eclipse.jetty.util.Fields;
  * @param body   the request body, empty for methods without one
  * @param format the body's format (declared by Content-Type or sniffed)
  * @param headers the request's header fields
+ * @param target  the path and query exactly as received (for signatures)
  */
-record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format, HttpFields headers) {
+record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format, HttpFields headers,
+                  String target) {
 
     String param(String name) {
         return params.get(name);

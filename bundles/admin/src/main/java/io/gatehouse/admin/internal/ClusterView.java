@@ -69,6 +69,22 @@ final class ClusterView {
         return ApiResponse.ok(clusterView(status));
     }
 
+    /**
+     * This node's group: the cluster service's, {@value #STANDALONE_GROUP} without one, null when it cannot be
+     * read.
+     */
+    String group() {
+        Consensus c = consensus.get();
+        if (c == null) {
+            return STANDALONE_GROUP;
+        }
+        try {
+            return c.status().group();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Adds {@code role}, {@code leader} and {@code stale} to health when they are known. */
     void addToHealth(ObjectNode health) {
         Consensus c = consensus.get();

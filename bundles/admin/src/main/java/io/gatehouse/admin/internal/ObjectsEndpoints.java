@@ -20,6 +20,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The configuration objects resource. Every write is one {@link ConfigService#submit} call, so the service's
@@ -38,10 +40,13 @@ final class ObjectsEndpoints {
 
     private final ConfigService config;
     private final Rendering rendering;
+    private final Supplier<String> ownGroup;
 
-    ObjectsEndpoints(ConfigService config, Rendering rendering) {
+    /** @param ownGroup this node's group (null when it cannot be told), read on every write */
+    ObjectsEndpoints(ConfigService config, Rendering rendering, Supplier<String> ownGroup) {
         this.config = config;
         this.rendering = rendering;
+        this.ownGroup = ownGroup;
     }
 
     void register(Router router) {
@@ -74,19 +79,35 @@ final class ObjectsEndpoints {
         return config.status(object.kind(), object.name()).orElse(GONE);
     }
 
+    /**
+     * The statuses of a write's answer: this node's view, except for a write to another group, whose objects
+     * this node does not serve (another group's object may even share a kind and name with one of its own).
+     */
+    private Function<ConfigObject, ObjectStatus> statuses(WriteOptions options) {
+        String own = ownGroup.get();
+        String group = options.group();
+        if (group == null || group.equals(own)) {
+            return this::status;
+        }
+        ObjectStatus elsewhere = ObjectStatus.notReady("group '" + group + "' serves it, not this node"
+                + (own == null ? "" : " (group '" + own + "')") + ": read its status from a node of group '"
+                + group + "'");
+        return o -> elsewhere;
+    }
+
     private CompletionStage<ApiResponse> create(ApiRequest request) throws ConfigException {
         WriteOptions options = WriteOptions.of(request);
         return write(options, WriteMode.CREATE, parse(request)).thenApply(created -> {
             Map<String, String> headers = created.size() == 1
                     ? Map.of("Location", location(created.get(0).object())) : Map.of();
-            return ApiResponse.objects(201, rendering.written(created, this::status), headers);
+            return ApiResponse.objects(201, rendering.written(created, statuses(options)), headers);
         });
     }
 
     private CompletionStage<ApiResponse> apply(ApiRequest request) throws ConfigException {
         WriteOptions options = WriteOptions.of(request);
         return write(options, WriteMode.APPLY, parse(request)).thenApply(applied ->
-                ApiResponse.objects(200, rendering.written(applied, this::status), Map.of()));
+                ApiResponse.objects(200, rendering.written(applied, statuses(options)), Map.of()));
     }
 
     private CompletionStage<ApiResponse> put(ApiRequest request) throws ConfigException {
@@ -107,7 +128,7 @@ final class ObjectsEndpoints {
         }
         return write(options, WriteMode.APPLY, List.of(object)).thenApply(results -> {
             WriteResult applied = results.get(0);
-            return ApiResponse.ok(rendering.written(applied, status(applied.object())));
+            return ApiResponse.ok(rendering.written(applied, statuses(options).apply(applied.object())));
         });
     }
 

@@ -34,7 +34,9 @@ public interface Consensus {
     /**
      * Sends {@code request} to the leader of {@code group} ({@code null}: this node's group), where the
      * leader's {@link WriteGateway} answers it; completes with that answer. A node that is itself that
-     * leader answers locally.
+     * leader answers locally. Another group is reached through one of its nodes' admin API (signed, see
+     * {@link GroupAuthenticator}), whose node submits the request to its own leader; a group this node does
+     * not know fails with {@link ConsensusException.Reason#UNKNOWN_GROUP}.
      */
     CompletableFuture<byte[]> forward(String group, byte[] request, Duration timeout);
 }

@@ -14,6 +14,9 @@ public interface ClusterNode {
     /** The validated settings. */
     ClusterSettings settings();
 
+    /** The cluster secret (signs the requests this node sends to other groups, checks theirs). */
+    ClusterSecret secret();
+
     /** Request/response with the group's members. */
     Messaging messaging();
 

@@ -43,6 +43,7 @@ final class GroupMember implements ClusterNode {
     static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
 
     private final ClusterSettings settings;
+    private final ClusterSecret secret;
     private final HazelcastInstance hz;
     private final LamportClock clock = new LamportClock();
     private final MembershipView view;
@@ -65,6 +66,7 @@ final class GroupMember implements ClusterNode {
 
     private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz) {
         this.settings = s;
+        this.secret = secret;
         this.hz = hz;
         String node = s.nodeName();
         Member me = hz.getCluster().getLocalMember();
@@ -337,6 +339,11 @@ final class GroupMember implements ClusterNode {
     @Override
     public ClusterSettings settings() {
         return settings;
+    }
+
+    @Override
+    public ClusterSecret secret() {
+        return secret;
     }
 
     @Override

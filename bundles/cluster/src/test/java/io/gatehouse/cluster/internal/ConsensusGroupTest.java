@@ -12,6 +12,7 @@ import static org.junit.Assert.assertTrue;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.ConsensusException;
 import io.gatehouse.api.cluster.ConsensusException.Reason;
+import io.gatehouse.api.cluster.MemberState;
 import io.gatehouse.api.cluster.MemberStatus;
 import io.gatehouse.api.cluster.WriteGateway;
 import io.gatehouse.api.log.Change;
@@ -189,6 +190,38 @@ public class ConsensusGroupTest {
         String answer = new String(consensus.get(from).forward(null, bytes("fw-after"), T).get(10, SECONDS),
                 StandardCharsets.UTF_8);
         assertTrue(answer, answer.startsWith(newLeader + ":"));
+    }
+
+    @Test
+    public void aForwardThatCannotReachALeaderIsRefusedBeforeItsDeadlineNotTimedOut() throws Exception {
+        nodes = new TestNodes("nomajority" + TestNodes.freePort()).ports("m1", "m2", "m3");
+        for (String n : List.of("m1", "m2", "m3")) {
+            start(n, "voter", "m1,m2,m3");
+        }
+        await().atMost(60, SECONDS).until(() -> leader() != null);
+        String leader = leader();
+        await().atMost(10, SECONDS).until(() -> consensus.values().stream()
+                .allMatch(c -> leader.equals(c.status().leader()) && !c.status().stale()));
+        // the leader and one follower crash: the survivor has no majority, no leader will come
+        String survivor = List.of("m1", "m2", "m3").stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        for (String n : List.of("m1", "m2", "m3")) {
+            if (!n.equals(survivor)) {
+                members.get(n).kill();
+                consensus.remove(n).close();
+            }
+        }
+        // once the survivor's failure detector has removed them (before, a request to the dead leader may
+        // have arrived: it times out, 504, as it should)
+        await().atMost(30, SECONDS).until(() -> members.get(survivor).status().members().stream()
+                .filter(m -> !m.name().equals(survivor)).allMatch(m -> m.state() == MemberState.DEAD));
+        Duration timeout = Duration.ofSeconds(5);
+        long t0 = System.nanoTime();
+        Reason refused = reason(consensus.get(survivor).forward(null, bytes("lost"), timeout));
+        long took = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue("the write never reached a leader: " + refused, refused == Reason.NO_LEADER
+                || refused == Reason.NOT_LEADER);
+        assertTrue("answered before the caller's own deadline (" + took + " ms): a 503, not a 504",
+                took < timeout.toMillis() - ClusterConsensus.giveUpMargin(timeout) / 1_000_000 / 2);
     }
 
     private static long replicationThreads() {

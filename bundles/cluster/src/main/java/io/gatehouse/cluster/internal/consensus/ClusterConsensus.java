@@ -15,6 +15,8 @@ import io.gatehouse.cluster.internal.ClusterNode;
 import io.gatehouse.cluster.internal.ClusterSettings;
 import io.gatehouse.cluster.internal.Messaging;
 import io.gatehouse.cluster.internal.MessagingException;
+import io.gatehouse.cluster.internal.groups.GroupClient;
+import io.gatehouse.cluster.internal.groups.GroupSignature;
 import io.gatehouse.cluster.internal.replication.CommitRegister;
 import io.gatehouse.cluster.internal.replication.ExecutorScheduler;
 import io.gatehouse.cluster.internal.replication.Replica;
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@link Consensus} of one node: the replication core ({@link Replica}) on its own {@link ExecutorScheduler},
  * talking over the cluster's messaging, committing through the CP commit register (none for 1–2 voters), led
  * by the CP lease through a {@link LeaseBridge} (or by itself as the fixed leader of 1–2 voters). Forwards
- * writes to the leader's {@link WriteGateway} ({@value #FORWARD}). Every heartbeat it hands the core the set
- * of live observers and the lease the highest epoch seen. Built and closed by {@link ConsensusComponent}.
+ * writes to the leader's {@link WriteGateway} ({@value #FORWARD}), and writes for another group to one of its
+ * nodes' admin API ({@link GroupClient}). Every heartbeat it hands the core the set of live observers and the
+ * lease the highest epoch seen. Built and closed by {@link ConsensusComponent}.
  */
 public final class ClusterConsensus implements Consensus, AutoCloseable {
     /** Message type of a write forwarded to the leader. */
@@ -68,6 +71,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     private final MessagingTransport transport;
     private final LeaseBridge bridge;
     private final Replica replica;
+    /** Sends writes to other groups; null when no {@code groups.<name>} is configured. */
+    private final GroupClient groups;
     private final Messaging.Handler forwardHandler = this::handleForward;
     private final Semaphore forwards = new Semaphore(MAX_FORWARDS);
     private final long staleNanos;
@@ -100,6 +105,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 ? new LeaseBridge(self, node.leadership(), log, scheduler::execute) : null;
         ReplicationListener listener = bridge != null ? bridge : new ReplicationListener() { };
         this.replica = new Replica(config, log, transport, register, scheduler, appliedIndex, listener);
+        this.groups = settings.groups().isEmpty() ? null : new GroupClient(self, settings.group(), settings.groups(),
+                new GroupSignature(node.secret(), System::currentTimeMillis));
     }
 
     /** Starts replication, the lease bridge, the forward handler and the heartbeat chores. */
@@ -123,6 +130,9 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             t.cancel();
         }
         node.messaging().unregister(FORWARD, forwardHandler);
+        if (groups != null) {
+            groups.close();
+        }
         if (bridge != null) {
             bridge.stop();
         }
@@ -241,12 +251,15 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return stopped();
         }
         if (group != null && !group.equals(settings.group())) {
-            String known = settings.groups().containsKey(group) ? "group " + group + " is configured, but "
-                    : "unknown group " + group + "; ";
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.UNKNOWN_GROUP,
-                    known + "cross-group forwarding is not implemented yet", (String) null));
+            if (groups == null) {
+                return failed(Reason.UNKNOWN_GROUP, "unknown group '" + group + "': this node is in group '"
+                        + settings.group() + "' and reaches no other group (groups.<name> in io.gatehouse.cluster)",
+                        null);
+            }
+            return within(groups.forward(group, request, timeout), timeout);
         }
-        return within(attempt(request, System.nanoTime() + timeout.toNanos(), null), timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return within(attempt(request, deadline, deadline - giveUpMargin(timeout), null), timeout);
     }
 
     /**
@@ -267,8 +280,20 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         });
     }
 
-    /** One try; {@code tried} is the leader a first try went to (null on the first try). */
-    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, String tried) {
+    /**
+     * How long before the deadline a forward stops waiting for a new leader and answers the refusal it has:
+     * the write never reached a leader, so the caller gets 503 with the reason rather than its own 504 (the
+     * core's deadline fires at the same time as ours).
+     */
+    public static long giveUpMargin(Duration timeout) {
+        return Math.min(TimeUnit.MILLISECONDS.toNanos(500), timeout.toNanos() / 10);
+    }
+
+    /**
+     * One try; {@code tried} is the leader a first try went to (null on the first try); waiting for another
+     * leader ends at {@code giveUp}.
+     */
+    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp, String tried) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             return failed(Reason.TIMEOUT, "the deadline passed before the leader answered", null);
@@ -307,7 +332,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 failure = fromMessaging(leader, unwrap(err));
             }
             if (tried == null && retriable(failure)) {
-                retryAfterLeaderChange(request, deadline, leader, failure, result);
+                retryAfterLeaderChange(request, deadline, giveUp, leader, failure, result);
             } else {
                 result.completeExceptionally(failure);
             }
@@ -319,9 +344,12 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         return e.reason() == Reason.NOT_LEADER || e.reason() == Reason.NO_LEADER;
     }
 
-    /** Waits (polling every heartbeat, within the deadline) for a leader other than {@code tried}, then tries once more. */
-    private void retryAfterLeaderChange(byte[] request, long deadline, String tried, ConsensusException first,
-                                        CompletableFuture<byte[]> result) {
+    /**
+     * Waits (polling every half heartbeat, until {@code giveUp}) for a leader other than {@code tried}, then
+     * tries once more; none by then: the first refusal.
+     */
+    private void retryAfterLeaderChange(byte[] request, long deadline, long giveUp, String tried,
+                                        ConsensusException first, CompletableFuture<byte[]> result) {
         if (closed) {
             result.completeExceptionally(first);
             return;
@@ -331,7 +359,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                 && !r.leader().equals(settings.nodeName());
         if (changed) {
             LOG.debug("Forward: {} refused ({}), trying the new leader", tried, first.getMessage());
-            attempt(request, deadline, tried).whenComplete((v, e) -> {
+            attempt(request, deadline, giveUp, tried).whenComplete((v, e) -> {
                 if (e != null) {
                     result.completeExceptionally(unwrap(e));
                 } else {
@@ -340,13 +368,13 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             });
             return;
         }
-        long left = deadline - System.nanoTime();
+        long left = giveUp - System.nanoTime();
         if (left <= 0) {
             result.completeExceptionally(first);
             return;
         }
         scheduler.schedule(Duration.ofNanos(Math.min(left, settings.heartbeat().toNanos() / 2)),
-                () -> retryAfterLeaderChange(request, deadline, tried, first, result));
+                () -> retryAfterLeaderChange(request, deadline, giveUp, tried, first, result));
     }
 
     private CompletableFuture<byte[]> local(byte[] request, long remainingNanos) {
