@@ -1,6 +1,8 @@
 package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.cluster.Consensus;
+import io.gatehouse.api.stats.ClusterTraffic;
+import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
 import java.net.BindException;
@@ -75,6 +77,14 @@ public class AdminServer {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Consensus consensus;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TrafficStats trafficStats;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ClusterTraffic clusterTraffic;
+
     /** DS: a unary reference parameter of type Map.Entry receives the service with its properties. */
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
@@ -125,9 +135,17 @@ public class AdminServer {
         new StatusEndpoints(config, rendering, node, cluster).register(router);
         cluster.register(router);
         new ObjectsEndpoints(config, rendering).register(router);
+        new StatsEndpoints(() -> trafficStats, () -> clusterTraffic, () -> ClusterView.STANDALONE_NODE)
+                .register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);
+    }
+
+    /** Binds the statistics services as DS would (tests). */
+    void traffic(TrafficStats stats, ClusterTraffic cluster) {
+        this.trafficStats = stats;
+        this.clusterTraffic = cluster;
     }
 
     private void start(Settings s) {

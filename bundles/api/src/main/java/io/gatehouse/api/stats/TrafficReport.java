@@ -12,13 +12,16 @@ import java.util.Map;
  * @param nodes     every node asked, in name order
  * @param servers   totals by HTTPServer name over the nodes that answered
  * @param pipelines totals by Pipeline name over the nodes that answered
+ * @param snapshots the counters of each node that answered, by node name (what the totals were added from;
+ *                  another group's report is merged from these)
  */
 public record TrafficReport(String scope, List<NodeAnswer> nodes, Map<String, TrafficSummary> servers,
-                            Map<String, TrafficSummary> pipelines) {
+                            Map<String, TrafficSummary> pipelines, Map<String, TrafficSnapshot> snapshots) {
     public TrafficReport {
         nodes = List.copyOf(nodes);
         servers = Map.copyOf(servers);
         pipelines = Map.copyOf(pipelines);
+        snapshots = Map.copyOf(snapshots);
     }
 
     /**
