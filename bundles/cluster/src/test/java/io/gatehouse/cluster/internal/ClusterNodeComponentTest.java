@@ -84,9 +84,9 @@ public class ClusterNodeComponentTest {
         java.util.List<ClusterNode> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.List<ServiceRegistration<ClusterNode>> registrations = new java.util.concurrent.CopyOnWriteArrayList<>();
         when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenAnswer(i -> {
-            registered.add(i.getArgument(1));
             ServiceRegistration<ClusterNode> r = mock(ServiceRegistration.class);
             registrations.add(r);
+            registered.add(i.getArgument(1)); // last: the test waits on this list, then reads the other
             return r;
         });
         Map<String, String> p = Map.of("node.name", "phoenix", "bind.port", Integer.toString(TestNodes.freePort()),
