@@ -1112,7 +1112,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         }
         Object commits = catchUpWatch;
         Object defaults = defaultsWatch;
-        return (int) t.getQueue().stream().filter(r -> r != commits && r != defaults).count();
+        Object fold = trafficFold;
+        return (int) t.getQueue().stream().filter(r -> r != commits && r != defaults && r != fold).count();
     }
 
     /** Runs a task on the configuration thread and waits for it (inline when already on that thread). */
