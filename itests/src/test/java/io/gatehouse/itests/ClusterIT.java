@@ -111,6 +111,22 @@ public class ClusterIT {
         timings.add("kill -9 of leader " + leader + ": " + newLeader + " named leader after " + elected
                 + " ms, first write committed after " + writable + " ms");
 
+        // statistics of the group, asked on the observer: the survivors answer, the killed leader is flagged
+        Http plain = new Http(Duration.ofSeconds(5));
+        for (String name : survivors) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, plain.get(cluster.node(name).demoUrl() + "/").statusCode());
+            }
+        }
+        JsonNode stats = json.readTree(cluster.get(OBSERVER, "/stats?scope=group&timeout=3s").body());
+        Map<String, JsonNode> answers = new TreeMap<>();
+        stats.path("nodes").forEach(n -> answers.put(n.path("name").asText(), n));
+        assertEquals(stats.toString(), new java.util.TreeSet<>(all), answers.keySet());
+        assertTrue(stats.toString(), !answers.get(leader).path("answered").asBoolean()
+                && !answers.get(leader).path("reason").asText().isEmpty());
+        survivors.forEach(n -> assertTrue(stats.toString(), answers.get(n).path("answered").asBoolean()));
+        assertTrue(stats.toString(), stats.at("/servers/demo/requests").asLong() >= 3L * survivors.size());
+
         // 4. the old leader restarts and catches up: same applied index and objects as the others
         long restartAt = System.nanoTime();
         cluster.start(leader);

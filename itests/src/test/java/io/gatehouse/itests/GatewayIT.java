@@ -7,6 +7,8 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
@@ -190,6 +192,17 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         HttpResponse<String> r = http.get("http://127.0.0.1:" + port + "/a%2Fb/c?x=1&y=%20");
         assertEquals(r.body(), 200, r.statusCode());
         assertEquals("upstream saw GET /a%2Fb/c?x=1&y=%20 xff=127.0.0.1\n", r.body());
+
+        // the request is counted: by its server and its pipeline, on this node and in its (one-node) group
+        for (String scope : new String[] {"node", "group"}) {
+            JsonNode stats = new ObjectMapper().readTree(http.get(admin("/api/v1/stats?scope=" + scope)).body());
+            assertEquals(stats.toString(), scope, stats.path("scope").asText());
+            assertTrue(stats.toString(), stats.at("/nodes/0/answered").asBoolean());
+            assertEquals(stats.toString(), 1, stats.at("/servers/it-proxy/requests").asLong());
+            assertEquals(stats.toString(), 1, stats.at("/servers/it-proxy/status/2xx").asLong());
+            assertEquals(stats.toString(), 1, stats.at("/pipelines/it-proxy/latencyMs/count").asLong());
+            assertTrue(stats.toString(), stats.at("/pipelines/it-proxy/latencyMs/max").asDouble() > 0);
+        }
     }
 
     @Test

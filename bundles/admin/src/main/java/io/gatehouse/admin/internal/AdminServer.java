@@ -4,6 +4,8 @@ import io.gatehouse.api.cluster.Consensus;
 import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
+import io.gatehouse.api.stats.ClusterTraffic;
+import io.gatehouse.api.stats.TrafficStats;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.Map;
@@ -84,6 +86,14 @@ public class AdminServer {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile GroupAuthenticator authenticator;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TrafficStats trafficStats;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ClusterTraffic clusterTraffic;
+
     /** DS: a unary reference parameter of type Map.Entry receives the service with its properties. */
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
@@ -147,11 +157,19 @@ public class AdminServer {
         new StatusEndpoints(config, rendering, node, view).register(router);
         view.register(router);
         new ObjectsEndpoints(config, rendering, view::group).register(router);
+        new StatsEndpoints(() -> trafficStats, () -> clusterTraffic, () -> ClusterView.STANDALONE_NODE)
+                .register(router);
         new ForwardEndpoint(cluster, authenticator != null ? authenticator : () -> this.authenticator, rendering)
                 .register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);
+    }
+
+    /** Binds the statistics services as DS would (tests). */
+    void traffic(TrafficStats stats, ClusterTraffic cluster) {
+        this.trafficStats = stats;
+        this.clusterTraffic = cluster;
     }
 
     private void start(Settings s) {

@@ -21,9 +21,11 @@ import io.gatehouse.api.log.LogEntry;
 import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.plugin.PluginKind;
+import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
+import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -170,6 +172,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     /** {@link #CATCH_UP_CHECK}; tests that hold a node's applies back set it longer. */
     volatile Duration catchUpCheck = CATCH_UP_CHECK;
     private volatile ServiceRegistration<LogListener> listenerRegistration;
+    private volatile ServiceRegistration<TrafficStats> trafficRegistration;
+    private volatile ScheduledFuture<?> trafficFold;
+    /** This node's traffic counters (since this activation); registered as the {@link TrafficStats} service. */
+    final Traffic traffic = new Traffic();
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
     /** How the planner checks that a port is free (tests use their fake data plane's). */
@@ -239,6 +245,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             }
         };
         listenerRegistration = context.registerService(LogListener.class, listener, null);
+        trafficRegistration = context.registerService(TrafficStats.class, traffic, null);
         // what committed between the boot replay and the registration
         committed(log.commitIndex());
     }
@@ -278,7 +285,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
-        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset());
+        RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset(), traffic);
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
                 waiters::appliedTo);
         Planner planner = new Planner(codec, binder, kinds, applier, running);
@@ -311,6 +318,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             throw e;
         }
         watchCommits();
+        trafficFold = timer.scheduleWithFixedDelay(traffic::fold, Traffic.FOLD_SECONDS,
+                Traffic.FOLD_SECONDS, TimeUnit.SECONDS);
         LOG.info("Gatehouse core started at log index {} with {} objects ({}{})", applier.appliedIndex(),
                 applier.objects().size(), consensus != null ? "cluster" : standalone ? "standalone" : "no cluster service",
                 config.portOffset() == 0 ? "" : ", HTTPServer ports + " + config.portOffset());
@@ -446,14 +455,13 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
 
     @Deactivate
     void deactivate() {
-        ServiceRegistration<LogListener> r = listenerRegistration;
+        unregister(listenerRegistration);
         listenerRegistration = null;
-        if (r != null) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException e) {
-                // already gone with the bundle
-            }
+        unregister(trafficRegistration);
+        trafficRegistration = null;
+        ScheduledFuture<?> fold = trafficFold;
+        if (fold != null) {
+            fold.cancel(false);
         }
         ScheduledFuture<?> w = catchUpWatch;
         if (w != null) {
@@ -729,6 +737,16 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     @Override
     public void snapshotInstalled(long index) {
         onConfigThread(p -> p.applier().snapshotInstalled());
+    }
+
+    private static void unregister(ServiceRegistration<?> r) {
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
+        }
     }
 
     /** Applies what is committed every {@link #CATCH_UP_CHECK}, whether or not a notification came. */
@@ -1098,7 +1116,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         }
         Object commits = catchUpWatch;
         Object defaults = defaultsWatch;
-        return (int) t.getQueue().stream().filter(r -> r != commits && r != defaults).count();
+        Object fold = trafficFold;
+        return (int) t.getQueue().stream().filter(r -> r != commits && r != defaults && r != fold).count();
     }
 
     /** Runs a task on the configuration thread and waits for it (inline when already on that thread). */

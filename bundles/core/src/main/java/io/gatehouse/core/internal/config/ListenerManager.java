@@ -3,6 +3,7 @@ package io.gatehouse.core.internal.config;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.routing.ServerHandler;
+import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
 import io.gatehouse.dataplane.HttpListener;
 import io.gatehouse.dataplane.ListenerSettings;
@@ -51,11 +52,13 @@ final class ListenerManager {
     private final BindRetry retry;
     private final PortProbe portProbe;
     private final int portOffset;
+    private final Traffic traffic;
     private final Map<String, Live> live = new HashMap<>();
     private volatile Map<String, Unbound> unbound = Map.of();
 
     ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe,
-                    int portOffset) {
+                    int portOffset, Traffic traffic) {
+        this.traffic = traffic;
         this.dataPlane = dataPlane;
         this.pipelines = pipelines;
         this.retry = retry;
@@ -195,7 +198,7 @@ final class ListenerManager {
                         plan.closedEarly.add(dl);
                     }
                 }
-                ServerHandler handler = new ServerHandler(s.name(), pipelines);
+                ServerHandler handler = new ServerHandler(s.name(), pipelines, traffic);
                 String outOfRange = outOfRange(s.settings());
                 if (outOfRange != null) {
                     plan.puts.put(s.name(), new Prepared(s, Mode.DEFERRED, null, handler, null, outOfRange));
@@ -329,7 +332,7 @@ final class ListenerManager {
                     next = new Live(p.model(), cur.listener, cur.handler);
                 }
                 case TRANSFER -> {
-                    ServerHandler handler = new ServerHandler(name, pipelines);
+                    ServerHandler handler = new ServerHandler(name, pipelines, traffic);
                     handler.routes(p.model().routes());
                     HttpListener listener = before.get(p.donor()).listener;
                     listener.handler(handler);
@@ -372,7 +375,7 @@ final class ListenerManager {
 
     /** Starts a server recovered from the log; a socket that cannot be bound is reported and retried. */
     void restore(ServerModel model) {
-        ServerHandler handler = new ServerHandler(model.name(), pipelines);
+        ServerHandler handler = new ServerHandler(model.name(), pipelines, traffic);
         handler.routes(model.routes());
         Live l = new Live(model, null, handler);
         live.put(model.name(), l);

@@ -10,6 +10,7 @@ import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
+import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -48,17 +49,17 @@ final class RunningState {
 
     RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
                  PortProbe portProbe) {
-        this(dataPlane, kinds, binder, bindRetry, portProbe, 0);
+        this(dataPlane, kinds, binder, bindRetry, portProbe, 0, new Traffic());
     }
 
     /** @param portOffset added to every HTTPServer's port on this node (core configuration {@code portOffset}) */
     RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
-                 PortProbe portProbe, int portOffset) {
+                 PortProbe portProbe, int portOffset, Traffic traffic) {
         this.kinds = kinds;
         this.serverValidator = new HttpServerValidator(binder, portOffset);
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
-        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe, portOffset);
+        this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe, portOffset, traffic);
     }
 
     /** The validator of HTTPServers on this node (the planner uses it too: one port offset for both). */

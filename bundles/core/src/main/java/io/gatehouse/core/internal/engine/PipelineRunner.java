@@ -15,21 +15,38 @@ import org.slf4j.LoggerFactory;
 public final class PipelineRunner {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
 
+    /** Told when a pipeline is over, just before its exchange ends (the response head is decided then). */
+    @FunctionalInterface
+    public interface Ending {
+        /** Nothing to tell. */
+        Ending NONE = exchange -> { };
+
+        /** Event loop; must not block nor throw. */
+        void ending(ServerExchange exchange);
+    }
+
     private final Generation generation;
     private final ServerExchange exchange;
+    private final Ending ending;
     private final Thread loop;
     /** The step whose handle() is on the stack, or null. Event loop only. */
     private Step inHandle;
 
-    private PipelineRunner(Generation generation, ServerExchange exchange) {
+    private PipelineRunner(Generation generation, ServerExchange exchange, Ending ending) {
         this.generation = generation;
         this.exchange = exchange;
+        this.ending = ending;
         this.loop = Thread.currentThread();
     }
 
     /** Starts the pipeline for an exchange; must be called on the exchange's event loop. */
     public static void run(Generation generation, ServerExchange exchange) {
-        new PipelineRunner(generation, exchange).runFrom(0);
+        run(generation, exchange, Ending.NONE);
+    }
+
+    /** Starts the pipeline for an exchange, telling {@code ending} when it is over; event loop only. */
+    public static void run(Generation generation, ServerExchange exchange, Ending ending) {
+        new PipelineRunner(generation, exchange, ending).runFrom(0);
     }
 
     private void runFrom(int start) {
@@ -105,6 +122,11 @@ public final class PipelineRunner {
     }
 
     private void end() {
+        try {
+            ending.ending(exchange);
+        } catch (RuntimeException e) {
+            LOG.error("Counting the end of an exchange of pipeline '{}' failed", generation.pipeline(), e);
+        }
         try {
             exchange.end();
         } catch (RuntimeException e) {

@@ -3,6 +3,8 @@ package io.gatehouse.core.internal.routing;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.engine.PipelineRunner;
+import io.gatehouse.core.internal.stats.Traffic;
+import io.gatehouse.core.internal.stats.TrafficRecorder;
 import io.gatehouse.dataplane.RequestHandler;
 import io.gatehouse.dataplane.ServerExchange;
 import org.slf4j.Logger;
@@ -11,18 +13,23 @@ import org.slf4j.LoggerFactory;
 /**
  * The request handler of one HTTPServer: matches the compiled route table, then runs the routed
  * pipeline's current generation, looked up by name at request time (so a pipeline update never touches
- * servers). Until the server's change is applied, its table is null and requests get 503.
+ * servers). Until the server's change is applied, its table is null and requests get 503. Every request is
+ * counted when it ends (the server's and its pipeline's {@link Traffic} counters).
  */
-public final class ServerHandler implements RequestHandler {
+public final class ServerHandler implements RequestHandler, PipelineRunner.Ending {
     private static final Logger LOG = LoggerFactory.getLogger(ServerHandler.class);
 
     private final String server;
     private final PipelineRegistry pipelines;
+    private final Traffic traffic;
+    private final TrafficRecorder counters;
     private volatile RouteTable routes;
 
-    public ServerHandler(String server, PipelineRegistry pipelines) {
+    public ServerHandler(String server, PipelineRegistry pipelines, Traffic traffic) {
         this.server = server;
         this.pipelines = pipelines;
+        this.traffic = traffic;
+        this.counters = traffic.server(server);
     }
 
     /** Publishes a new route table (null: not serving yet). */
@@ -51,10 +58,17 @@ public final class ServerHandler implements RequestHandler {
             generation = null;
         }
         if (generation == null) {
+            ending(exchange);
             exchange.end();
             return;
         }
-        PipelineRunner.run(generation, exchange);
+        PipelineRunner.run(generation, exchange, this);
+    }
+
+    @Override
+    public void ending(ServerExchange exchange) {
+        int status = exchange.response() == null ? 500 : exchange.response().status();
+        traffic.ended(counters, exchange.pipeline(), status, System.nanoTime() - exchange.startNanos());
     }
 
     /** The generation to run, or null when an error response was set and the exchange should just end. */
