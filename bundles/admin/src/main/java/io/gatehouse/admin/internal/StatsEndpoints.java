@@ -58,13 +58,13 @@ final class StatsEndpoints {
                     + s + "'");
         }
         boolean withSnapshots = "true".equals(s);
-        ClusterTraffic c = cluster.get();
-        if (c != null) {
-            return c.collect(scope, timeout).thenApply(r -> ApiResponse.ok(TrafficJson.report(r, withSnapshots)));
-        }
         TrafficStats local = stats.get();
         if (local == null) {
             throw new ApiException(503, "unavailable", "the traffic statistics are not running (the core is stopped)");
+        }
+        ClusterTraffic c = cluster.get();
+        if (c != null) {
+            return c.collect(scope, timeout).thenApply(r -> ApiResponse.ok(TrafficJson.report(r, withSnapshots)));
         }
         if (scope != ClusterTraffic.Scope.NODE) {
             throw new ApiException(503, "unavailable", "scope=" + scope.name().toLowerCase(Locale.ROOT)

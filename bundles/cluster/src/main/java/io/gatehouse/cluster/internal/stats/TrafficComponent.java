@@ -32,6 +32,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,18 +53,18 @@ public class TrafficComponent implements ClusterTraffic {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ClusterNode node;
-    private final TrafficStats stats;
+    /** The core's counters; absent while the core is stopped (then this node has no statistics to give). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TrafficStats stats;
     private final Messaging.Handler handler;
     private final ExecutorService http;
     private final HttpClient client;
 
     @Activate
-    public TrafficComponent(@Reference(name = "node", policyOption = ReferencePolicyOption.GREEDY) ClusterNode node,
-                            @Reference(name = "stats", policyOption = ReferencePolicyOption.GREEDY)
-                            TrafficStats stats) {
+    public TrafficComponent(@Reference(name = "node", policyOption = ReferencePolicyOption.GREEDY) ClusterNode node) {
         this.node = node;
-        this.stats = stats;
-        this.handler = m -> JSON.writeValueAsBytes(TrafficJson.snapshot(stats.snapshot()));
+        this.handler = m -> JSON.writeValueAsBytes(TrafficJson.snapshot(stats().snapshot()));
         this.http = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "gatehouse-stats-http");
             t.setDaemon(true);
@@ -73,6 +75,21 @@ public class TrafficComponent implements ClusterTraffic {
         node.messaging().register(TYPE, handler);
     }
 
+    /** For tests: a component with the core's counters already bound. */
+    public TrafficComponent(ClusterNode node, TrafficStats stats) {
+        this(node);
+        this.stats = stats;
+    }
+
+    private TrafficStats stats() {
+        TrafficStats s = stats;
+        if (s == null) {
+            throw new IllegalStateException("no traffic statistics on " + node.settings().nodeName()
+                    + " (its core is stopped)");
+        }
+        return s;
+    }
+
     @Deactivate
     public void deactivate() {
         node.messaging().unregister(TYPE, handler);
@@ -81,6 +98,12 @@ public class TrafficComponent implements ClusterTraffic {
 
     @Override
     public CompletableFuture<TrafficReport> collect(Scope scope, Duration deadline) {
+        TrafficStats stats;
+        try {
+            stats = stats();
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         String group = node.settings().group();
         String self = node.settings().nodeName();
         if (scope == Scope.NODE) {
@@ -116,7 +139,8 @@ public class TrafficComponent implements ClusterTraffic {
             servers.add(s.servers());
             pipelines.add(s.pipelines());
         });
-        return new TrafficReport(scope, sorted, stats.sumByName(servers), stats.sumByName(pipelines), snapshots);
+        TrafficStats sum = stats();
+        return new TrafficReport(scope, sorted, sum.sumByName(servers), sum.sumByName(pipelines), snapshots);
     }
 
     /** What a part of the cluster answered. */
@@ -135,7 +159,7 @@ public class TrafficComponent implements ClusterTraffic {
         for (MemberStatus m : status.members()) {
             known.add(m.name());
             if (m.name().equals(self)) {
-                TrafficSnapshot mine = stats.snapshot();
+                TrafficSnapshot mine = stats().snapshot();
                 snapshots.put(self, mine);
                 flagged.add(new NodeAnswer(self, m.group(), true, "", mine.since()));
             } else if (m.state() == MemberState.DEAD || m.state() == MemberState.LEFT) {
