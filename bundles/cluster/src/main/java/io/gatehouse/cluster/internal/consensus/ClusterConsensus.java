@@ -59,6 +59,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     static final int MAX_FORWARDS = 4;
     /** A follower that has not heard from its leader for this many heartbeats is stale. */
     static final int STALE_HEARTBEATS = 3;
+    /** Tries of one forwarded write: each after a new leadership, all within the write's deadline. */
+    static final int MAX_FORWARD_ATTEMPTS = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterConsensus.class);
 
@@ -259,7 +261,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return within(groups.forward(group, request, timeout), timeout);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        return within(attempt(request, deadline, deadline - giveUpMargin(timeout), null), timeout);
+        return within(attempt(request, deadline, deadline - giveUpMargin(timeout), 1), timeout);
     }
 
     /**
@@ -290,10 +292,10 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     }
 
     /**
-     * One try; {@code tried} is the leader a first try went to (null on the first try); waiting for another
-     * leader ends at {@code giveUp}.
+     * One try ({@code attempt} counts from 1, at most {@value #MAX_FORWARD_ATTEMPTS}); a refusal because the
+     * leader it went to no longer leads waits for another leadership, which ends at {@code giveUp}.
      */
-    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp, String tried) {
+    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp, int attempt) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             return failed(Reason.TIMEOUT, "the deadline passed before the leader answered", null);
@@ -307,6 +309,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return failed(Reason.NO_LEADER, r.leading() ? "this node is taking over as leader"
                     : "no leader is known for group " + settings.group(), null);
         }
+        Target tried = new Target(leader, r.leaderEpoch());
         long margin = Math.min(TimeUnit.MILLISECONDS.toNanos(100), remaining / 10);
         byte[] payload = ForwardCodec.request(TimeUnit.NANOSECONDS.toMillis(remaining - margin), request);
         CompletableFuture<byte[]> sent;
@@ -331,8 +334,8 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             } else {
                 failure = fromMessaging(leader, unwrap(err));
             }
-            if (tried == null && retriable(failure)) {
-                retryAfterLeaderChange(request, deadline, giveUp, leader, failure, result);
+            if (attempt < MAX_FORWARD_ATTEMPTS && retriable(failure)) {
+                retryAfterLeaderChange(request, deadline, giveUp, attempt, tried, failure, result);
             } else {
                 result.completeExceptionally(failure);
             }
@@ -344,22 +347,38 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         return e.reason() == Reason.NOT_LEADER || e.reason() == Reason.NO_LEADER;
     }
 
+    /** A leader and the epoch it leads in (0 when unknown). */
+    record Target(String leader, long epoch) {
+    }
+
     /**
-     * Waits (polling every half heartbeat, until {@code giveUp}) for a leader other than {@code tried}, then
-     * tries once more; none by then: the first refusal.
+     * True when {@code now} shows a leadership a refused forward to {@code tried} can be sent to again: this
+     * node leads and is ready, or another node leads, or the same node leads again in a later epoch (it
+     * stepped down and was elected again, which a loaded machine makes common).
      */
-    private void retryAfterLeaderChange(byte[] request, long deadline, long giveUp, String tried,
+    static boolean newLeadership(ReplicaStatus now, Target tried) {
+        if (now.leading()) {
+            return now.ready();
+        }
+        String leader = now.leader();
+        return leader != null && !leader.equals(now.self())
+                && (!leader.equals(tried.leader()) || now.leaderEpoch() > tried.epoch());
+    }
+
+    /**
+     * Waits (polling every half heartbeat, until {@code giveUp}) for a new leadership, then tries again; none
+     * by then: the refusal it has.
+     */
+    private void retryAfterLeaderChange(byte[] request, long deadline, long giveUp, int attempt, Target tried,
                                         ConsensusException first, CompletableFuture<byte[]> result) {
         if (closed) {
             result.completeExceptionally(first);
             return;
         }
-        ReplicaStatus r = replica.status();
-        boolean changed = r.leading() ? r.ready() : r.leader() != null && !r.leader().equals(tried)
-                && !r.leader().equals(settings.nodeName());
-        if (changed) {
-            LOG.debug("Forward: {} refused ({}), trying the new leader", tried, first.getMessage());
-            attempt(request, deadline, giveUp, tried).whenComplete((v, e) -> {
+        if (newLeadership(replica.status(), tried)) {
+            LOG.debug("Forward: {} (epoch {}) refused ({}), trying the new leadership", tried.leader(),
+                    tried.epoch(), first.getMessage());
+            attempt(request, deadline, giveUp, attempt + 1).whenComplete((v, e) -> {
                 if (e != null) {
                     result.completeExceptionally(unwrap(e));
                 } else {
@@ -374,7 +393,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return;
         }
         scheduler.schedule(Duration.ofNanos(Math.min(left, settings.heartbeat().toNanos() / 2)),
-                () -> retryAfterLeaderChange(request, deadline, giveUp, tried, first, result));
+                () -> retryAfterLeaderChange(request, deadline, giveUp, attempt, tried, first, result));
     }
 
     private CompletableFuture<byte[]> local(byte[] request, long remainingNanos) {

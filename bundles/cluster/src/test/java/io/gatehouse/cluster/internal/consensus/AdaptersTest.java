@@ -18,6 +18,7 @@ import io.gatehouse.cluster.internal.Leadership;
 import io.gatehouse.cluster.internal.replication.CommitPoint;
 import io.gatehouse.cluster.internal.replication.MemoryOperationLog;
 import io.gatehouse.cluster.internal.replication.Replica;
+import io.gatehouse.cluster.internal.replication.ReplicaStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -105,5 +106,27 @@ public class AdaptersTest {
         verify(lease, never()).raiseEpochFloor(anyLong());
         bridge.leadershipEnded(4, "deposed");
         verify(lease).raiseEpochFloor(eq(4L));
+    }
+
+    @Test
+    public void aRefusedForwardIsSentAgainOnlyToANewLeadershipTheSameNodeReElectedIncluded() {
+        ClusterConsensus.Target tried = new ClusterConsensus.Target("n1", 4);
+        // n1 stepped down and was elected again: a later epoch is a new leadership (seen at a load of 61)
+        assertEquals(true, ClusterConsensus.newLeadership(follower("n2", "n1", 5), tried));
+        assertEquals(false, ClusterConsensus.newLeadership(follower("n2", "n1", 4), tried));
+        assertEquals(true, ClusterConsensus.newLeadership(follower("n2", "n3", 4), tried));
+        assertEquals(false, ClusterConsensus.newLeadership(follower("n2", null, 0), tried));
+        // this node named as leader but not leading yet: wait; leading and ready: answer locally
+        assertEquals(false, ClusterConsensus.newLeadership(follower("n2", "n2", 6), tried));
+        assertEquals(false, ClusterConsensus.newLeadership(leader("n2", false), tried));
+        assertEquals(true, ClusterConsensus.newLeadership(leader("n2", true), tried));
+    }
+
+    private static ReplicaStatus follower(String self, String leader, long epoch) {
+        return new ReplicaStatus(self, leader, epoch, false, false, epoch, 0, 0, java.util.Map.of());
+    }
+
+    private static ReplicaStatus leader(String self, boolean ready) {
+        return new ReplicaStatus(self, self, 6, true, ready, 6, 0, 0, java.util.Map.of());
     }
 }
