@@ -1,10 +1,12 @@
 package io.gatehouse.cluster.internal;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -23,6 +25,16 @@ import org.slf4j.LoggerFactory;
  * the {@link ClusterNode} service once it has joined. Deactivation leaves the group gracefully. A change of
  * configuration restarts the member (there is no {@code @Modified}: every key changes the member's identity,
  * its cluster or its network).
+ *
+ * <p>The member is started again, for as long as the component is active:
+ * <ul>
+ *   <li>after a failed start, every {@link #START_RETRY}: Hazelcast gives up a join for good when the cluster
+ *   refuses it for a moment (its state is locked while other members merge after a split), and a node left without
+ *   its member would serve a stale configuration until someone restarted it;</li>
+ *   <li>when a voter's CP member was removed while it ran (paused or cut off long enough for the others to remove
+ *   it): the {@link ClusterNode} service is withdrawn, the member leaves and a new one joins, which is promoted to
+ *   the CP groups again (docs/cluster.md, "Membership and failure detection").</li>
+ * </ul>
  */
 @Component(immediate = true, configurationPid = ClusterNodeComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, service = {})
@@ -99,16 +111,46 @@ public class ClusterNodeComponent {
         String writeTimeout() default "10s";
     }
 
+    /** How long after a failed start the member is started again. */
+    static final Duration START_RETRY = Duration.ofSeconds(5);
+
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNodeComponent.class);
 
-    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledThreadPoolExecutor starter = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "gatehouse-cluster-start");
         t.setDaemon(true);
         return t;
     });
+
+    /** Starts a member; {@link GroupMember#start} but for tests. */
+    interface MemberStarter {
+        GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader loader, Runnable cpMemberLost);
+    }
+
+    private final MemberStarter members;
+    private final Duration startRetry;
+
+    /** Used by DS. */
+    public ClusterNodeComponent() {
+        this(GroupMember::start, START_RETRY);
+    }
+
+    /** For tests: how members are started, and the delay before a failed start is tried again. */
+    ClusterNodeComponent(MemberStarter members, Duration startRetry) {
+        this.members = members;
+        this.startRetry = startRetry;
+        // a retry that has not started yet is dropped at deactivation
+        starter.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
     private volatile boolean active;
     private GroupMember member;
     private ServiceRegistration<ClusterNode> registration;
+    // set by activate, read on the starter thread
+    private BundleContext context;
+    private ClusterSettings settings;
+    private ClusterSecret secret;
+    // starter thread only
+    private int failedStarts;
 
     /**
      * Validates the configuration and starts the member in the background.
@@ -126,25 +168,92 @@ public class ClusterNodeComponent {
             LOG.error("Invalid cluster configuration ({}): {}", PID, e.getMessage());
             throw e;
         }
-        active = true;
-        ClassLoader loader = ClusterNodeComponent.class.getClassLoader();
-        starter.execute(() -> {
-            try {
-                GroupMember m = GroupMember.start(settings, secret, loader);
-                synchronized (this) {
-                    if (!active) {
-                        m.stop();
-                        return;
-                    }
-                    member = m;
-                    registration = context.registerService(ClusterNode.class, m, null);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("The cluster node could not start: {}", e.toString(), e);
-            }
-        });
+        synchronized (this) {
+            this.context = context;
+            this.settings = settings;
+            this.secret = secret;
+            active = true;
+        }
+        starter.execute(this::startMember);
         LOG.info("Cluster node {} of group {} starting ({}, secret from {})", settings.nodeName(), settings.group(),
                 settings.role(), secret);
+    }
+
+    /** Starts the member and registers the service; on failure, tries again after the start retry delay. */
+    private void startMember() {
+        ClusterSettings s;
+        synchronized (this) {
+            if (!active) {
+                return;
+            }
+            s = settings;
+        }
+        GroupMember started;
+        try {
+            AtomicReference<GroupMember> self = new AtomicReference<>();
+            started = members.start(s, secret, ClusterNodeComponent.class.getClassLoader(),
+                    () -> schedule(() -> restart(self.get()), Duration.ZERO));
+            // set before the restart task can run: it runs on this thread, after this method
+            self.set(started);
+        } catch (RuntimeException e) {
+            failedStarts++;
+            if (failedStarts == 1) {
+                LOG.error("The cluster node could not start: {}; trying again every {} ms", e.toString(),
+                        startRetry.toMillis(), e);
+            } else {
+                LOG.warn("The cluster node could not start (attempt {}): {}; trying again in {} ms", failedStarts,
+                        e.toString(), startRetry.toMillis());
+            }
+            schedule(this::startMember, startRetry);
+            return;
+        }
+        if (failedStarts > 0) {
+            LOG.info("The cluster node started after {} failed attempts", failedStarts);
+            failedStarts = 0;
+        }
+        synchronized (this) {
+            if (active) {
+                member = started;
+                registration = context.registerService(ClusterNode.class, started, null);
+                return;
+            }
+        }
+        started.stop();
+    }
+
+    /** The member's CP membership was removed while it ran: withdraw the service, stop it, start a new one. */
+    private void restart(GroupMember lost) {
+        GroupMember m;
+        synchronized (this) {
+            if (!active || lost == null || member != lost) {
+                return;
+            }
+            unregister();
+            m = member;
+            member = null;
+        }
+        LOG.warn("Restarting the cluster node {}: its CP member was removed while it ran", settings.nodeName());
+        m.stop();
+        startMember();
+    }
+
+    private void schedule(Runnable task, Duration delay) {
+        try {
+            starter.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Cluster node start not scheduled: the component is deactivated");
+        }
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered by the framework (bundle stopping)
+            }
+            registration = null;
+        }
     }
 
     /** Unregisters the service and leaves the group gracefully. */
@@ -153,14 +262,7 @@ public class ClusterNodeComponent {
         GroupMember m;
         synchronized (this) {
             active = false;
-            if (registration != null) {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException e) {
-                    // already unregistered by the framework (bundle stopping)
-                }
-                registration = null;
-            }
+            unregister();
             m = member;
             member = null;
         }

@@ -38,6 +38,8 @@ final class GroupMember implements ClusterNode {
     /** A restarted voter retries its CP repair this often, and logs an ERROR when not done after the deadline. */
     static final Duration REPAIR_RETRY = Duration.ofSeconds(1);
     static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
+    /** A voter back in the CP groups checks this often that its CP member has not been removed since. */
+    static final Duration REPAIR_WATCH = Duration.ofSeconds(2);
 
     private final ClusterSettings settings;
     private final HazelcastInstance hz;
@@ -58,7 +60,7 @@ final class GroupMember implements ClusterNode {
     private volatile boolean stopping;
     private volatile String reason = "";
 
-    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz) {
+    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable cpMemberLost) {
         this.settings = s;
         this.hz = hz;
         String node = s.nodeName();
@@ -88,7 +90,12 @@ final class GroupMember implements ClusterNode {
                 // survivors remove a gone voter's CP member after the lease has moved on: a CP membership
                 // change slows the CP calls of a takeover
                 this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
-                        REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()));
+                        REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()), REPAIR_WATCH,
+                        () -> {
+                            if (!stopping) {
+                                cpMemberLost.run();
+                            }
+                        });
             } else {
                 this.repairThread = null;
                 this.repair = null;
@@ -103,10 +110,20 @@ final class GroupMember implements ClusterNode {
 
     /** Starts the member and joins the group (blocks until joined). */
     static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader) {
+        return start(s, secret, classLoader, () -> LOG.error("This voter's CP member was removed while it runs: "
+                + "restart the node to bring it back into the CP groups"));
+    }
+
+    /**
+     * Starts the member and joins the group (blocks until joined). {@code cpMemberLost} is told (once, on the CP
+     * repair's thread) when this voter's CP member was removed while it runs: Hazelcast will never use this member
+     * as a CP member again, and the owner should stop it and start a new one (which is promoted again).
+     */
+    static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader, Runnable cpMemberLost) {
         Config config = HazelcastMembers.config(s, classLoader);
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
         try {
-            GroupMember m = new GroupMember(s, secret, hz);
+            GroupMember m = new GroupMember(s, secret, hz, cpMemberLost);
             m.begin();
             return m;
         } catch (RuntimeException e) {
