@@ -94,6 +94,8 @@ public class ClusterFaultIT {
         ackedWithin(follower, "stop-before", "stop-before", Duration.ofSeconds(30), 1);
 
         // SIGSTOP the leader: the others elect a new leader and keep taking writes
+        FaultSchedule cp = new FaultSchedule(cluster, VOTERS, OBSERVER, new Random(0));
+        FaultSchedule.CpMarks marks = cp.cpMarks(leader);
         long pausedAt = System.nanoTime();
         cluster.pause(leader);
         String newLeader = agreedLeader(others, leader, FAILOVER_DEADLINE);
@@ -151,13 +153,20 @@ public class ClusterFaultIT {
                 ackedWithin(newLeader, o.name(), o.key(), FAILOVER_DEADLINE, oldEpoch + 1);
             }
         }
+        // its CP member was removed while it was stopped: it must come back into the CP groups (or the group has
+        // lost its tolerance of one more voter fault for good)
+        cp.awaitBackInCp(leader, marks, false);
+        long backInCp = ms(resumedAt);
+        boolean removed = cp.cpMarks(leader).removals() > marks.removals();
         PipelineWriter.Outcome rejoined = ackedWithin(leader, "stop-after-rejoin", "stop-after-rejoin", CONVERGE, 1);
         System.out.println("ClusterFaultIT SIGSTOP: leader " + leader + " (epoch " + oldEpoch + ") stopped for "
                 + pausedFor + " ms; "
                 + newLeader + " (epoch " + newEpoch + ") named leader by every other node after " + failover
                 + " ms; writes through the others during the pause: " + during + "; after SIGCONT: queued write "
                 + queued + ", next write " + afterCont + "; " + leader + " named " + newLeader + " " + stepDown
-                + " ms after SIGCONT; write through it after: " + rejoined);
+                + " ms after SIGCONT; " + (removed ? "its CP member was removed by the others, it was back in the CP "
+                + "groups " + backInCp + " ms after SIGCONT" : "its CP member was not removed") + "; write through it "
+                + "after: " + rejoined);
 
         convergeAndCheck("sigstop");
     }
@@ -211,6 +220,7 @@ public class ClusterFaultIT {
             }
         } finally {
             writers.shutdownNow();
+            System.out.println("ClusterFaultIT random faults: seed " + seed + ", schedule: " + schedule.log());
             schedule.healAll();
         }
         long acked = writer.acks().stream().filter(a -> a.requestId().startsWith("fault-" + seed + "-")).count();

@@ -1,5 +1,6 @@
 package io.gatehouse.itests;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +19,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FaultSchedule {
     /** Logged by a restarted voter once every CP group lists it again (CpMemberRepair). */
     static final String BACK_IN_CP = "This voter is back in the CP groups";
+    /** Logged by a voter that removes the CP member of a member that left the cluster (CpMemberRepair). */
+    static final String REMOVING_CP_MEMBER = "Removing the CP member";
     private static final Duration RECOVERY = Duration.ofSeconds(120);
+    /**
+     * After a pause, how long the schedule waits before it looks whether the others removed the node's CP member:
+     * they do it lease.takeover + lease.stepDown (1.8 s) after its member left, and a paused member merges back
+     * at Hazelcast's next merge round (every 5 s).
+     */
+    private static final Duration SETTLE = Duration.ofSeconds(8);
 
     private final ClusterHarness cluster;
     private final List<String> voters;
@@ -75,7 +84,7 @@ final class FaultSchedule {
             target = voters.get(random.nextInt(voters.size()));
         }
         String who = target + (leader ? " (leader)" : "");
-        int backInCp = cluster.logLines(target, BACK_IN_CP).size();
+        CpMarks marks = cpMarks(target);
         boolean restarted = false;
         int kind = random.nextInt(10);
         live.remove(target);
@@ -102,8 +111,43 @@ final class FaultSchedule {
         }
         live.add(target);
         long t0 = System.nanoTime();
-        recover(target, restarted && voters.contains(target), backInCp);
+        recover(target, restarted, marks);
         record(target + " recovered in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** How often the node was back in the CP groups, and how often the others removed its CP member, so far. */
+    record CpMarks(int backInCp, int removals) {
+    }
+
+    CpMarks cpMarks(String node) throws IOException {
+        String at = "at [127.0.0.1]:" + cluster.node(node).hazelcastPort() + ":";
+        int removals = 0;
+        for (String v : voters) {
+            if (!v.equals(node)) {
+                removals += (int) cluster.logLines(v, REMOVING_CP_MEMBER).stream().filter(l -> l.contains(at)).count();
+            }
+        }
+        return new CpMarks(cluster.logLines(node, BACK_IN_CP).size(), removals);
+    }
+
+    /**
+     * Waits until a voter whose CP member the others removed since {@code before} (or that restarted) is back in
+     * the CP groups: until then the CP groups have one member less, and one more fault would leave them without a
+     * majority.
+     */
+    void awaitBackInCp(String node, CpMarks before, boolean restarted) throws Exception {
+        if (!voters.contains(node)) {
+            return;
+        }
+        if (!restarted) {
+            hold(SETTLE);
+            if (cpMarks(node).removals() == before.removals()) {
+                return;
+            }
+        }
+        org.awaitility.Awaitility.await(node + " is back in the CP groups").atMost(RECOVERY)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> cluster.logLines(node, BACK_IN_CP).size() > before.backInCp());
     }
 
     private void pauseFor(String node, long millis) throws Exception {
@@ -116,16 +160,14 @@ final class FaultSchedule {
     }
 
     /**
-     * Waits until {@code node} names the group's leader without being stale, has applied what the leader had
-     * committed, and, for a restarted voter, is back in the CP groups.
+     * Waits until {@code node} names the group's leader without being stale, is back in the CP groups if it had
+     * left them (a voter restarted, or paused long enough for the others to remove its CP member), and has applied
+     * what the leader had committed.
      */
-    private void recover(String node, boolean restartedVoter, int backInCpBefore) throws Exception {
+    private void recover(String node, boolean restarted, CpMarks before) throws Exception {
         cluster.awaitWritable(List.of(node), RECOVERY);
-        if (restartedVoter) {
-            org.awaitility.Awaitility.await(node + " is back in the CP groups").atMost(RECOVERY)
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> cluster.logLines(node, BACK_IN_CP).size() > backInCpBefore);
-        }
+        awaitBackInCp(node, before, restarted);
+        cluster.awaitWritable(List.of(node), RECOVERY);
         String leader = cluster.leaderOf(node);
         if (!leader.isEmpty()) {
             long commit = cluster.health(leader).path("commitIndex").asLong(0);
