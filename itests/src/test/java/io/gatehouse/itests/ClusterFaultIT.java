@@ -54,7 +54,7 @@ public class ClusterFaultIT {
     private static final Duration CONVERGE = Duration.ofSeconds(180);
     private static final int RANDOM_WRITES = 240;
     /** The random schedule's writers spread their writes over this long; faults go on until they are done. */
-    private static final Duration RANDOM_WINDOW = Duration.ofSeconds(100);
+    private static final Duration RANDOM_WINDOW = Duration.ofSeconds(70);
     private static final Duration RANDOM_DEADLINE = Duration.ofSeconds(200);
 
     private static ClusterHarness cluster;

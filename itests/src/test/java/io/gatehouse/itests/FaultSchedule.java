@@ -27,7 +27,7 @@ final class FaultSchedule {
      * they do it lease.takeover + lease.stepDown (1.8 s) after its member left, and a paused member merges back
      * at Hazelcast's next merge round (every 5 s).
      */
-    private static final Duration SETTLE = Duration.ofSeconds(8);
+    private static final Duration SETTLE = Duration.ofSeconds(6);
 
     private final ClusterHarness cluster;
     private final List<String> voters;
