@@ -49,7 +49,11 @@ public class ClusterFaultIT {
     private static final String OBSERVER = "obs1";
     /** docs/cluster.md: lease.takeover 1 s, deadAfter 2 s; the leader stays stopped well past both. */
     private static final Duration LEADER_PAUSE = Duration.ofSeconds(8);
-    private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(30);
+    /**
+     * Generous: under load (load average 20-30 on the 2-core machine) Hazelcast's 2 s heartbeat timeout has removed
+     * a surviving voter too, splitting the group until the next merge, 20-30 s later.
+     */
+    private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(90);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CONVERGE = Duration.ofSeconds(180);
     private static final int RANDOM_WRITES = 240;
@@ -95,7 +99,7 @@ public class ClusterFaultIT {
 
         // SIGSTOP the leader: the others elect a new leader and keep taking writes
         FaultSchedule cp = new FaultSchedule(cluster, VOTERS, OBSERVER, new Random(0));
-        FaultSchedule.CpMarks marks = cp.cpMarks(leader);
+        Map<String, FaultSchedule.CpMarks> marks = cp.cpMarksOfVoters();
         long pausedAt = System.nanoTime();
         cluster.pause(leader);
         String newLeader = agreedLeader(others, leader, FAILOVER_DEADLINE);
@@ -155,17 +159,18 @@ public class ClusterFaultIT {
         }
         // its CP member was removed while it was stopped: it must come back into the CP groups (or the group has
         // lost its tolerance of one more voter fault for good)
-        cp.awaitBackInCp(leader, marks, false);
+        cp.awaitCpHealed(marks, null);
         long backInCp = ms(resumedAt);
-        boolean removed = cp.cpMarks(leader).removals() > marks.removals();
+        boolean removed = cp.removedSince(leader, marks);
         PipelineWriter.Outcome rejoined = ackedWithin(leader, "stop-after-rejoin", "stop-after-rejoin", CONVERGE, 1);
         System.out.println("ClusterFaultIT SIGSTOP: leader " + leader + " (epoch " + oldEpoch + ") stopped for "
                 + pausedFor + " ms; "
                 + newLeader + " (epoch " + newEpoch + ") named leader by every other node after " + failover
                 + " ms; writes through the others during the pause: " + during + "; after SIGCONT: queued write "
                 + queued + ", next write " + afterCont + "; " + leader + " named " + newLeader + " " + stepDown
-                + " ms after SIGCONT; " + (removed ? "its CP member was removed by the others, it was back in the CP "
-                + "groups " + backInCp + " ms after SIGCONT" : "its CP member was not removed") + "; write through it "
+                + " ms after SIGCONT; " + (removed ? "its CP member was removed by the others; the CP groups were "
+                + "whole again " + backInCp + " ms after SIGCONT (counted after a 6 s settle)"
+                : "its CP member was not removed") + "; write through it "
                 + "after: " + rejoined);
 
         convergeAndCheck("sigstop");
