@@ -63,6 +63,8 @@ public class ClusterFaultIT {
 
     private static ClusterHarness cluster;
     private static PipelineWriter writer;
+    /** The nodes have just been started by {@link #startCluster} (no test has run on them). */
+    private static boolean pristine;
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeClass
@@ -73,6 +75,7 @@ public class ClusterFaultIT {
                 cluster.configure(node, "etc/io.gatehouse.core.cfg", "snapshotEvery", "0");
             }
             cluster.startAll();
+            pristine = true;
         } catch (Exception | Error e) {
             cluster.close();
             throw e;
@@ -95,7 +98,7 @@ public class ClusterFaultIT {
         long oldEpoch = clusterView(leader).path("epoch").asLong();
         List<String> others = all.stream().filter(n -> !n.equals(leader)).toList();
         String follower = others.stream().filter(VOTERS::contains).findFirst().orElseThrow();
-        ackedWithin(follower, "stop-before", "stop-before", Duration.ofSeconds(30), 1);
+        ackedWithin(follower, "stop-before", "stop-before", CONVERGE, 1);
 
         // SIGSTOP the leader: the others elect a new leader and keep taking writes
         FaultSchedule cp = new FaultSchedule(cluster, VOTERS, OBSERVER, new Random(0));
@@ -169,7 +172,7 @@ public class ClusterFaultIT {
                 + " ms; writes through the others during the pause: " + during + "; after SIGCONT: queued write "
                 + queued + ", next write " + afterCont + "; " + leader + " named " + newLeader + " " + stepDown
                 + " ms after SIGCONT; " + (removed ? "its CP member was removed by the others; the CP groups were "
-                + "whole again " + backInCp + " ms after SIGCONT (counted after a 6 s settle)"
+                + "whole again " + backInCp + " ms after SIGCONT (counted after an 8 s settle)"
                 : "its CP member was not removed") + "; write through it "
                 + "after: " + rejoined);
 
@@ -244,8 +247,16 @@ public class ClusterFaultIT {
 
     // ---- shared
 
-    /** Starts the nodes that are not running (the previous test stopped them) and waits until all can write. */
+    /**
+     * Starts the nodes that are not running (a test that passed stopped them all to check their logs) and waits
+     * until all can write. Nodes left running by a test that failed are stopped first, so that each test starts
+     * from freshly started nodes.
+     */
     private static void bringUp() throws Exception {
+        if (!pristine && cluster.names().stream().anyMatch(n -> cluster.node(n).alive())) {
+            cluster.stopAll();
+        }
+        pristine = false;
         List<String> down = cluster.names().stream().filter(n -> !cluster.node(n).alive()).toList();
         if (!down.isEmpty()) {
             cluster.start(down.toArray(String[]::new));

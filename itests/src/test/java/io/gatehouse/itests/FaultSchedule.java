@@ -21,15 +21,18 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FaultSchedule {
     /** Logged by a restarted voter once every CP group lists it again (CpMemberRepair). */
     static final String BACK_IN_CP = "This voter is back in the CP groups";
-    /** Logged by a voter that removes the CP member of a member that left the cluster (CpMemberRepair). */
-    static final String REMOVING_CP_MEMBER = "Removing the CP member";
+    /**
+     * Logged by Hazelcast (MetadataRaftGroupManager) on the CP members when the removal of a CP member starts (an
+     * attempt that Hazelcast refuses logs nothing), and when a graceful leave removes it directly.
+     */
+    static final List<String> CP_MEMBER_REMOVED = List.of("} will be removed from [", "} is directly removed");
     private static final Duration RECOVERY = Duration.ofSeconds(120);
     /**
      * After a pause, how long the schedule waits before it looks whether the others removed the node's CP member:
      * they do it lease.takeover + lease.stepDown (1.8 s) after its member left, and a paused member merges back
      * at Hazelcast's next merge round (every 5 s).
      */
-    private static final Duration SETTLE = Duration.ofSeconds(6);
+    private static final Duration SETTLE = Duration.ofSeconds(8);
 
     private final ClusterHarness cluster;
     private final List<String> voters;
@@ -122,11 +125,13 @@ final class FaultSchedule {
     }
 
     CpMarks cpMarks(String node) throws IOException {
-        String at = "at [127.0.0.1]:" + cluster.node(node).hazelcastPort() + ":";
+        String member = "address=[127.0.0.1]:" + cluster.node(node).hazelcastPort() + "}";
         int removals = 0;
         for (String v : voters) {
             if (!v.equals(node)) {
-                removals += (int) cluster.logLines(v, REMOVING_CP_MEMBER).stream().filter(l -> l.contains(at)).count();
+                for (String what : CP_MEMBER_REMOVED) {
+                    removals += (int) cluster.logLines(v, member + what).size();
+                }
             }
         }
         return new CpMarks(cluster.logLines(node, BACK_IN_CP).size(), removals);
