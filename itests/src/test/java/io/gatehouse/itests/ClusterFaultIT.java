@@ -257,6 +257,11 @@ public class ClusterFaultIT {
             cluster.stopAll();
         }
         pristine = false;
+        startStopped();
+    }
+
+    /** Starts the nodes that are not running and waits until every node can write. */
+    private static void startStopped() throws Exception {
         List<String> down = cluster.names().stream().filter(n -> !cluster.node(n).alive()).toList();
         if (!down.isEmpty()) {
             cluster.start(down.toArray(String[]::new));
@@ -270,7 +275,7 @@ public class ClusterFaultIT {
      */
     private void convergeAndCheck(String label) throws Exception {
         List<String> all = cluster.names();
-        bringUp();
+        startStopped();
         String leader = agreedLeader(all, CONVERGE);
         PipelineWriter.Outcome barrier = ackedWithin(leader, "barrier-" + label, "barrier-" + label, CONVERGE, 1);
         cluster.awaitApplied(all, barrier.revision(), CONVERGE);
