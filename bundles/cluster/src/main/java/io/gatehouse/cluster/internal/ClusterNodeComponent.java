@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  *   <li>after a failed start, every {@link #START_RETRY}: Hazelcast gives up a join for good when the cluster
  *   refuses it for a moment (its state is locked while other members merge after a split), and a node left without
  *   its member would serve a stale configuration until someone restarted it;</li>
- *   <li>when a voter's CP member was removed while it ran (paused or cut off long enough for the others to remove
- *   it): the {@link ClusterNode} service is withdrawn, the member leaves and a new one joins, which is promoted to
- *   the CP groups again (docs/cluster.md, "Membership and failure detection").</li>
+ *   <li>when the member asks for it ({@link GroupMember#start}): it merged back into its group's cluster after a
+ *   split, or, a voter, its CP member was removed while it ran. The {@link ClusterNode} service is withdrawn, the
+ *   member leaves and a new one joins, which a voter promotes to the CP groups again (docs/cluster.md, "Membership
+ *   and failure detection").</li>
  * </ul>
  */
 @Component(immediate = true, configurationPid = ClusterNodeComponent.PID,
@@ -124,7 +125,7 @@ public class ClusterNodeComponent {
 
     /** Starts a member; {@link GroupMember#start} but for tests. */
     interface MemberStarter {
-        GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader loader, Runnable cpMemberLost);
+        GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader loader, Runnable restart);
     }
 
     private final MemberStarter members;
@@ -221,18 +222,21 @@ public class ClusterNodeComponent {
         started.stop();
     }
 
-    /** The member's CP membership was removed while it ran: withdraw the service, stop it, start a new one. */
-    private void restart(GroupMember lost) {
+    /**
+     * The member asked to be replaced (it merged back after a split, or lost its CP membership while it ran):
+     * withdraw the service, stop the member, start a new one.
+     */
+    private void restart(GroupMember old) {
         GroupMember m;
         synchronized (this) {
-            if (!active || lost == null || member != lost) {
+            if (!active || old == null || member != old) {
                 return;
             }
             unregister();
             m = member;
             member = null;
         }
-        LOG.warn("Restarting the cluster node {}: its CP member was removed while it ran", settings.nodeName());
+        LOG.warn("Restarting the cluster node {} with a new Hazelcast member", settings.nodeName());
         m.stop();
         startMember();
     }

@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.Role;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,10 +61,14 @@ final class GroupMember implements ClusterNode {
     private final ScheduledExecutorService repairThread;
     private volatile boolean stopping;
     private volatile String reason = "";
+    /** Told once when this member must be replaced by a new one (see {@link #start}). */
+    private final Runnable restart;
+    private final AtomicBoolean restartAsked = new AtomicBoolean();
 
-    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable cpMemberLost) {
+    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable restart) {
         this.settings = s;
         this.hz = hz;
+        this.restart = restart;
         String node = s.nodeName();
         Member me = hz.getCluster().getLocalMember();
         this.address = MembershipView.address(me);
@@ -91,11 +97,7 @@ final class GroupMember implements ClusterNode {
                 // change slows the CP calls of a takeover
                 this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
                         REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()), REPAIR_WATCH,
-                        () -> {
-                            if (!stopping) {
-                                cpMemberLost.run();
-                            }
-                        });
+                        this::askForRestart);
             } else {
                 this.repairThread = null;
                 this.repair = null;
@@ -110,20 +112,29 @@ final class GroupMember implements ClusterNode {
 
     /** Starts the member and joins the group (blocks until joined). */
     static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader) {
-        return start(s, secret, classLoader, () -> LOG.error("This voter's CP member was removed while it runs: "
-                + "restart the node to bring it back into the CP groups"));
+        return start(s, secret, classLoader, () -> LOG.error("This node's Hazelcast member must be restarted: "
+                + "restart the node"));
     }
 
     /**
-     * Starts the member and joins the group (blocks until joined). {@code cpMemberLost} is told (once, on the CP
-     * repair's thread) when this voter's CP member was removed while it runs: Hazelcast will never use this member
-     * as a CP member again, and the owner should stop it and start a new one (which is promoted again).
+     * Starts the member and joins the group (blocks until joined). {@code restart} is told, once, on a Hazelcast or
+     * CP repair thread (it must not block), when this member cannot go on and the owner should stop it and start a
+     * new one:
+     * <ul>
+     *   <li>it merged back into its group's cluster after a split (it was paused, cut off, or removed by a slow
+     *   failure detector): Hazelcast then gives it a new member UUID, while its messaging, secret check and
+     *   membership view stay bound to the old one (its envelopes carry the old UUID, which the others no longer
+     *   trust, and it never learns the members it merged with as joined): it could hold the lease and never
+     *   reach a voter, leaving its group without a leader;</li>
+     *   <li>this voter's CP member was removed while it runs: Hazelcast never uses it as a CP member again.</li>
+     * </ul>
+     * A new member starts clean and, for a voter, is promoted to the CP groups again.
      */
-    static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader, Runnable cpMemberLost) {
+    static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader, Runnable restart) {
         Config config = HazelcastMembers.config(s, classLoader);
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
         try {
-            GroupMember m = new GroupMember(s, secret, hz, cpMemberLost);
+            GroupMember m = new GroupMember(s, secret, hz, restart);
             m.begin();
             return m;
         } catch (RuntimeException e) {
@@ -139,6 +150,14 @@ final class GroupMember implements ClusterNode {
             return new byte[0];
         });
         hz.getUserContext().put(ExecutorMessaging.USER_CONTEXT_KEY, messaging);
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGED && !stopping) {
+                LOG.warn("Cluster node {} merged back into its group's cluster after a split, as a new Hazelcast "
+                        + "member ({}): its messaging and membership view belong to the member it was; restarting it",
+                        settings.nodeName(), hz.getCluster().getLocalMember().getUuid());
+                askForRestart();
+            }
+        });
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -188,6 +207,13 @@ final class GroupMember implements ClusterNode {
         LOG.info("Cluster node {} ({} of group {}) up at {}: {} voters {}, leadership by {}", settings.nodeName(),
                 settings.role(), settings.group(), address, settings.voters().size(), settings.voters(),
                 settings.usesCp() ? "CP lease" : "static first voter " + settings.staticLeader());
+    }
+
+    /** Tells the owner, once, that this member must be replaced (see {@link #start}). */
+    private void askForRestart() {
+        if (!stopping && restartAsked.compareAndSet(false, true)) {
+            restart.run();
+        }
     }
 
     private void liveness() {
