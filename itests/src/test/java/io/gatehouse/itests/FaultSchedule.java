@@ -1,5 +1,6 @@
 package io.gatehouse.itests;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,11 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FaultSchedule {
     /** Logged by a restarted voter once every CP group lists it again (CpMemberRepair). */
     static final String BACK_IN_CP = "This voter is back in the CP groups";
-    /**
-     * Logged by Hazelcast (MetadataRaftGroupManager) on the CP members when the removal of a CP member starts (an
-     * attempt that Hazelcast refuses logs nothing), and when a graceful leave removes it directly.
-     */
-    static final List<String> CP_MEMBER_REMOVED = List.of(" will be removed from [", " is directly removed");
+    /** Logged by a cluster node that replaces its Hazelcast member (ClusterNodeComponent). */
+    static final String NEW_MEMBER = "with a new Hazelcast member";
     private static final Duration RECOVERY = Duration.ofSeconds(120);
     /**
      * After a pause, how long the schedule waits before it looks whether the others removed the node's CP member:
@@ -38,6 +36,7 @@ final class FaultSchedule {
     private final List<String> voters;
     private final String observer;
     private final Random random;
+    private final ObjectMapper json = new ObjectMapper();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private final long start = System.nanoTime();
@@ -121,20 +120,17 @@ final class FaultSchedule {
     }
 
     /** How often the node was back in the CP groups, and how often the others removed its CP member, so far. */
-    record CpMarks(int backInCp, int removals) {
+    /**
+     * What a voter's own log says so far: how often it was back in the CP groups, and how often its cluster node
+     * replaced its Hazelcast member (it merged back after a split, or its CP member was removed while it ran): a
+     * new member is promoted to the CP groups again. Only the node's own log counts: a member that joins replays
+     * the CP membership history into its log.
+     */
+    record CpMarks(int backInCp, int memberRestarts) {
     }
 
     CpMarks cpMarks(String node) throws IOException {
-        String member = "address=[127.0.0.1]:" + cluster.node(node).hazelcastPort() + "}";
-        int removals = 0;
-        for (String v : voters) {
-            if (!v.equals(node)) {
-                for (String what : CP_MEMBER_REMOVED) {
-                    removals += (int) cluster.logLines(v, member + what).size();
-                }
-            }
-        }
-        return new CpMarks(cluster.logLines(node, BACK_IN_CP).size(), removals);
+        return new CpMarks(cluster.logLines(node, BACK_IN_CP).size(), cluster.logLines(node, NEW_MEMBER).size());
     }
 
     /** {@link #cpMarks} of every voter. */
@@ -147,28 +143,61 @@ final class FaultSchedule {
     }
 
     /**
-     * Waits until every voter that left the CP groups since {@code before} is back in them: {@code restarted} (a
-     * voter restarted by the schedule, or null), and any voter whose CP member the others removed (the target of a
-     * pause, or a bystander the failure detector removed under load). Until then the CP groups have a member less,
-     * and one more fault would leave them without a majority. The others remove a CP member 1.8 s after its member
-     * left, and a paused member merges back at Hazelcast's next merge round: the removals are counted after
-     * {@link #SETTLE}.
+     * Waits until the group is whole again: every node sees every member alive (a member cut off by the failure
+     * detector merges back only at a later merge round), and every voter that left the CP groups since
+     * {@code before} is back in them: {@code restarted} (a voter restarted by the schedule, or null), and any voter
+     * whose cluster node replaced its member (the target of a pause, or a bystander the failure detector removed
+     * under load). Until then the CP groups have a member less, and one more fault would leave them without a
+     * majority. The replacement follows the merge: it is looked for after {@link #SETTLE}.
      */
     void awaitCpHealed(Map<String, CpMarks> before, String restarted) throws Exception {
         if (restarted != null && voters.contains(restarted)) {
             awaitBackInCp(restarted, before.get(restarted));
         }
         hold(SETTLE);
+        awaitWholeMembership();
         for (String v : voters) {
-            if (!v.equals(restarted) && cpMarks(v).removals() > before.get(v).removals()) {
+            if (!v.equals(restarted) && cpMarks(v).memberRestarts() > before.get(v).memberRestarts()) {
                 awaitBackInCp(v, before.get(v));
             }
         }
     }
 
-    /** True when the others removed {@code node}'s CP member since {@code before}. */
-    boolean removedSince(String node, Map<String, CpMarks> before) throws IOException {
-        return cpMarks(node).removals() > before.get(node).removals();
+    /** True when {@code node}'s cluster node replaced its member since {@code before}. */
+    boolean replacedSince(String node, Map<String, CpMarks> before) throws IOException {
+        return cpMarks(node).memberRestarts() > before.get(node).memberRestarts();
+    }
+
+    /** Waits until every node's {@code /api/v1/cluster} lists every node of the group alive or suspect. */
+    void awaitWholeMembership() {
+        Map<String, String> seen = new LinkedHashMap<>();
+        try {
+            org.awaitility.Awaitility.await("every node sees every member").atMost(RECOVERY)
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        boolean whole = true;
+                        for (String n : cluster.names()) {
+                            Set<String> up = new java.util.TreeSet<>();
+                            try {
+                                var r = cluster.get(n, "/cluster");
+                                if (r.statusCode() == 200) {
+                                    for (var m : json.readTree(r.body()).path("members")) {
+                                        String state = m.path("state").asText();
+                                        if (state.equals("alive") || state.equals("suspect")) {
+                                            up.add(m.path("name").asText());
+                                        }
+                                    }
+                                }
+                            } catch (IOException e) {
+                                // not answering: not whole
+                            }
+                            seen.put(n, up.toString());
+                            whole &= up.containsAll(cluster.names());
+                        }
+                        return whole;
+                    });
+        } catch (RuntimeException e) {
+            throw new AssertionError("the group did not become whole again within " + RECOVERY + ": " + seen, e);
+        }
     }
 
     /**
