@@ -122,14 +122,22 @@ public class ClusterNodeComponent {
         t.setDaemon(true);
         return t;
     });
+    private final MemberStarter members;
+    private final Duration startRetry;
+    private volatile boolean active;
+    private GroupMember member;
+    private ServiceRegistration<ClusterNode> registration;
+    // set by activate, read on the starter thread
+    private BundleContext context;
+    private ClusterSettings settings;
+    private ClusterSecret secret;
+    // starter thread only
+    private int failedStarts;
 
-    /** Starts a member; {@link GroupMember#start} but for tests. */
+    /** Starts a member: {@link GroupMember#start}, or a stand-in in tests. */
     interface MemberStarter {
         GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader loader, Runnable restart);
     }
-
-    private final MemberStarter members;
-    private final Duration startRetry;
 
     /** Used by DS. */
     public ClusterNodeComponent() {
@@ -143,15 +151,6 @@ public class ClusterNodeComponent {
         // a retry that has not started yet is dropped at deactivation
         starter.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
-    private volatile boolean active;
-    private GroupMember member;
-    private ServiceRegistration<ClusterNode> registration;
-    // set by activate, read on the starter thread
-    private BundleContext context;
-    private ClusterSettings settings;
-    private ClusterSecret secret;
-    // starter thread only
-    private int failedStarts;
 
     /**
      * Validates the configuration and starts the member in the background.

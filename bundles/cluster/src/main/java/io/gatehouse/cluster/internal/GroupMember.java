@@ -59,11 +59,11 @@ final class GroupMember implements ClusterNode {
     /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
     private final CpMemberRepair repair;
     private final ScheduledExecutorService repairThread;
-    private volatile boolean stopping;
-    private volatile String reason = "";
     /** Told once when this member must be replaced by a new one (see {@link #start}). */
     private final Runnable restart;
     private final AtomicBoolean restartAsked = new AtomicBoolean();
+    private volatile boolean stopping;
+    private volatile String reason = "";
 
     private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable restart) {
         this.settings = s;
