@@ -245,6 +245,17 @@ public final class ClusterHarness implements AutoCloseable {
         node(name).stop(STOP_DEADLINE);
     }
 
+    /**
+     * Stops every running node gracefully at once (resumed first if paused; SIGKILL after {@link #STOP_DEADLINE}),
+     * for a test that reads their files afterwards; they can be started again.
+     */
+    public void stopAll() throws Exception {
+        inParallel(nodes.values(), node -> {
+            node.stop(STOP_DEADLINE);
+            return null;
+        });
+    }
+
     /** SIGKILL, as a crash: no shutdown hook, nothing closed cleanly. Returns once the process is gone. */
     public void kill(String name) throws Exception {
         node(name).kill();

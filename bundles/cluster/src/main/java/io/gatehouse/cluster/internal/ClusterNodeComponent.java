@@ -1,11 +1,12 @@
 package io.gatehouse.cluster.internal;
 
 import java.nio.file.Path;
-import java.util.Map;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -27,6 +28,17 @@ import org.slf4j.LoggerFactory;
  * node serves its last applied state, stale. Deactivation leaves the group gracefully. A change of
  * configuration restarts the member (there is no {@code @Modified}: every key changes the member's identity,
  * its cluster or its network).
+ *
+ * <p>The member is started again, for as long as the component is active:
+ * <ul>
+ *   <li>after a failed start: Hazelcast gives up a join for good when the cluster
+ *   refuses it for a moment (its state is locked while other members merge after a split), and a node left without
+ *   its member would serve a stale configuration until someone restarted it;</li>
+ *   <li>when the member asks for it ({@link GroupMember#start}): it merged back into its group's cluster after a
+ *   split, or, a voter, its CP member was removed while it ran. The {@link ClusterNode} service is withdrawn, the
+ *   member leaves and a new one joins, which a voter promotes to the CP groups again (docs/cluster.md, "Membership
+ *   and failure detection").</li>
+ * </ul>
  */
 @Component(immediate = true, configurationPid = ClusterNodeComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, service = {})
@@ -103,9 +115,10 @@ public class ClusterNodeComponent {
         String writeTimeout() default "10s";
     }
 
+
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNodeComponent.class);
 
-    /** The first wait before a member that failed or was lost is started again. */
+    /** The first wait before a member that could not start, or that must be replaced, is started again. */
     static final Duration RESTART_FIRST = Duration.ofSeconds(1);
     /** The longest wait between two starts. */
     static final Duration RESTART_MAX = Duration.ofSeconds(30);
@@ -117,14 +130,38 @@ public class ClusterNodeComponent {
         t.setDaemon(true);
         return t;
     });
+    private final MemberStarter members;
+    private final Duration startRetry;
     private volatile boolean active;
     private GroupMember member;
     private ServiceRegistration<ClusterNode> registration;
+    // set by activate, read on the starter thread
     private BundleContext context;
     private ClusterSettings settings;
     private ClusterSecret secret;
-    private Duration backoff = RESTART_FIRST;
+    // starter thread only
+    private int failedStarts;
+    private Duration backoff;
     private long startedNanos;
+
+    /** Starts a member: {@link GroupMember#start}, or a stand-in in tests. */
+    interface MemberStarter {
+        GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader loader, Runnable restart);
+    }
+
+    /** Used by DS. */
+    public ClusterNodeComponent() {
+        this(GroupMember::start, RESTART_FIRST);
+    }
+
+    /** For tests: how members are started, and the first wait before a member is started again. */
+    ClusterNodeComponent(MemberStarter members, Duration startRetry) {
+        this.members = members;
+        this.startRetry = startRetry;
+        this.backoff = startRetry;
+        // a retry that has not started yet is dropped at deactivation
+        starter.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
 
     /**
      * Validates the configuration and starts the member in the background.
@@ -148,67 +185,91 @@ public class ClusterNodeComponent {
             this.secret = secret;
             active = true;
         }
-        starter.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         starter.execute(this::startMember);
         LOG.info("Cluster node {} of group {} starting ({}, secret from {})", settings.nodeName(), settings.group(),
                 settings.role(), secret);
     }
 
-    /** Starts the member and registers its service; on failure, tries again later. Starter thread. */
+    /** Starts the member and registers the service; on failure, tries again after the backoff. Starter thread. */
     private void startMember() {
-        if (!active) {
-            return;
+        ClusterSettings s;
+        synchronized (this) {
+            if (!active) {
+                return;
+            }
+            s = settings;
         }
-        GroupMember m;
+        GroupMember started;
         try {
-            m = GroupMember.start(settings, secret, ClusterNodeComponent.class.getClassLoader());
+            AtomicReference<GroupMember> self = new AtomicReference<>();
+            started = members.start(s, secret, ClusterNodeComponent.class.getClassLoader(),
+                    () -> schedule(() -> restart(self.get()), Duration.ZERO));
+            // set before the restart task can run: it runs on this thread, after this method
+            self.set(started);
         } catch (RuntimeException e) {
-            LOG.error("The cluster node could not start: {}", e.toString(), e);
-            restartLater("its start failed");
+            failedStarts++;
+            Duration wait = nextWait();
+            if (failedStarts == 1) {
+                LOG.error("The cluster node could not start: {}; trying again in {} ms", e.toString(),
+                        wait.toMillis(), e);
+            } else {
+                LOG.warn("The cluster node could not start (attempt {}): {}; trying again in {} ms", failedStarts,
+                        e.toString(), wait.toMillis());
+            }
+            schedule(this::startMember, wait);
             return;
         }
+        if (failedStarts > 0) {
+            LOG.info("The cluster node started after {} failed attempts", failedStarts);
+            failedStarts = 0;
+        }
         synchronized (this) {
-            if (!active) {
-                m.stop();
+            if (active) {
+                member = started;
+                startedNanos = System.nanoTime();
+                registration = context.registerService(ClusterNode.class, started, null);
                 return;
             }
-            member = m;
-            startedNanos = System.nanoTime();
-            registration = context.registerService(ClusterNode.class, m, null);
         }
-        m.onLost(reason -> starter.execute(() -> lost(m, reason)));
+        started.stop();
     }
 
-    /** {@code m} was shut down by Hazelcast: unregister it, clean it up, start a new member later. Starter thread. */
-    private void lost(GroupMember m, String reason) {
+    /**
+     * The member asked to be replaced (it merged back after a split, lost its CP membership while it ran, or
+     * Hazelcast shut it down by itself): withdraw the service, stop the member, start a new one after the
+     * backoff (which a member that ran {@link #RESTART_RESET} resets). Starter thread.
+     */
+    private void restart(GroupMember old) {
         synchronized (this) {
-            if (!active || member != m) {
+            if (!active || old == null || member != old) {
                 return;
             }
-            member = null;
             unregister();
+            member = null;
             if (System.nanoTime() - startedNanos > RESTART_RESET.toNanos()) {
-                backoff = RESTART_FIRST;
+                backoff = startRetry;
             }
         }
-        m.stop();
-        restartLater(reason);
+        old.stop();
+        Duration wait = nextWait();
+        LOG.warn("Restarting the cluster node {} with a new Hazelcast member in {} ms", settings.nodeName(),
+                wait.toMillis());
+        schedule(this::startMember, wait);
     }
 
-    private void restartLater(String why) {
-        Duration wait;
-        synchronized (this) {
-            if (!active) {
-                return;
-            }
-            wait = backoff;
-            backoff = backoff.multipliedBy(2).compareTo(RESTART_MAX) > 0 ? RESTART_MAX : backoff.multipliedBy(2);
-        }
-        LOG.warn("Cluster node {}: {}; starting its member again in {} ms", settings.nodeName(), why, wait.toMillis());
+    /** The wait before the next start: the start retry, doubled each time up to {@link #RESTART_MAX}. */
+    private Duration nextWait() {
+        Duration wait = backoff;
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(RESTART_MAX) > 0 ? RESTART_MAX : doubled;
+        return wait;
+    }
+
+    private void schedule(Runnable task, Duration delay) {
         try {
-            starter.schedule(this::startMember, wait.toMillis(), TimeUnit.MILLISECONDS);
+            starter.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            // deactivated meanwhile
+            LOG.debug("Cluster node start not scheduled: the component is deactivated");
         }
     }
 

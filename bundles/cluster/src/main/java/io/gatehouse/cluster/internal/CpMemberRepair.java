@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * repair is done when every CP group lists this voter's CP member; a voter that is not done after
  * {@code deadline} logs one ERROR with the last obstacle and goes on retrying, more slowly.
  *
+ * <p>Once done, the voter keeps watching (every {@code watch}): its CP member can still be removed while it runs,
+ * when it was paused or cut off long enough for the survivors to remove it (below) and then came back, merged
+ * into the cluster with a new member UUID but the old CP identity. Hazelcast never lets such a member be a CP
+ * member again (it cannot be promoted while it has a local CP member): the repair reports it once to
+ * {@code removed}, whose owner restarts the Hazelcast member, which then returns like a restarted voter.
+ *
  * <p>Survivors help: when a voter's member leaves the cluster, every CP member removes the CP member at its
  * address after {@code removeDelay}, unless a member with that address is back in the cluster by then (the
  * new incarnation does it itself). The address is checked again after the CP member list is read, so that a
@@ -59,7 +65,10 @@ final class CpMemberRepair {
         OVERDUE,
         /** A member of every CP group. */
         DONE,
-        /** This node's CP member was removed while it runs: Hazelcast cannot promote it again before a restart. */
+        /**
+         * This node's CP member was removed while it runs: Hazelcast cannot promote it again before the member
+         * restarts (reported to the owner, which restarts it).
+         */
         REMOVED
     }
 
@@ -70,6 +79,8 @@ final class CpMemberRepair {
     private final Duration retry;
     private final Duration deadline;
     private final Duration removeDelay;
+    private final Duration watch;
+    private final Runnable removed;
 
     private volatile State state = State.REPAIRING;
     private volatile boolean stopped;
@@ -81,6 +92,15 @@ final class CpMemberRepair {
 
     CpMemberRepair(HazelcastInstance hz, int cpMemberCount, ScheduledExecutorService thread, LongSupplier nanos,
                    Duration retry, Duration deadline, Duration removeDelay) {
+        this(hz, cpMemberCount, thread, nanos, retry, deadline, removeDelay, deadline, () -> { });
+    }
+
+    /**
+     * @param watch   how often a done repair checks that this voter's CP member is still listed
+     * @param removed told once, on the repair thread, when this voter's CP member was removed while it runs
+     */
+    CpMemberRepair(HazelcastInstance hz, int cpMemberCount, ScheduledExecutorService thread, LongSupplier nanos,
+                   Duration retry, Duration deadline, Duration removeDelay, Duration watch, Runnable removed) {
         this.hz = hz;
         this.cpMemberCount = cpMemberCount;
         this.thread = thread;
@@ -88,6 +108,8 @@ final class CpMemberRepair {
         this.retry = retry;
         this.deadline = deadline;
         this.removeDelay = removeDelay;
+        this.watch = watch;
+        this.removed = removed;
         this.startedAt = nanos.getAsLong();
     }
 
@@ -124,9 +146,11 @@ final class CpMemberRepair {
         long late = nanos.getAsLong() - startedAt - deadline.toNanos();
         if (done) {
             state = State.DONE;
+            schedule(this::watchRound, watch.toMillis());
             return;
         }
         if (state == State.REMOVED) {
+            reportRemoved();
             return;
         }
         if (late >= 0 && state == State.REPAIRING) {
@@ -137,6 +161,58 @@ final class CpMemberRepair {
                     + "management and restart this node", deadline.toMillis(), obstacle);
         }
         schedule(this::round, state == State.OVERDUE ? retry.toMillis() * 5 : retry.toMillis());
+    }
+
+    /** A done repair: checks that this voter's CP member is still listed, then again after {@code watch}. */
+    private void watchRound() {
+        if (stillListed()) {
+            schedule(this::watchRound, watch.toMillis());
+        } else {
+            reportRemoved();
+        }
+    }
+
+    /**
+     * False only when the METADATA group answers with a CP member list without this node's CP member (removed
+     * while it runs); true when listed, and when the list cannot be read now (no majority: nothing to conclude).
+     */
+    boolean stillListed() {
+        CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+        CPMember local = cp.getLocalCPMember();
+        if (local == null) {
+            return true;
+        }
+        Collection<CPMember> members;
+        try {
+            members = get(cp.getCPMembers(), CALL);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            LOG.debug("Checking this voter's CP membership failed (will retry): {}", cause(e));
+            return true;
+        }
+        if (contains(members, local)) {
+            return true;
+        }
+        state = State.REMOVED;
+        LOG.error("This voter's CP member {} was removed from the CP group while this node runs (it was paused or cut "
+                + "off long enough for the others to remove it): Hazelcast cannot make it a CP member again (CP "
+                + "members: {})", local.getUuid(), members);
+        return false;
+    }
+
+    private void reportRemoved() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        LOG.warn("Restarting this node's Hazelcast member: a new member can be promoted to the CP group again");
+        try {
+            removed.run();
+        } catch (RuntimeException e) {
+            LOG.error("Restarting the Hazelcast member after the loss of its CP membership failed", e);
+        }
     }
 
     /** One attempt of this voter's repair; true when this node's CP member is in every CP group. */
@@ -155,8 +231,7 @@ final class CpMemberRepair {
                 if (!contains(members, local)) {
                     state = State.REMOVED;
                     LOG.error("This voter's CP member {} was removed from the CP group while this node runs: "
-                            + "Hazelcast cannot promote it again; restart this node to bring it back (CP members: "
-                            + "{})", local.getUuid(), members);
+                            + "Hazelcast cannot promote it again (CP members: {})", local.getUuid(), members);
                     return false;
                 }
                 return inEveryGroup(cp, local);

@@ -21,8 +21,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +41,8 @@ final class GroupMember implements ClusterNode {
     /** A restarted voter retries its CP repair this often, and logs an ERROR when not done after the deadline. */
     static final Duration REPAIR_RETRY = Duration.ofSeconds(1);
     static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
+    /** A voter back in the CP groups checks this often that its CP member has not been removed since. */
+    static final Duration REPAIR_WATCH = Duration.ofSeconds(2);
 
     private final ClusterSettings settings;
     private final ClusterSecret secret;
@@ -59,15 +61,17 @@ final class GroupMember implements ClusterNode {
     /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
     private final CpMemberRepair repair;
     private final ScheduledExecutorService repairThread;
+    /** Told once when this member must be replaced by a new one (see {@link #start}). */
+    private final Runnable restart;
+    private final AtomicBoolean restartAsked = new AtomicBoolean();
     private volatile boolean stopping;
-    private Consumer<String> lostListener = reason -> { };
-    private boolean lost;
     private volatile String reason = "";
 
-    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz) {
+    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable restart) {
         this.settings = s;
         this.secret = secret;
         this.hz = hz;
+        this.restart = restart;
         String node = s.nodeName();
         Member me = hz.getCluster().getLocalMember();
         this.address = MembershipView.address(me);
@@ -95,7 +99,8 @@ final class GroupMember implements ClusterNode {
                 // survivors remove a gone voter's CP member after the lease has moved on: a CP membership
                 // change slows the CP calls of a takeover
                 this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
-                        REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()));
+                        REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()), REPAIR_WATCH,
+                        this::askForRestart);
             } else {
                 this.repairThread = null;
                 this.repair = null;
@@ -110,10 +115,30 @@ final class GroupMember implements ClusterNode {
 
     /** Starts the member and joins the group (blocks until joined). */
     static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader) {
+        return start(s, secret, classLoader, () -> LOG.error("This node's Hazelcast member must be restarted: "
+                + "restart the node"));
+    }
+
+    /**
+     * Starts the member and joins the group (blocks until joined). {@code restart} is told, once, on a Hazelcast or
+     * CP repair thread (it must not block), when this member cannot go on and the owner should stop it and start a
+     * new one:
+     * <ul>
+     *   <li>it merged back into its group's cluster after a split (it was paused, cut off, or removed by a slow
+     *   failure detector): Hazelcast then gives it a new member UUID, while its messaging, secret check and
+     *   membership view stay bound to the old one (its envelopes carry the old UUID, which the others no longer
+     *   trust, and it never learns the members it merged with as joined): it could hold the lease and never
+     *   reach a voter, leaving its group without a leader;</li>
+     *   <li>this voter's CP member was removed while it runs: Hazelcast never uses it as a CP member again;</li>
+     *   <li>Hazelcast shut the member down by itself (a failed CP discovery, a merge it could not do).</li>
+     * </ul>
+     * A new member starts clean and, for a voter, is promoted to the CP groups again.
+     */
+    static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader, Runnable restart) {
         Config config = HazelcastMembers.config(s, classLoader);
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
         try {
-            GroupMember m = new GroupMember(s, secret, hz);
+            GroupMember m = new GroupMember(s, secret, hz, restart);
             m.begin();
             return m;
         } catch (RuntimeException e) {
@@ -123,37 +148,23 @@ final class GroupMember implements ClusterNode {
     }
 
     /**
-     * Tells {@code listener} (once, on a Hazelcast thread: hand the work off) when Hazelcast shuts this member
-     * down by itself, not through {@link #stop()} or {@link #kill()}: for example after its CP discovery failed
-     * or a split-brain merge could not be done. The member is gone for good then; its owner starts a new one.
+     * Hazelcast shut this member down by itself, not through {@link #stop()} or {@link #kill()} (after its CP
+     * discovery failed, or a split-brain merge it could not do): the member is gone for good; its owner is asked
+     * to start a new one.
      */
-    void onLost(Consumer<String> listener) {
-        boolean already;
-        synchronized (this) {
-            lostListener = listener;
-            already = lost;
-        }
-        if (already) {
-            listener.accept(LOST_REASON);
-        } else if (!hz.getLifecycleService().isRunning()) {
-            lost();
-        }
-    }
-
     private void lost() {
-        Consumer<String> tell;
         synchronized (this) {
             if (stopping) {
                 return;
             }
             stopping = true;
-            lost = true;
-            tell = lostListener;
         }
         LOG.error("Hazelcast shut the cluster member of {} down by itself (its log above says why); this node is "
                 + "out of its group until the member is started again", settings.nodeName());
         view.selfEvent("lost", LOST_REASON);
-        tell.accept(LOST_REASON);
+        if (restartAsked.compareAndSet(false, true)) {
+            restart.run();
+        }
     }
 
     private void begin() {
@@ -162,12 +173,23 @@ final class GroupMember implements ClusterNode {
                 lost();
             }
         });
+        if (!hz.getLifecycleService().isRunning()) {
+            lost(); // it shut down before the listener was added
+        }
         messaging.register(ALIVE, m -> new byte[0]);
         messaging.register(LEAVING, m -> {
             view.leftByName(m.sender());
             return new byte[0];
         });
         hz.getUserContext().put(ExecutorMessaging.USER_CONTEXT_KEY, messaging);
+        hz.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == LifecycleState.MERGED && !stopping) {
+                LOG.warn("Cluster node {} merged back into its group's cluster after a split, as a new Hazelcast "
+                        + "member ({}): its messaging and membership view belong to the member it was; restarting it",
+                        settings.nodeName(), hz.getCluster().getLocalMember().getUuid());
+                askForRestart();
+            }
+        });
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -217,6 +239,13 @@ final class GroupMember implements ClusterNode {
         LOG.info("Cluster node {} ({} of group {}) up at {}: {} voters {}, leadership by {}", settings.nodeName(),
                 settings.role(), settings.group(), address, settings.voters().size(), settings.voters(),
                 settings.usesCp() ? "CP lease" : "static first voter " + settings.staticLeader());
+    }
+
+    /** Tells the owner, once, that this member must be replaced (see {@link #start}). */
+    private void askForRestart() {
+        if (!stopping && restartAsked.compareAndSet(false, true)) {
+            restart.run();
+        }
     }
 
     private void liveness() {

@@ -3,6 +3,7 @@ package io.gatehouse.cluster.internal;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.mockito.ArgumentMatchers.any;
@@ -15,8 +16,12 @@ import static org.mockito.Mockito.when;
 
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.MemberState;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.After;
 import org.junit.Test;
 import org.mockito.ArgumentCaptor;
@@ -43,6 +48,71 @@ public class ClusterNodeComponentTest {
         } catch (IllegalArgumentException e) {
             assertTrue(e.getMessage(), e.getMessage().startsWith("lease.takeover: must be longer than lease.stepDown"));
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aFailedStartIsTriedAgainUntilTheMemberJoins() throws Exception {
+        BundleContext context = mock(BundleContext.class);
+        ServiceRegistration<ClusterNode> registration = mock(ServiceRegistration.class);
+        when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenReturn(registration);
+        AtomicInteger attempts = new AtomicInteger();
+        // as Hazelcast does when the cluster refuses the join for a moment (its state locked by a merge)
+        ClusterNodeComponent.MemberStarter flaky = (s, secret, loader, lost) -> {
+            if (attempts.incrementAndGet() < 3) {
+                throw new IllegalStateException("Node failed to start!");
+            }
+            return GroupMember.start(s, secret, loader, lost);
+        };
+        component = new ClusterNodeComponent(flaky, Duration.ofMillis(100));
+        Map<String, String> p = solo();
+        component.activate(context, TestNodes.config(p), Map.copyOf(p));
+        verify(context, timeout(30_000)).registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull());
+        assertEquals(3, attempts.get());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aMemberThatLostItsCpMembershipIsReplacedByANewOne() throws Exception {
+        BundleContext context = mock(BundleContext.class);
+        List<ServiceRegistration<ClusterNode>> registrations = new CopyOnWriteArrayList<>();
+        List<ClusterNode> registered = new CopyOnWriteArrayList<>();
+        when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenAnswer(i -> {
+            ServiceRegistration<ClusterNode> r = mock(ServiceRegistration.class);
+            registrations.add(r);
+            registered.add(i.getArgument(1));
+            return r;
+        });
+        List<Runnable> lostCallbacks = new CopyOnWriteArrayList<>();
+        ClusterNodeComponent.MemberStarter starter = (s, secret, loader, lost) -> {
+            lostCallbacks.add(lost);
+            return GroupMember.start(s, secret, loader, lost);
+        };
+        component = new ClusterNodeComponent(starter, Duration.ofMillis(100));
+        Map<String, String> p = solo();
+        component.activate(context, TestNodes.config(p), Map.copyOf(p));
+        org.awaitility.Awaitility.await().atMost(30, SECONDS).until(() -> registered.size() == 1);
+        GroupMember first = (GroupMember) registered.get(0);
+        Object firstUuid = first.hazelcast().getCluster().getLocalMember().getUuid();
+
+        lostCallbacks.get(0).run(); // what the CP repair does when this voter's CP member was removed while it ran
+        org.awaitility.Awaitility.await().atMost(60, SECONDS).until(() -> registered.size() == 2);
+        verify(registrations.get(0)).unregister();
+        assertFalse("the first member was stopped", first.hazelcast().getLifecycleService().isRunning());
+        GroupMember second = (GroupMember) registered.get(1);
+        assertTrue(second.hazelcast().getLifecycleService().isRunning());
+        assertNotEquals("a new Hazelcast member", firstUuid, second.hazelcast().getCluster().getLocalMember().getUuid());
+
+        lostCallbacks.get(0).run(); // a late report from the member already replaced changes nothing
+        component.deactivate();
+        component = null;
+        verify(registrations.get(1), timeout(1000)).unregister();
+        assertEquals(2, registered.size());
+    }
+
+    private static Map<String, String> solo() {
+        return Map.of("node.name", "solo", "bind.port", Integer.toString(TestNodes.freePort()),
+                "secret", TestNodes.SECRET, "cluster.name", "solo" + TestNodes.freePort());
     }
 
     @Test

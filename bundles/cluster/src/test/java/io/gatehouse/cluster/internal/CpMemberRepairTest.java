@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.After;
 import org.junit.Before;
@@ -163,6 +164,40 @@ public class CpMemberRepairTest {
         assertFalse(repair.attempt());
         assertEquals(CpMemberRepair.State.REMOVED, repair.state());
         verify(cp, never()).promoteToCPMember();
+    }
+
+    @Test
+    public void aDoneRepairThatFindsItsCpMemberRemovedLaterReportsItOnce() {
+        CPMember mineCp = cpMember(mine);
+        local.set(mineCp);
+        cpMembers.addAll(List.of(a, b, mineCp));
+        AtomicInteger reports = new AtomicInteger();
+        CpMemberRepair repair = new CpMemberRepair(hz, 3, thread, System::nanoTime, Duration.ofMillis(10),
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofMillis(20), reports::incrementAndGet);
+        repair.start();
+        await().atMost(10, SECONDS).until(() -> repair.state() == CpMemberRepair.State.DONE);
+        assertEquals(0, reports.get());
+
+        // the others removed it while this node was paused; it merged back with a new member UUID
+        cpMembers.remove(mineCp);
+        await().atMost(10, SECONDS).until(() -> reports.get() == 1);
+        assertEquals(CpMemberRepair.State.REMOVED, repair.state());
+        // reported once: the owner restarts the member, this repair schedules nothing more
+        await().atMost(10, SECONDS).until(() -> thread.getQueue().isEmpty() && thread.getActiveCount() == 0);
+        assertEquals(1, reports.get());
+        verify(cp, never()).promoteToCPMember();
+    }
+
+    @Test
+    public void anUnanswerableCpMemberListIsNotARemoval() {
+        CPMember mineCp = cpMember(mine);
+        local.set(mineCp);
+        when(cp.getCPMembers()).thenReturn(CompletableFuture.failedFuture(new IllegalStateException("no majority")));
+        AtomicInteger reports = new AtomicInteger();
+        CpMemberRepair repair = new CpMemberRepair(hz, 3, thread, System::nanoTime, Duration.ofMillis(10),
+                Duration.ofSeconds(60), Duration.ZERO, Duration.ofMillis(20), reports::incrementAndGet);
+        assertTrue(repair.stillListed());
+        assertEquals(0, reports.get());
     }
 
     @Test

@@ -54,6 +54,12 @@ final class TestNodes implements AutoCloseable {
     }
 
     GroupMember start(String name, String role, String voters, String secret, Map<String, String> extra) {
+        return start(name, role, voters, secret, extra, () -> { });
+    }
+
+    /** A member whose CP repair reports a lost CP membership to {@code cpMemberLost}. */
+    GroupMember start(String name, String role, String voters, String secret, Map<String, String> extra,
+                      Runnable cpMemberLost) {
         Map<String, String> p = new HashMap<>();
         p.put("cluster.name", cluster);
         p.put("node.name", name);
@@ -64,7 +70,8 @@ final class TestNodes implements AutoCloseable {
         p.put("secret", secret);
         p.putAll(extra);
         ClusterSettings s = ClusterSettings.from(config(p), p);
-        GroupMember m = GroupMember.start(s, ClusterSecret.resolve(s, null), GroupMember.class.getClassLoader());
+        GroupMember m = GroupMember.start(s, ClusterSecret.resolve(s, null), GroupMember.class.getClassLoader(),
+                cpMemberLost);
         synchronized (started) {
             started.add(m);
         }
