@@ -113,6 +113,12 @@ public class ClusterNodeComponent {
 
         @AttributeDefinition(name = "Write timeout", description = "Default deadline of a write")
         String writeTimeout() default "10s";
+
+        @AttributeDefinition(name = "CP restart after", description = "A group whose CP METADATA group has not "
+                + "answered for this long while every voter is a member (its majority was lost for good: a majority "
+                + "of voters crashed, or their CP discovery failed) has its CP subsystem restarted by the Hazelcast "
+                + "master; 0 never (then restart every voter by hand)")
+        String cp_restartAfter() default "30s";
     }
 
 

@@ -37,13 +37,15 @@ import java.util.regex.Pattern;
  * @param leaseStepDown a leader without a successful renew for this long stops leading
  * @param leaseTakeover a voter that sees the lease unchanged for this long takes over
  * @param writeTimeout default deadline of a write
+ * @param cpRestartAfter how long the CP METADATA group may stay unable to answer, every voter present, before
+ *                     the Hazelcast master restarts the CP subsystem ({@link CpSubsystemRestart}); zero: never
  */
 public record ClusterSettings(String clusterName, String nodeName, String group, Role role, List<String> voters,
                               String bindAddress, int bindPort, List<String> seeds, boolean multicast,
                               String secret, String secretFile, Map<String, List<String>> groups,
                               Duration heartbeat, Duration suspectAfter, Duration deadAfter,
                               Duration leaseRenew, Duration leaseStepDown, Duration leaseTakeover,
-                              Duration writeTimeout) {
+                              Duration writeTimeout, Duration cpRestartAfter) {
 
     /** Ports tried after {@code bind.port} when it is taken. */
     public static final int PORT_RANGE = 100;
@@ -116,6 +118,7 @@ public record ClusterSettings(String clusterName, String nodeName, String group,
                 "must be longer than lease.stepDown (" + Units.format(leaseStepDown)
                         + "): a stale leader must stop before another voter takes over");
         positive(writeTimeout, "writeTimeout");
+        require(cpRestartAfter != null && !cpRestartAfter.isNegative(), "cp.restartAfter", "must be 0 or positive");
     }
 
     /**
@@ -155,7 +158,9 @@ public record ClusterSettings(String clusterName, String nodeName, String group,
                 duration(c.lease_renew(), "lease.renew", Duration.ofMillis(10), Duration.ofSeconds(10)),
                 duration(c.lease_stepDown(), "lease.stepDown", Duration.ofMillis(20), Duration.ofMinutes(1)),
                 duration(c.lease_takeover(), "lease.takeover", Duration.ofMillis(30), Duration.ofMinutes(1)),
-                duration(c.writeTimeout(), "writeTimeout", Duration.ofMillis(100), Duration.ofMinutes(10)));
+                duration(c.writeTimeout(), "writeTimeout", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                trim(c.cp_restartAfter()).matches("0+(ms|s|m)?") ? Duration.ZERO
+                        : duration(c.cp_restartAfter(), "cp.restartAfter", Duration.ofSeconds(5), Duration.ofHours(1)));
     }
 
     /** The Hazelcast cluster name of this node's group. */

@@ -2,6 +2,7 @@ package io.gatehouse.cluster.internal;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.cp.IAtomicReference;
+import com.hazelcast.cp.exception.CPGroupDestroyedException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,12 +28,34 @@ final class CpRegister {
     }
 
     CompletableFuture<String> get(Duration timeout) {
-        return proxy(timeout).thenCompose(p -> copy(p.getAsync())).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return proxy(timeout).thenCompose(p -> forget(p, copy(p.getAsync())))
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     CompletableFuture<Boolean> compareAndSet(String expected, String next, Duration timeout) {
-        return proxy(timeout).thenCompose(p -> copy(p.compareAndSetAsync(expected, next)))
+        return proxy(timeout).thenCompose(p -> forget(p, copy(p.compareAndSetAsync(expected, next))))
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Drops the proxy {@code p} when {@code f} fails because its CP group was destroyed: after a CP subsystem
+     * restart ({@link CpSubsystemRestart}) a proxy made before it fails for good, a new one works.
+     */
+    private <T> CompletableFuture<T> forget(IAtomicReference<String> p, CompletableFuture<T> f) {
+        return f.whenComplete((v, t) -> {
+            Throwable c = t;
+            while (c != null && !(c instanceof CPGroupDestroyedException) && c.getCause() != c) {
+                c = c.getCause();
+            }
+            if (c != null) {
+                synchronized (this) {
+                    if (proxy == p) {
+                        proxy = null;
+                        pending = null;
+                    }
+                }
+            }
+        });
     }
 
     private synchronized CompletableFuture<IAtomicReference<String>> proxy(Duration timeout) {

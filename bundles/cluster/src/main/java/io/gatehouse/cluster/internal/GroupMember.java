@@ -60,6 +60,8 @@ final class GroupMember implements ClusterNode {
     private final String address;
     /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
     private final CpMemberRepair repair;
+    /** Restarts the CP subsystem when its METADATA majority is lost for good (voters with CP), else null. */
+    private final CpSubsystemRestart cpRestart;
     private final ScheduledExecutorService repairThread;
     /** Told once when this member must be replaced by a new one (see {@link #start}). */
     private final Runnable restart;
@@ -101,13 +103,20 @@ final class GroupMember implements ClusterNode {
                 this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
                         REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()), REPAIR_WATCH,
                         this::askForRestart);
+                Duration after = s.cpRestartAfter();
+                this.cpRestart = after.isZero() ? null : new CpSubsystemRestart(hz, s.voters(), repairThread,
+                        System::nanoTime, clamp(after.dividedBy(6), Duration.ofMillis(500), Duration.ofSeconds(5)),
+                        after, clamp(after.dividedBy(2), Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                        after.multipliedBy(4), view::selfEvent);
             } else {
                 this.repairThread = null;
                 this.repair = null;
+                this.cpRestart = null;
             }
         } else {
             this.repair = null;
             this.repairThread = null;
+            this.cpRestart = null;
             this.leadership = new StaticLeadership(node, s.staticLeader(), leaseThread);
             this.commitRegister = null;
         }
@@ -228,6 +237,9 @@ final class GroupMember implements ClusterNode {
             if (repair != null) {
                 repair.start();
             }
+            if (cpRestart != null) {
+                cpRestart.start();
+            }
         } else {
             StaticLeadership fixed = (StaticLeadership) leadership;
             trust.verified().thenRun(() -> {
@@ -285,6 +297,9 @@ final class GroupMember implements ClusterNode {
         if (repair != null) {
             repair.stop();
         }
+        if (cpRestart != null) {
+            cpRestart.stop();
+        }
         if (wasRunning) {
             stopLeadership(Duration.ofSeconds(1));
             List<CompletableFuture<byte[]>> told = new ArrayList<>();
@@ -317,6 +332,9 @@ final class GroupMember implements ClusterNode {
         if (repair != null) {
             repair.stop();
         }
+        if (cpRestart != null) {
+            cpRestart.stop();
+        }
         messaging.stop();
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.halt();
@@ -326,6 +344,9 @@ final class GroupMember implements ClusterNode {
     }
 
     private void shutdownExecutors() {
+        if (cpRestart != null) {
+            cpRestart.stop();
+        }
         if (repair != null) {
             repair.stop();
             repairThread.shutdownNow();
@@ -333,6 +354,15 @@ final class GroupMember implements ClusterNode {
         for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
             e.shutdownNow();
         }
+    }
+
+    /** How many times this member restarted the CP subsystem (tests). */
+    int cpRestarts() {
+        return cpRestart == null ? 0 : cpRestart.restarts();
+    }
+
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
     }
 
     /** The CP membership repair of this voter, for tests; empty for observers and groups without CP. */

@@ -1,0 +1,203 @@
+package io.gatehouse.cluster.internal;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.CPSubsystemManagementService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restarts the CP subsystem of a group whose METADATA CP group lost its majority for good (docs/cluster.md,
+ * "CP subsystem restart"). Hazelcast never replaces a lost CP member by itself, and removing or promoting one
+ * needs a METADATA majority: when a majority of the voters crash at once, or their initial CP discovery fails,
+ * the voters that come back can never be promoted and the group has no leader until someone intervenes.
+ *
+ * <p>Every {@code check}, the Hazelcast master (the oldest member: only it may restart the CP subsystem) asks
+ * the METADATA group for the CP member list. Once it has stayed unable to answer for {@code after}, while every
+ * voter of the group is a (non-lite) member and the member list has not changed for {@code stable}, it calls
+ * Hazelcast's CP {@code reset()}: a new CP discovery among the voters now present, with empty CP state. That
+ * empty state is the case "every CP member restarts at once" of the safety argument: the next leader takes an
+ * epoch above every epoch in the durable logs and adopts the most advanced log of a majority, so no committed
+ * entry is lost; a leader of the old CP state can neither renew its lease nor commit (both registers were
+ * wiped). The restart is not idempotent: after one, the next is possible only after {@code quiet}.
+ *
+ * <p>Everything runs on {@code thread} (a CP call can block up to its deadline); every call has a deadline.
+ */
+final class CpSubsystemRestart {
+    private static final Logger LOG = LoggerFactory.getLogger(CpSubsystemRestart.class);
+    /** Deadline of the METADATA read that tells whether the group answers. */
+    static final Duration CALL = Duration.ofSeconds(3);
+
+    private final HazelcastInstance hz;
+    private final List<String> voters;
+    private final ScheduledExecutorService thread;
+    private final LongSupplier nanos;
+    private final Duration check;
+    private final Duration after;
+    private final Duration stable;
+    private final Duration quiet;
+    private final BiConsumer<String, String> event;
+
+    private volatile boolean stopped;
+    // repair thread only
+    private Set<String> lastMembers = Set.of();
+    private long membersSince;
+    private long unansweredSince = -1;
+    private long restartedAt = -1;
+    private int restarts;
+
+    /**
+     * @param voters the group's voters by node name
+     * @param event  told (kind, detail) of a restart, for the membership history
+     */
+    CpSubsystemRestart(HazelcastInstance hz, List<String> voters, ScheduledExecutorService thread, LongSupplier nanos,
+                       Duration check, Duration after, Duration stable, Duration quiet,
+                       BiConsumer<String, String> event) {
+        this.hz = hz;
+        this.voters = List.copyOf(voters);
+        this.thread = thread;
+        this.nanos = nanos;
+        this.check = check;
+        this.after = after;
+        this.stable = stable;
+        this.quiet = quiet;
+        this.event = event;
+        this.membersSince = nanos.getAsLong();
+    }
+
+    void start() {
+        schedule(check.toMillis());
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    /** How many times this member restarted the CP subsystem. */
+    int restarts() {
+        return restarts;
+    }
+
+    private void schedule(long delayMillis) {
+        if (stopped) {
+            return;
+        }
+        try {
+            thread.schedule(() -> {
+                if (stopped) {
+                    return;
+                }
+                try {
+                    round();
+                } catch (RuntimeException e) {
+                    LOG.error("CP subsystem watch failed", e);
+                }
+                schedule(check.toMillis());
+            }, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("CP subsystem watch not scheduled: stopping");
+        }
+    }
+
+    /** One check; restarts the CP subsystem when every condition holds. */
+    void round() {
+        long now = nanos.getAsLong();
+        List<Member> members = new ArrayList<>(hz.getCluster().getMembers());
+        Set<String> ids = new HashSet<>();
+        for (Member m : members) {
+            ids.add(m.getUuid().toString());
+        }
+        if (!ids.equals(lastMembers)) {
+            lastMembers = ids;
+            membersSince = now;
+        }
+        if (members.isEmpty() || !members.get(0).localMember()) {
+            unansweredSince = -1; // only the master may restart; it watches alone
+            return;
+        }
+        if (answers()) {
+            unansweredSince = -1;
+            return;
+        }
+        if (unansweredSince < 0) {
+            unansweredSince = now;
+            LOG.info("The CP METADATA group does not answer (watching: the CP subsystem is restarted after {} ms "
+                    + "of this with every voter present)", after.toMillis());
+        }
+        Set<String> missing = missingVoters(members);
+        if (!missing.isEmpty()) {
+            LOG.debug("CP METADATA group not answering; voters not in the cluster: {}", missing);
+            return;
+        }
+        boolean longEnough = now - unansweredSince >= after.toNanos();
+        boolean settled = now - membersSince >= stable.toNanos();
+        boolean rested = restartedAt < 0 || now - restartedAt >= quiet.toNanos();
+        if (!longEnough || !settled || !rested) {
+            return;
+        }
+        restart(TimeUnit.NANOSECONDS.toMillis(now - unansweredSince));
+    }
+
+    /** True when the METADATA group answers with the CP member list in time (it has a majority). */
+    private boolean answers() {
+        CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
+        if (!cp.isDiscoveryCompleted()) {
+            return false;
+        }
+        try {
+            cp.getCPMembers().toCompletableFuture().get(CALL.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true; // stopping: conclude nothing
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.debug("The CP METADATA group did not answer: {}", e.toString());
+            return false;
+        }
+    }
+
+    /** Voters that are not a full member of the cluster now. */
+    private Set<String> missingVoters(List<Member> members) {
+        Set<String> missing = new TreeSet<>(voters);
+        for (Member m : members) {
+            if (!m.isLiteMember()) {
+                missing.remove(m.getAttribute(HazelcastMembers.ATTR_NODE));
+            }
+        }
+        return missing;
+    }
+
+    private void restart(long unansweredMillis) {
+        restartedAt = nanos.getAsLong();
+        unansweredSince = -1;
+        String why = "the CP METADATA group has not answered for " + unansweredMillis + " ms with every voter "
+                + voters + " in the cluster";
+        LOG.warn("Restarting the CP subsystem: {} (its majority is lost for good); CP state is wiped, the "
+                + "configuration is not (the durable logs are the truth: docs/cluster.md)", why);
+        try {
+            hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture()
+                    .get(CpMemberRepair.CHANGE_CALL.toMillis(), TimeUnit.MILLISECONDS);
+            restarts++;
+            event.accept("cp-restart", why);
+            LOG.warn("CP subsystem restarted: a new CP discovery runs among the voters present");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // not retried before quiet: reset() is not idempotent, and it may have begun
+            LOG.error("Restarting the CP subsystem failed (next attempt after {} ms at the earliest): {}",
+                    quiet.toMillis(), e.toString());
+        }
+    }
+}

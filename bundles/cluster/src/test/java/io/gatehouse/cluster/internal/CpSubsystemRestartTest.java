@@ -1,0 +1,86 @@
+package io.gatehouse.cluster.internal;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Two of three voters crash at once and come back: the CP METADATA group lost its majority for good (the
+ * survivor cannot remove the old CP members, the new ones cannot be promoted), so the group would never have a
+ * leader again. The master restarts the CP subsystem once every voter is back, and the group leads and commits
+ * again (before, it never did).
+ */
+public class CpSubsystemRestartTest {
+    private static final String VOTERS = "n1,n2,n3";
+    private TestNodes nodes;
+    private final Map<String, GroupMember> current = new ConcurrentHashMap<>();
+
+    @After
+    public void stop() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    @Test
+    public void aGroupThatLostTheMajorityOfItsCpMembersLeadsAndCommitsAgainAfterTheMastersCpRestart() {
+        Map<String, String> fast = Map.of("cp.restartAfter", "5s");
+        startGroup("cpr", fast);
+        String first = awaitOneLeader();
+        CommitRegister.CommitPoint before = new CommitRegister.CommitPoint(3, 7, "cafe");
+        assertTrue(cas(current.get(first), null, before));
+
+        // n2 and n3 crash together; n1 (the oldest member, the master) survives alone
+        current.remove("n2").kill();
+        current.remove("n3").kill();
+        current.put("n2", nodes.start("n2", "voter", VOTERS, TestNodes.SECRET, fast));
+        current.put("n3", nodes.start("n3", "voter", VOTERS, TestNodes.SECRET, fast));
+
+        // the master restarts the CP subsystem once; the three voters form new CP groups and one leads
+        await().atMost(120, SECONDS).until(() -> current.get("n1").cpRestarts() == 1);
+        String leader = awaitOneLeader();
+        for (GroupMember m : current.values()) {
+            await().atMost(60, SECONDS).until(() -> m.cpRepairState().orElseThrow() == CpMemberRepair.State.DONE);
+        }
+        // the CP state was wiped (the durable logs carry the configuration): the commit register starts empty
+        // and takes a commit point through the proxies made before the restart
+        GroupMember l = current.get(leader);
+        assertEquals(Optional.empty(), l.commitRegister().orElseThrow().get(Duration.ofSeconds(10)).join());
+        CommitRegister.CommitPoint after = new CommitRegister.CommitPoint(9, 1, "beef");
+        assertTrue(cas(l, null, after));
+        assertEquals(Optional.of(after), current.get("n2").commitRegister().orElseThrow()
+                .get(Duration.ofSeconds(10)).join());
+        assertTrue(current.get("n1").events().stream().anyMatch(e -> e.kind().equals("cp-restart")));
+        assertEquals(0, current.get("n2").cpRestarts() + current.get("n3").cpRestarts());
+    }
+
+    private void startGroup(String name, Map<String, String> extra) {
+        nodes = new TestNodes(name + TestNodes.freePort()).ports("n1", "n2", "n3");
+        for (String n : List.of("n1", "n2", "n3")) {
+            current.put(n, nodes.start(n, "voter", VOTERS, TestNodes.SECRET, extra));
+        }
+    }
+
+    /** Waits until every current member names the same leader, which says it leads; returns it. */
+    private String awaitOneLeader() {
+        await().atMost(90, SECONDS).pollInterval(Duration.ofMillis(100)).until(() -> {
+            String l = current.get("n1").status().leader();
+            return l != null && current.values().stream().allMatch(m -> l.equals(m.status().leader()))
+                    && current.get(l).status().leading();
+        });
+        return current.get("n1").status().leader();
+    }
+
+    private static boolean cas(GroupMember m, CommitRegister.CommitPoint expected, CommitRegister.CommitPoint next) {
+        return m.commitRegister().orElseThrow().compareAndSet(expected, next, Duration.ofSeconds(10)).join();
+    }
+}
