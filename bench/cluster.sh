@@ -163,7 +163,7 @@ stop_cluster() {
     [ -d "$dir" ] || return 0
     GATEHOUSE_CLUSTER=$dir GATEHOUSE_STOP_SECONDS=20 "$LAUNCHER" cluster stop >> "$dir.launcher.log" 2>&1 || true
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-        cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)
+        cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" || true)
         case "$cmd" in
             *"-Dkaraf.base=$dir/node"*) echo "cluster.sh: pid $pid of $dir still running: kill -9" >&2; kill -9 "$pid" 2>/dev/null || true ;;
         esac
