@@ -90,13 +90,6 @@ if [ ! -x "$DIST/bin/karaf" ]; then
     (cd "$ROOT" && mvn -B -o -q package -DskipTests -pl karaf-assembly -am)
 fi
 
-out=${out:-$ROOT/bench/results/cluster-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-OUTPUT=$out/output.txt
-: > "$OUTPUT"
-say() { echo "$*" | tee -a "$OUTPUT"; }
-
 # ---- the clusters this run needs: name, nodes, voters, phases
 declare -a CL_NAME=() CL_NODES=() CL_VOTERS=() CL_PHASES=()
 add_cluster() { CL_NAME+=("$1"); CL_NODES+=("$2"); CL_VOTERS+=("$3"); CL_PHASES+=("$4"); }
@@ -136,6 +129,13 @@ if [ -n "$taken" ]; then
     exit 1
 fi
 
+out=${out:-$ROOT/bench/results/cluster-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+OUTPUT=$out/output.txt
+: > "$OUTPUT"
+say() { echo "$*" | tee -a "$OUTPUT"; }
+
 # ---- cleanup: every node of every cluster this run started, whatever happens
 STARTED=()
 BENCH_PID=""
@@ -156,12 +156,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Stops the cluster in $1 (launcher, graceful then kill -9 after 20 s), kills -9 by pid any JVM of a node folder of
+# Stops the cluster in $1 (launcher, graceful then kill -9 after 45 s), kills -9 by pid any JVM of a node folder of
 # it that is still alive (one being started when the run was cut short), keeps the logs, drops the node folders.
 stop_cluster() {
     local dir=$1 pid cmd
     [ -d "$dir" ] || return 0
-    GATEHOUSE_CLUSTER=$dir GATEHOUSE_STOP_SECONDS=20 "$LAUNCHER" cluster stop >> "$dir.launcher.log" 2>&1 || true
+    GATEHOUSE_CLUSTER=$dir GATEHOUSE_STOP_SECONDS=45 "$LAUNCHER" cluster stop >> "$dir.launcher.log" 2>&1 || true
     for pid in $(ls /proc | grep -E '^[0-9]+$'); do
         cmd=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" || true)
         case "$cmd" in
