@@ -354,10 +354,12 @@ public final class ClusterBench {
                 + " nodes%n", n, voters, n - voters, writes, warmup, leader, n);
         List<Long> lag = new ArrayList<>();
         Map<Node, List<Long>> perNode = new LinkedHashMap<>();
+        Map<Node, List<Long>> perNodeCommit = new LinkedHashMap<>();
         List<Long> rtt = Collections.synchronizedList(new ArrayList<>());
         List<Long> writeLatency = new ArrayList<>();
         for (Node node : nodes) {
             perNode.put(node, new ArrayList<>());
+            perNodeCommit.put(node, new ArrayList<>());
         }
         ExecutorService pool = Executors.newFixedThreadPool(n);
         List<HttpClient> clients = new ArrayList<>();
@@ -386,34 +388,43 @@ public final class ClusterBench {
             long revision = Json.num(r.json(), "revision", -1);
             acknowledged.put(name, revision);
             long until = ack + TimeUnit.SECONDS.toNanos(10);
-            List<Future<Long>> seen = new ArrayList<>();
+            List<Future<long[]>> seen = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Node node = nodes.get(i);
                 HttpClient own = clients.get(i);
                 seen.add(pool.submit(() -> {
+                    long committedAt = -1;
                     while (System.nanoTime() < until) {
                         try {
                             Reply h = get(own, node, "/health", Duration.ofSeconds(2));
                             rtt.add(h.receivedNanos - h.sentNanos);
-                            if (h.status == 200 && Json.num(h.json(), "appliedIndex", -1) >= revision) {
-                                return h.receivedNanos - ack;
+                            if (h.status == 200) {
+                                Map<String, Object> health = h.json();
+                                if (committedAt < 0 && Json.num(health, "commitIndex", -1) >= revision) {
+                                    committedAt = h.receivedNanos - ack;
+                                }
+                                if (Json.num(health, "appliedIndex", -1) >= revision) {
+                                    return new long[] {h.receivedNanos - ack, committedAt};
+                                }
                             }
                         } catch (IOException e) {
                             // poll again until the deadline
                         }
                     }
-                    return -1L;
+                    return new long[] {-1L, committedAt};
                 }));
             }
             long worst = 0;
             for (int i = 0; i < n; i++) {
-                long d = seen.get(i).get(15, TimeUnit.SECONDS);
+                long[] times = seen.get(i).get(15, TimeUnit.SECONDS);
+                long d = times[0];
                 if (d < 0) {
                     throw new BenchFailure("write " + k + " (revision " + revision + "): " + nodes.get(i)
                             + " did not apply it within 10 s");
                 }
                 if (k >= 0) {
                     perNode.get(nodes.get(i)).add(d);
+                    perNodeCommit.get(nodes.get(i)).add(times[1] < 0 ? d : times[1]);
                 }
                 worst = Math.max(worst, d);
             }
@@ -431,11 +442,15 @@ public final class ClusterBench {
                 pct(rtt, 99) / 1e6, max(rtt) / 1e6);
         System.out.printf("  write latency (to the leader, acknowledged): p50 %.1f ms, p99 %.1f ms%n",
                 pct(writeLatency, 50) / 1e6, pct(writeLatency, 99) / 1e6);
+        System.out.println("  per node, from the acknowledgement: commitIndex >= revision (the node knows it is committed)"
+                + " | appliedIndex >= revision (it serves it)");
         for (Map.Entry<Node, List<Long>> e : perNode.entrySet()) {
             Node node = e.getKey();
+            List<Long> c = perNodeCommit.get(node);
             String role = node == leader ? "leader" : node.index <= voters ? "voter" : "observer";
-            System.out.printf("    %-6s %-8s p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms%n", node, role,
-                    pct(e.getValue(), 50) / 1e6, pct(e.getValue(), 99) / 1e6, max(e.getValue()) / 1e6);
+            System.out.printf("    %-6s %-8s committed p50 %6.1f p99 %6.1f ms | applied p50 %6.1f p99 %6.1f max %6.1f ms%n",
+                    node, role, pct(c, 50) / 1e6, pct(c, 99) / 1e6, pct(e.getValue(), 50) / 1e6,
+                    pct(e.getValue(), 99) / 1e6, max(e.getValue()) / 1e6);
         }
         List<Long> lagMs = lag.stream().map(v -> v / 1000).toList();
         System.out.printf("  on all %d nodes: p50 %.2f ms, p99 %.2f ms, max %.2f ms   target p99 <= 50 ms: %s%n", n,
