@@ -116,8 +116,8 @@ public final class ClusterBench {
                 default -> throw new IllegalArgumentException("unknown phase " + args[0]);
             }
             bench.checkNoWriteLost();
-        } catch (BenchFailure e) {
-            System.out.println("  FAILED: " + e.getMessage());
+        } catch (Exception e) {
+            System.out.println("  FAILED: " + (e instanceof BenchFailure ? e.getMessage() : e.toString()));
             bench.printResults();
             System.exit(1);
         }
@@ -135,7 +135,32 @@ public final class ClusterBench {
         System.out.printf("  %d voters; per trial: kill -9 the leader; (a) a survivor's GET /api/v1/cluster names"
                 + " another leader, (b) a PUT with an Idempotency-Key to a survivor (retried on 503/504/refused) is"
                 + " acknowledged; then the killed node is restarted and the group waits until it is back%n", voters);
-        for (int t = 1; t <= trials; t++) {
+        BenchFailure failure = null;
+        int t = 1;
+        try {
+            for (; t <= trials; t++) {
+                failoverTrial(t, named, written, pollRtt);
+            }
+            awaitReady();
+        } catch (Exception e) {
+            failure = e instanceof BenchFailure b ? b : new BenchFailure(e.toString());
+        }
+        System.out.printf("  polling: each survivor's /api/v1/cluster back to back with a 5 ms pause; one round"
+                + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
+        line("new leader named", named, 2000, false);
+        line("write acknowledged", written, 2000, false);
+        result("failover_trials", named.size());
+        result("failover_leader_p50_ms", pct(named, 50));
+        result("failover_leader_max_ms", max(named));
+        result("failover_write_p50_ms", pct(written, 50));
+        result("failover_write_max_ms", max(written));
+        if (failure != null) {
+            throw new BenchFailure("failover trial " + t + ": " + failure.getMessage());
+        }
+    }
+
+    private void failoverTrial(int t, List<Long> named, List<Long> written, List<Long> pollRtt) throws Exception {
+        {
             Node leader = awaitReady();
             long epoch = Json.num(view(leader).json(), "epoch", -1);
             List<Node> survivors = running().stream().filter(n -> n != leader).toList();
@@ -171,16 +196,6 @@ public final class ClusterBench {
                     writeTo, writeMs, writeOutcome.get());
             restart(leader);
         }
-        awaitReady();
-        System.out.printf("  polling: each survivor's /api/v1/cluster back to back with a 5 ms pause; one round"
-                + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
-        line("new leader named", named, 2000, false);
-        line("write acknowledged", written, 2000, false);
-        result("failover_trials", trials);
-        result("failover_leader_p50_ms", pct(named, 50));
-        result("failover_leader_max_ms", max(named));
-        result("failover_write_p50_ms", pct(written, 50));
-        result("failover_write_max_ms", max(written));
     }
 
     private void pollNewLeader(Node node, Node old, long since, long deadline, AtomicLong at,
@@ -242,73 +257,78 @@ public final class ClusterBench {
         int leaderChanged = 0;
         System.out.printf("  per trial: kill -9 a follower voter; the earliest time another node's GET"
                 + " /api/v1/cluster shows it 'suspect' and 'dead'; watched 4 s more for a change of leader%n");
-        for (int t = 1; t <= trials; t++) {
-            Node leader = awaitReady();
-            List<Node> followers = running().stream().filter(n -> n != leader && n.index <= voters).toList();
-            Node victim = followers.get(t % followers.size());
-            List<Node> watchers = running().stream().filter(n -> n != victim).toList();
-            long epochBefore = Json.num(view(leader).json(), "epoch", -1);
-            AtomicLong suspectAt = new AtomicLong(-1);
-            AtomicLong deadAt = new AtomicLong(-1);
-            AtomicReference<String> otherLeader = new AtomicReference<>();
-            ExecutorService pool = Executors.newFixedThreadPool(watchers.size());
-            long killedAt = kill(victim);
-            long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);
-            List<Future<?>> done = new ArrayList<>();
-            for (Node w : watchers) {
-                done.add(pool.submit(() -> {
-                    HttpClient own = client();
-                    long until = deadline;
-                    while (System.nanoTime() < until) {
-                        try {
-                            Reply r = get(own, w, "/cluster", Duration.ofSeconds(2));
-                            pollRtt.add(r.receivedNanos - r.sentNanos);
-                            if (r.status == 200) {
-                                Map<String, Object> view = r.json();
-                                Object l = view.get("leader");
-                                if (!leader.name.equals(l) || Json.num(view, "epoch", -1) > epochBefore) {
-                                    otherLeader.compareAndSet(null, (l == null ? "none" : l) + ", epoch "
-                                            + Json.num(view, "epoch", -1) + " (seen by " + w + " after "
-                                            + ms(killedAt, r.receivedNanos) + " ms)");
+        BenchFailure failure = null;
+        try {
+            for (int t = 1; t <= trials; t++) {
+                Node leader = awaitReady();
+                List<Node> followers = running().stream().filter(n -> n != leader && n.index <= voters).toList();
+                Node victim = followers.get(t % followers.size());
+                List<Node> watchers = running().stream().filter(n -> n != victim).toList();
+                long epochBefore = Json.num(view(leader).json(), "epoch", -1);
+                AtomicLong suspectAt = new AtomicLong(-1);
+                AtomicLong deadAt = new AtomicLong(-1);
+                AtomicReference<String> otherLeader = new AtomicReference<>();
+                ExecutorService pool = Executors.newFixedThreadPool(watchers.size());
+                long killedAt = kill(victim);
+                long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);
+                List<Future<?>> done = new ArrayList<>();
+                for (Node w : watchers) {
+                    done.add(pool.submit(() -> {
+                        HttpClient own = client();
+                        long until = deadline;
+                        while (System.nanoTime() < until) {
+                            try {
+                                Reply r = get(own, w, "/cluster", Duration.ofSeconds(2));
+                                pollRtt.add(r.receivedNanos - r.sentNanos);
+                                if (r.status == 200) {
+                                    Map<String, Object> view = r.json();
+                                    Object l = view.get("leader");
+                                    if (!leader.name.equals(l) || Json.num(view, "epoch", -1) > epochBefore) {
+                                        otherLeader.compareAndSet(null, (l == null ? "none" : l) + ", epoch "
+                                                + Json.num(view, "epoch", -1) + " (seen by " + w + " after "
+                                                + ms(killedAt, r.receivedNanos) + " ms)");
+                                    }
+                                    String state = memberState(view, victim.name);
+                                    if ("suspect".equals(state)) {
+                                        suspectAt.compareAndSet(-1, ms(killedAt, r.receivedNanos));
+                                    } else if ("dead".equals(state) && deadAt.compareAndSet(-1, ms(killedAt, r.receivedNanos))) {
+                                        until = Math.min(until, r.receivedNanos + TimeUnit.SECONDS.toNanos(4));
+                                    } else if ("dead".equals(state)) {
+                                        until = Math.min(until, System.nanoTime() + TimeUnit.SECONDS.toNanos(4));
+                                    }
                                 }
-                                String state = memberState(view, victim.name);
-                                if ("suspect".equals(state)) {
-                                    suspectAt.compareAndSet(-1, ms(killedAt, r.receivedNanos));
-                                } else if ("dead".equals(state) && deadAt.compareAndSet(-1, ms(killedAt, r.receivedNanos))) {
-                                    until = Math.min(until, r.receivedNanos + TimeUnit.SECONDS.toNanos(4));
-                                } else if ("dead".equals(state)) {
-                                    until = Math.min(until, System.nanoTime() + TimeUnit.SECONDS.toNanos(4));
-                                }
+                            } catch (IOException e) {
+                                // a busy node: poll again
                             }
-                        } catch (IOException e) {
-                            // a busy node: poll again
+                            pause(5);
                         }
-                        pause(5);
-                    }
-                    return null;
-                }));
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(40, TimeUnit.SECONDS);
+                }
+                pool.shutdown();
+                if (deadAt.get() < 0) {
+                    throw new BenchFailure("trial " + t + ": " + victim + " killed, not shown dead within 30 s");
+                }
+                dead.add(deadAt.get());
+                if (suspectAt.get() >= 0 && suspectAt.get() <= deadAt.get()) {
+                    suspect.add(suspectAt.get());
+                }
+                if (otherLeader.get() != null) {
+                    leaderChanged++;
+                }
+                System.out.printf("  trial %d: kill -9 %s (follower; leader %s, epoch %d) -> suspect %s, dead after %d ms%s%n", t,
+                        victim, leader, epochBefore, suspectAt.get() >= 0 && suspectAt.get() <= deadAt.get() ? "after " + suspectAt.get() + " ms"
+                                : "not seen first", deadAt.get(),
+                        otherLeader.get() == null ? "; leader unchanged" : "; leadership changed: " + otherLeader.get());
+                restart(victim);
             }
-            for (Future<?> f : done) {
-                f.get(40, TimeUnit.SECONDS);
-            }
-            pool.shutdown();
-            if (deadAt.get() < 0) {
-                throw new BenchFailure("trial " + t + ": " + victim + " killed, not shown dead within 30 s");
-            }
-            dead.add(deadAt.get());
-            if (suspectAt.get() >= 0 && suspectAt.get() <= deadAt.get()) {
-                suspect.add(suspectAt.get());
-            }
-            if (otherLeader.get() != null) {
-                leaderChanged++;
-            }
-            System.out.printf("  trial %d: kill -9 %s (follower; leader %s, epoch %d) -> suspect %s, dead after %d ms%s%n", t,
-                    victim, leader, epochBefore, suspectAt.get() >= 0 && suspectAt.get() <= deadAt.get() ? "after " + suspectAt.get() + " ms"
-                            : "not seen first", deadAt.get(),
-                    otherLeader.get() == null ? "; leader unchanged" : "; leadership changed: " + otherLeader.get());
-            restart(victim);
+            awaitReady();
+        } catch (Exception e) {
+            failure = e instanceof BenchFailure b ? b : new BenchFailure(e.toString());
         }
-        awaitReady();
         System.out.printf("  polling: every other node's /api/v1/cluster back to back with a 5 ms pause; one round"
                 + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
         line("shown dead", dead, 3000, false);
@@ -320,13 +340,16 @@ public final class ClusterBench {
         System.out.printf("  the leadership changed (another leader, none, or a new epoch) within 4 s of the death in %d of"
                 + " %d trials: a follower crash can move it when that follower led a CP group (the lease's renewals"
                 + " wait for a new Raft leader), and a loaded machine moves it too (lease renewals missing the 800 ms"
-                + " step-down)%n", leaderChanged, trials);
-        result("detect_trials", trials);
+                + " step-down)%n", leaderChanged, dead.size());
+        result("detect_trials", dead.size());
         result("detect_dead_p50_ms", pct(dead, 50));
         result("detect_dead_max_ms", max(dead));
         result("detect_suspect_seen", suspect.size());
         result("detect_suspect_p50_ms", suspect.isEmpty() ? -1 : pct(suspect, 50));
         result("detect_leader_changed", leaderChanged);
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private static String memberState(Map<String, Object> view, String name) {

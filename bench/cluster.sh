@@ -197,56 +197,76 @@ say "# machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/
 say "# options: trials=$trials detect-trials=$detect_trials writes=$writes prop-voters=$prop_voters writers=$writers" \
     "duration=${duration}s warmup=${warmup}s observers=$observers port-shift=$port_shift settle=${settle}ms quick=$quick; results in $out"
 
-for c in "${!CL_NAME[@]}"; do
-    name=${CL_NAME[$c]} n=${CL_NODES[$c]} v=${CL_VOTERS[$c]}
-    dir=$out/$name
-    ports=""
-    for i in $(seq 1 "$n"); do ports+="${ports:+,}$((9900 + port_shift + i))"; done
+# Starts cluster $1 ($2 nodes, $3 voters) in folder $out/$1; 1 when it does not come up (stopped again).
+start_cluster() {
+    local name=$1 n=$2 v=$3 dir=$out/$1 started=$SECONDS
     say ""
-    say "== cluster $name: $n nodes, $v voters, $((n - v)) observers (admin ports $ports); load average $(load)"
+    say "== cluster $name: $n nodes, $v voters, $((n - v)) observers (admin ports $(admin_ports "$n")); load average $(load)"
     STARTED+=("$dir")
-    started=$SECONDS
     if ! GATEHOUSE_CLUSTER=$dir GATEHOUSE_CLUSTER_VOTERS=$v GATEHOUSE_CLUSTER_PORT_SHIFT=$port_shift \
-            "$LAUNCHER" cluster start "$n" > "$dir.launcher.log" 2>&1; then
+            GATEHOUSE_WAIT_SECONDS=$((120 + 60 * n)) "$LAUNCHER" cluster start "$n" > "$dir.launcher.log" 2>&1; then
         say "   FAILED to start (see $dir.launcher.log):"
         tail -n 5 "$dir.launcher.log" | sed 's/^/   /' | tee -a "$OUTPUT"
         FAILED+=("$name:start")
         stop_cluster "$dir"
-        continue
+        return 1
     fi
     say "   started in $((SECONDS - started)) s"
-    for spec in ${CL_PHASES[$c]}; do
-        phase=${spec%%:*}
-        label=${spec#*:}
-        [ "$label" != "$spec" ] || label=$phase
-        args=(--launcher "$LAUNCHER" --cluster "$dir" --ports "$ports" --voters "$v" --settle "$settle" --label "$label")
-        case "$phase" in
-            failover) args+=(--trials "$trials"); title="failover: kill -9 of the leader" ;;
-            detection) args+=(--trials "$detect_trials"); title="crash detection: kill -9 of a follower" ;;
-            propagation) args+=(--writes "$writes"); title="propagation of writes to every node" ;;
-            throughput) args+=(--writers "$writers" --duration "$duration" --warmup "$warmup")
-                        title="write throughput, $((n - v)) observers" ;;
-        esac
-        say ""
-        say "-- $title (cluster $name; load average $(load))"
-        phase_started=$SECONDS
-        set +e
-        GATEHOUSE_CLUSTER=$dir java -Xmx512m -cp "$CLASSES" ClusterBench "$phase" "${args[@]}" > "$dir.$label.out" 2>&1 &
-        BENCH_PID=$!
-        wait "$BENCH_PID"
-        rc=$?
-        BENCH_PID=""
-        set -e
-        { grep -v '^RESULT ' "$dir.$label.out" || true; } | tee -a "$OUTPUT"
-        RESULTS+=" $(sed -n 's/^RESULT //p' "$dir.$label.out" | tr '\n' ' ')"
-        say "   ($label: $((SECONDS - phase_started)) s, load average now $(load))"
-        if [ "$rc" != 0 ]; then
-            FAILED+=("$name:$label")
-            say "   $label FAILED (exit $rc): the cluster is stopped, its logs are in $dir.logs/"
-            break
-        fi
+}
+
+admin_ports() { local i p=""; for i in $(seq 1 "$1"); do p+="${p:+,}$((9900 + port_shift + i))"; done; echo "$p"; }
+
+# Runs phase spec $4 (phase[:label]) on cluster $1 ($2 nodes, $3 voters); returns ClusterBench's exit status.
+run_phase() {
+    local name=$1 n=$2 v=$3 spec=$4 dir=$out/$1 phase label title args rc phase_started=$SECONDS
+    phase=${spec%%:*}
+    label=${spec#*:}
+    [ "$label" != "$spec" ] || label=$phase
+    args=(--launcher "$LAUNCHER" --cluster "$dir" --ports "$(admin_ports "$n")" --voters "$v" --settle "$settle"
+          --label "$label")
+    case "$phase" in
+        failover) args+=(--trials "$trials"); title="failover: kill -9 of the leader" ;;
+        detection) args+=(--trials "$detect_trials"); title="crash detection: kill -9 of a follower" ;;
+        propagation) args+=(--writes "$writes"); title="propagation of writes to every node" ;;
+        throughput) args+=(--writers "$writers" --duration "$duration" --warmup "$warmup")
+                    title="write throughput, $((n - v)) observers" ;;
+    esac
+    say ""
+    say "-- $title (cluster $name; load average $(load))"
+    set +e
+    GATEHOUSE_CLUSTER=$dir java -Xmx512m -cp "$CLASSES" ClusterBench "$phase" "${args[@]}" > "$dir.$label.out" 2>&1 &
+    BENCH_PID=$!
+    wait "$BENCH_PID"
+    rc=$?
+    BENCH_PID=""
+    set -e
+    { grep -v '^RESULT ' "$dir.$label.out" || true; } | tee -a "$OUTPUT"
+    RESULTS+=" $(sed -n 's/^RESULT //p' "$dir.$label.out" | tr '\n' ' ')"
+    say "   ($label: $((SECONDS - phase_started)) s, load average now $(load))"
+    if [ "$rc" != 0 ]; then
+        FAILED+=("$name:$label")
+        say "   $label FAILED (exit $rc); the logs of cluster $name will be in $dir.logs/"
+    fi
+    return "$rc"
+}
+
+# Each cluster runs its phases; after a failed phase (a group that did not come back, say) it is stopped and
+# the remaining phases run on a fresh cluster of the same layout (once).
+for c in "${!CL_NAME[@]}"; do
+    name=${CL_NAME[$c]} n=${CL_NODES[$c]} v=${CL_VOTERS[$c]}
+    todo=(${CL_PHASES[$c]})
+    for attempt in 1 2; do
+        [ "$attempt" = 1 ] || name="${CL_NAME[$c]}-again"
+        start_cluster "$name" "$n" "$v" || break
+        while [ "${#todo[@]}" -gt 0 ]; do
+            spec=${todo[0]}
+            todo=("${todo[@]:1}")
+            run_phase "$name" "$n" "$v" "$spec" || break
+        done
+        stop_cluster "$out/$name"
+        [ "${#todo[@]}" -gt 0 ] || break
+        [ "$attempt" = 2 ] || say "   the remaining phases (${todo[*]}) run on a fresh cluster"
     done
-    stop_cluster "$dir"
 done
 
 # ---- summary
