@@ -147,8 +147,8 @@ public final class ClusterBench {
         }
         System.out.printf("  polling: each survivor's /api/v1/cluster back to back with a 5 ms pause; one round"
                 + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
-        line("new leader named", named, 2000, false);
-        line("write acknowledged", written, 2000, false);
+        line("new leader named", named, 2000);
+        line("write acknowledged", written, 2000);
         result("failover_trials", named.size());
         result("failover_leader_p50_ms", pct(named, 50));
         result("failover_leader_max_ms", max(named));
@@ -160,42 +160,40 @@ public final class ClusterBench {
     }
 
     private void failoverTrial(int t, List<Long> named, List<Long> written, List<Long> pollRtt) throws Exception {
-        {
-            Node leader = awaitReady();
-            long epoch = Json.num(view(leader).json(), "epoch", -1);
-            List<Node> survivors = running().stream().filter(n -> n != leader).toList();
-            Node writeTo = survivors.get(t % survivors.size());
-            String name = "bench-failover-" + t + "-" + System.currentTimeMillis();
-            AtomicLong newLeaderAt = new AtomicLong(-1);
-            AtomicReference<String> newLeader = new AtomicReference<>();
-            AtomicReference<String> writeOutcome = new AtomicReference<>("not acknowledged");
-            ExecutorService pool = Executors.newFixedThreadPool(survivors.size() + 1);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            long killedAt = kill(leader);
-            for (Node s : survivors) {
-                pool.submit(() -> {
-                    pollNewLeader(s, leader, killedAt, deadline, newLeaderAt, newLeader, pollRtt);
-                    return null;
-                });
-            }
-            Future<Long> write = pool.submit(() -> writeUntilAcknowledged(writeTo, name, killedAt, deadline, writeOutcome));
-            Long writeMs = write.get();
-            pool.shutdown();
-            if (!pool.awaitTermination(70, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
-            }
-            if (newLeaderAt.get() < 0 || writeMs == null) {
-                throw new BenchFailure("trial " + t + ": after kill -9 of " + leader + " no new leader named ("
-                        + newLeader.get() + ") or no write acknowledged (" + writeOutcome.get() + ") within 60 s");
-            }
-            long namedMs = newLeaderAt.get();
-            named.add(namedMs);
-            written.add(writeMs);
-            System.out.printf("  trial %2d: kill -9 %s (leader, epoch %d) -> %s named leader after %5d ms;"
-                    + " write via %s acknowledged after %5d ms (%s)%n", t, leader, epoch, newLeader.get(), namedMs,
-                    writeTo, writeMs, writeOutcome.get());
-            restart(leader);
+        Node leader = awaitReady();
+        long epoch = Json.num(view(leader).json(), "epoch", -1);
+        List<Node> survivors = nodes.stream().filter(n -> n != leader).toList();
+        Node writeTo = survivors.get(t % survivors.size());
+        String name = "bench-failover-" + t + "-" + System.currentTimeMillis();
+        AtomicLong newLeaderAt = new AtomicLong(-1);
+        AtomicReference<String> newLeader = new AtomicReference<>();
+        AtomicReference<String> writeOutcome = new AtomicReference<>("not acknowledged");
+        ExecutorService pool = Executors.newFixedThreadPool(survivors.size() + 1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long killedAt = kill(leader);
+        for (Node s : survivors) {
+            pool.submit(() -> {
+                pollNewLeader(s, leader, killedAt, deadline, newLeaderAt, newLeader, pollRtt);
+                return null;
+            });
         }
+        Future<Long> write = pool.submit(() -> writeUntilAcknowledged(writeTo, name, killedAt, deadline, writeOutcome));
+        Long writeMs = write.get();
+        pool.shutdown();
+        if (!pool.awaitTermination(70, TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+        }
+        if (newLeaderAt.get() < 0 || writeMs == null) {
+            throw new BenchFailure("trial " + t + ": after kill -9 of " + leader + " no new leader named ("
+                    + newLeader.get() + ") or no write acknowledged (" + writeOutcome.get() + ") within 60 s");
+        }
+        long namedMs = newLeaderAt.get();
+        named.add(namedMs);
+        written.add(writeMs);
+        System.out.printf("  trial %2d: kill -9 %s (leader, epoch %d) -> %s named leader after %5d ms;"
+                + " write via %s acknowledged after %5d ms (%s)%n", t, leader, epoch, newLeader.get(), namedMs,
+                writeTo, writeMs, writeOutcome.get());
+        restart(leader);
     }
 
     private void pollNewLeader(Node node, Node old, long since, long deadline, AtomicLong at,
@@ -261,9 +259,9 @@ public final class ClusterBench {
         try {
             for (int t = 1; t <= trials; t++) {
                 Node leader = awaitReady();
-                List<Node> followers = running().stream().filter(n -> n != leader && n.index <= voters).toList();
+                List<Node> followers = nodes.stream().filter(n -> n != leader && n.index <= voters).toList();
                 Node victim = followers.get(t % followers.size());
-                List<Node> watchers = running().stream().filter(n -> n != victim).toList();
+                List<Node> watchers = nodes.stream().filter(n -> n != victim).toList();
                 long epochBefore = Json.num(view(leader).json(), "epoch", -1);
                 AtomicLong suspectAt = new AtomicLong(-1);
                 AtomicLong deadAt = new AtomicLong(-1);
@@ -331,9 +329,9 @@ public final class ClusterBench {
         }
         System.out.printf("  polling: every other node's /api/v1/cluster back to back with a 5 ms pause; one round"
                 + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
-        line("shown dead", dead, 3000, false);
+        line("shown dead", dead, 3000);
         if (!suspect.isEmpty()) {
-            line("shown suspect first (" + suspect.size() + " of " + trials + ")", suspect, -1, false);
+            line("shown suspect first (" + suspect.size() + " of " + dead.size() + ")", suspect, -1);
         } else {
             System.out.println("  suspect was never seen before dead");
         }
@@ -562,7 +560,7 @@ public final class ClusterBench {
     private Node awaitReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_DEADLINE_MS);
         String why = "";
-        for (Node node : running()) {
+        for (Node node : nodes) {
             verify(node);
         }
         while (System.nanoTime() < deadline) {
@@ -570,7 +568,7 @@ public final class ClusterBench {
             Node leader = null;
             if (why.isEmpty()) {
                 Map<String, String> views = new TreeMap<>();
-                for (Node node : running()) {
+                for (Node node : nodes) {
                     try {
                         Reply r = view(node);
                         Map<String, Object> v = r.status == 200 ? r.json() : Map.of();
@@ -638,7 +636,7 @@ public final class ClusterBench {
         Map<String, Long> applied = new TreeMap<>();
         while (System.nanoTime() < deadline) {
             applied.clear();
-            for (Node node : running()) {
+            for (Node node : nodes) {
                 try {
                     Reply r = get(http, node, "/health", REQUEST_TIMEOUT);
                     applied.put(node.name, r.status == 200 ? Json.num(r.json(), "appliedIndex", -1) : -1);
@@ -662,7 +660,7 @@ public final class ClusterBench {
         long last = Collections.max(acknowledged.values());
         awaitApplied(last, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
         int problems = 0;
-        for (Node node : running()) {
+        for (Node node : nodes) {
             Reply r = get(http, node, "/objects?kind=Pipeline", Duration.ofSeconds(30));
             Map<String, Long> stored = new HashMap<>();
             for (Object o : (List<?>) Json.parse(r.body)) {
@@ -687,10 +685,6 @@ public final class ClusterBench {
     }
 
     // ---------------------------------------------------------------- processes
-
-    private List<Node> running() {
-        return nodes;
-    }
 
     /** Checks that {@code node} answers as the process the launcher started (launch id and pid). */
     private void verify(Node node) throws Exception {
@@ -776,7 +770,7 @@ public final class ClusterBench {
 
     // ---------------------------------------------------------------- figures and output
 
-    private void line(String what, List<Long> values, long targetMs, boolean micro) {
+    private void line(String what, List<Long> values, long targetMs) {
         long p50 = pct(values, 50);
         long max = max(values);
         String target = "";
