@@ -463,6 +463,26 @@ public final class ClusterBench {
                 pct(rtt, 99) / 1e6, max(rtt) / 1e6);
         System.out.printf("  write latency (to the leader, acknowledged): p50 %.1f ms, p99 %.1f ms%n",
                 pct(writeLatency, 50) / 1e6, pct(writeLatency, 99) / 1e6);
+        // a write sent to another node is answered once that node has applied it too (read-your-writes)
+        int viaCount = intOpt("via-writes", 10);
+        for (Node via : nodes) {
+            if (via == leader || viaCount == 0) {
+                continue;
+            }
+            List<Long> viaLatency = new ArrayList<>();
+            for (int k = 0; k < viaCount; k++) {
+                String name = "bench-via-" + via + "-" + k + "-" + System.nanoTime();
+                Reply r = put(writer, via, name, name, "10s", Duration.ofSeconds(15));
+                if (r.status / 100 == 2) {
+                    acknowledged.put(name, Json.num(r.json(), "revision", -1));
+                    viaLatency.add(r.receivedNanos - r.sentNanos);
+                }
+            }
+            System.out.printf("  write latency through %s (%s, forwards to the leader, answers once applied"
+                    + " itself): p50 %.1f ms, p99 %.1f ms (%d writes)%n", via, via.index <= voters ? "voter" : "observer",
+                    pct(viaLatency, 50) / 1e6, pct(viaLatency, 99) / 1e6, viaLatency.size());
+            result("prop_via_" + via + "_p50_ms", String.format(Locale.ROOT, "%.1f", pct(viaLatency, 50) / 1e6));
+        }
         System.out.println("  per node, from the acknowledgement: commitIndex >= revision (the node knows it is committed)"
                 + " | appliedIndex >= revision (it serves it)");
         for (Map.Entry<Node, List<Long>> e : perNode.entrySet()) {

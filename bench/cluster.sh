@@ -7,6 +7,7 @@
 #   --trials T         failover trials (kill -9 of the leader, 3 voters)          default 10 (quick 2)
 #   --detect-trials N  crash detection trials (kill -9 of a follower voter)       default 5  (quick 1)
 #   --writes W         propagation: writes to the leader, one at a time           default 500 (quick 50)
+#                      (then 10 (quick 5) writes through each other node, for their latency)
 #   --prop-voters V    propagation cluster: 5 nodes of which V vote (3 or 5)      default 3
 #   --writers C        throughput: concurrent writers                             default 8
 #   --duration D       throughput: seconds counted (after --warmup S, default 3)  default 20 (quick 5)
@@ -41,7 +42,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIST=$ROOT/karaf-assembly/target/assembly
 LAUNCHER=$ROOT/gatehouse
 
-trials=10 detect_trials=5 writes=500 prop_voters=3 writers=8 duration=20 warmup=3 observers=10
+trials=10 detect_trials=5 writes=500 via_writes=10 prop_voters=3 writers=8 duration=20 warmup=3 observers=10
 phases=failover,detection,propagation,throughput port_shift=700 settle=2000 fast_boot=false keep=false out="" quick=false
 set_trials=false set_detect=false set_writes=false set_duration=false set_observers=false
 while [ $# -gt 0 ]; do
@@ -61,7 +62,7 @@ while [ $# -gt 0 ]; do
         --fast-boot) fast_boot=true ;;
         --keep) keep=true ;;
         --out) out=$2; shift ;;
-        -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "cluster.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     esac
     shift
@@ -72,6 +73,7 @@ if [ "$quick" = true ]; then
     [ "$set_writes" = true ] || writes=50
     [ "$set_duration" = true ] || duration=5
     [ "$set_observers" = true ] || observers=2
+    via_writes=5
 fi
 for v in trials detect_trials writes prop_voters writers duration warmup observers port_shift settle; do
     case "${!v}" in ''|*[!0-9]*) echo "cluster.sh: --${v//_/-} must be a number" >&2; exit 2 ;; esac
@@ -227,7 +229,7 @@ run_phase() {
     case "$phase" in
         failover) args+=(--trials "$trials"); title="failover: kill -9 of the leader" ;;
         detection) args+=(--trials "$detect_trials"); title="crash detection: kill -9 of a follower" ;;
-        propagation) args+=(--writes "$writes"); title="propagation of writes to every node" ;;
+        propagation) args+=(--writes "$writes" --via-writes "$via_writes"); title="propagation of writes to every node" ;;
         throughput) args+=(--writers "$writers" --duration "$duration" --warmup "$warmup")
                     title="write throughput, $((n - v)) observers" ;;
     esac
