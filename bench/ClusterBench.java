@@ -59,6 +59,8 @@ public final class ClusterBench {
     /** Voters restarted by this run whose return to the CP groups is still to be seen: node -> log offset. */
     private final Map<Node, Long> cpPending = new HashMap<>();
     private int syncWrites;
+    /** Whether the group was ready once (before that, a failure measured nothing). */
+    private boolean everReady;
 
     record Node(int index, String name, int port, Path dir) {
         URI uri(String path) {
@@ -119,7 +121,8 @@ public final class ClusterBench {
         } catch (Exception e) {
             System.out.println("  FAILED: " + (e instanceof BenchFailure ? e.getMessage() : e.toString()));
             bench.printResults();
-            System.exit(1);
+            // 3: the group was never ready, nothing was measured (the script may run the phase on a fresh cluster)
+            System.exit(bench.everReady ? 1 : 3);
         }
         bench.printResults();
         System.exit(0);
@@ -611,6 +614,7 @@ public final class ClusterBench {
                         acknowledged.put(name, revision);
                         awaitApplied(revision, deadline);
                         pause(longOpt("settle", 2000));
+                        everReady = true;
                         return leader;
                     }
                     why = "sync write to " + leader + ": " + r.status + " " + r.body;
