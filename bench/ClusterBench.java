@@ -136,7 +136,7 @@ public final class ClusterBench {
         List<Long> written = new ArrayList<>();
         List<Long> pollRtt = Collections.synchronizedList(new ArrayList<>());
         System.out.printf("  %d voters; per trial: kill -9 the leader; (a) a survivor's GET /api/v1/cluster names"
-                + " another leader, (b) a PUT with an Idempotency-Key to a survivor (retried on 503/504/refused) is"
+                + " another leader, (b) a PUT with an Idempotency-Key and ?timeout=3s to a survivor (retried on 503/504/refused) is"
                 + " acknowledged; then the killed node is restarted and the group waits until it is back%n", voters);
         BenchFailure failure = null;
         int t = 1;
@@ -229,7 +229,7 @@ public final class ClusterBench {
             attempts++;
             String status;
             try {
-                Reply r = put(own, node, name, name, "1s", Duration.ofSeconds(4));
+                Reply r = put(own, node, name, name, "3s", Duration.ofSeconds(6));
                 if (r.status / 100 == 2) {
                     acknowledged.put(name, Json.num(r.json(), "revision", -1));
                     outcome.set(attempts + " attempts" + (seen.isEmpty() ? "" : ", before: " + seen));
