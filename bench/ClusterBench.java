@@ -256,6 +256,7 @@ public final class ClusterBench {
         List<Long> dead = new ArrayList<>();
         List<Long> pollRtt = Collections.synchronizedList(new ArrayList<>());
         int leaderChanged = 0;
+        int leaderUnnamed = 0;
         System.out.printf("  per trial: kill -9 a follower voter; the earliest time another node's GET"
                 + " /api/v1/cluster shows it 'suspect' and 'dead'; watched 4 s more for a change of leader%n");
         BenchFailure failure = null;
@@ -269,6 +270,7 @@ public final class ClusterBench {
                 AtomicLong suspectAt = new AtomicLong(-1);
                 AtomicLong deadAt = new AtomicLong(-1);
                 AtomicReference<String> otherLeader = new AtomicReference<>();
+                AtomicReference<String> unnamed = new AtomicReference<>();
                 ExecutorService pool = Executors.newFixedThreadPool(watchers.size());
                 long killedAt = kill(victim);
                 long deadline = killedAt + TimeUnit.SECONDS.toNanos(30);
@@ -284,10 +286,12 @@ public final class ClusterBench {
                                 if (r.status == 200) {
                                     Map<String, Object> view = r.json();
                                     Object l = view.get("leader");
-                                    if (!leader.name.equals(l) || Json.num(view, "epoch", -1) > epochBefore) {
-                                        otherLeader.compareAndSet(null, (l == null ? "none" : l) + ", epoch "
-                                                + Json.num(view, "epoch", -1) + " (seen by " + w + " after "
-                                                + ms(killedAt, r.receivedNanos) + " ms)");
+                                    long epochNow = Json.num(view, "epoch", -1);
+                                    String seen = " (seen by " + w + " after " + ms(killedAt, r.receivedNanos) + " ms)";
+                                    if (epochNow > epochBefore || (l != null && !leader.name.equals(l))) {
+                                        otherLeader.compareAndSet(null, l + ", epoch " + epochNow + seen);
+                                    } else if (l == null) {
+                                        unnamed.compareAndSet(null, "no leader named, epoch " + epochNow + seen);
                                     }
                                     String state = memberState(view, victim.name);
                                     if ("suspect".equals(state)) {
@@ -319,11 +323,15 @@ public final class ClusterBench {
                 }
                 if (otherLeader.get() != null) {
                     leaderChanged++;
+                } else if (unnamed.get() != null) {
+                    leaderUnnamed++;
                 }
                 System.out.printf("  trial %d: kill -9 %s (follower; leader %s, epoch %d) -> suspect %s, dead after %d ms%s%n", t,
                         victim, leader, epochBefore, suspectAt.get() >= 0 && suspectAt.get() <= deadAt.get() ? "after " + suspectAt.get() + " ms"
                                 : "not seen first", deadAt.get(),
-                        otherLeader.get() == null ? "; leader unchanged" : "; leadership changed: " + otherLeader.get());
+                        otherLeader.get() != null ? "; leadership changed: " + otherLeader.get()
+                                : unnamed.get() != null ? "; leader unchanged, but for a moment " + unnamed.get()
+                                : "; leader unchanged");
                 restart(victim);
             }
             awaitReady();
@@ -338,16 +346,18 @@ public final class ClusterBench {
         } else {
             System.out.println("  suspect was never seen before dead");
         }
-        System.out.printf("  the leadership changed (another leader, none, or a new epoch) within 4 s of the death in %d of"
-                + " %d trials: a follower crash can move it when that follower led a CP group (the lease's renewals"
-                + " wait for a new Raft leader), and a loaded machine moves it too (lease renewals missing the 800 ms"
-                + " step-down)%n", leaderChanged, dead.size());
+        System.out.printf("  within 4 s of the death, the leadership changed (another leader or a new epoch) in %d of %d"
+                + " trials, and the leader was not named for a moment (same epoch) in %d more: a follower crash can"
+                + " move it when that follower led a CP group (the lease's renewals wait for a new Raft leader), and"
+                + " a loaded machine moves it too (lease renewals missing the 800 ms step-down)%n", leaderChanged,
+                dead.size(), leaderUnnamed);
         result("detect_trials", dead.size());
         result("detect_dead_p50_ms", pct(dead, 50));
         result("detect_dead_max_ms", max(dead));
         result("detect_suspect_seen", suspect.size());
         result("detect_suspect_p50_ms", suspect.isEmpty() ? -1 : pct(suspect, 50));
         result("detect_leader_changed", leaderChanged);
+        result("detect_leader_unnamed", leaderUnnamed);
         if (failure != null) {
             throw failure;
         }
