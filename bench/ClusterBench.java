@@ -724,11 +724,23 @@ public final class ClusterBench {
     private void verify(Node node) throws Exception {
         String launchId = Files.readString(node.dir.resolve("launch.id")).trim();
         long pid = Long.parseLong(Files.readString(node.dir.resolve("karaf.pid")).trim());
-        Reply r = get(http, node, "/health", REQUEST_TIMEOUT);
-        Map<String, Object> self = r.status == 200 ? Json.obj(r.json().get("node")) : Map.of();
-        if (!launchId.equals(self.get("launchId")) || pid != Json.num(self, "pid", -1)) {
-            throw new BenchFailure("port " + node.port + " is not answered by " + node + " as started (launch id "
-                    + launchId + ", pid " + pid + "): " + r.status + " " + r.body);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                Reply r = get(http, node, "/health", REQUEST_TIMEOUT);
+                Map<String, Object> self = r.status == 200 ? Json.obj(r.json().get("node")) : Map.of();
+                if (launchId.equals(self.get("launchId")) && pid == Json.num(self, "pid", -1)) {
+                    return;
+                }
+                throw new BenchFailure("port " + node.port + " is not answered by " + node + " as started (launch id "
+                        + launchId + ", pid " + pid + "): " + r.status + " " + r.body);
+            } catch (IOException e) {
+                // an overloaded node answers late: ask again until the deadline
+                if (System.nanoTime() > deadline) {
+                    throw new BenchFailure(node + " (port " + node.port + ") does not answer its health: " + e);
+                }
+                pause(500);
+            }
         }
     }
 
