@@ -97,7 +97,7 @@ public final class ClusterBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: ClusterBench failover|detection|propagation|throughput --launcher F --cluster D"
+            System.err.println("usage: ClusterBench failover|pause|detection|propagation|throughput --launcher F --cluster D"
                     + " --ports P1,P2,... --voters V [--trials N] [--writes N] [--writers N] [--duration S] ...");
             System.exit(2);
         }
@@ -111,7 +111,8 @@ public final class ClusterBench {
         ClusterBench bench = new ClusterBench(opts);
         try {
             switch (args[0]) {
-                case "failover" -> bench.failover();
+                case "failover" -> bench.failover(false);
+                case "pause" -> bench.failover(true);
                 case "detection" -> bench.detection();
                 case "propagation" -> bench.propagation();
                 case "throughput" -> bench.throughput();
@@ -130,19 +131,27 @@ public final class ClusterBench {
 
     // ---------------------------------------------------------------- 1. failover
 
-    private void failover() throws Exception {
+    /**
+     * Failover after kill -9 of the leader, or ({@code paused}) after SIGSTOP of the leader for {@code --pause}
+     * ms (default 8000: past deadAfter and the lease, so its Hazelcast member is removed), then SIGCONT: the old
+     * leader merges back, replaces its member and returns to the CP groups before the next trial.
+     */
+    private void failover(boolean paused) throws Exception {
         int trials = intOpt("trials", 10);
+        long pauseMs = longOpt("pause", 8000);
+        String key = paused ? "pause" : "failover";
         List<Long> named = new ArrayList<>();
         List<Long> written = new ArrayList<>();
         List<Long> pollRtt = Collections.synchronizedList(new ArrayList<>());
-        System.out.printf("  %d voters; per trial: kill -9 the leader; (a) a survivor's GET /api/v1/cluster names"
+        System.out.printf("  %d voters; per trial: %s the leader; (a) a survivor's GET /api/v1/cluster names"
                 + " another leader, (b) a PUT with an Idempotency-Key and ?timeout=3s to a survivor (retried on 503/504/refused) is"
-                + " acknowledged; then the killed node is restarted and the group waits until it is back%n", voters);
+                + " acknowledged; then %s and the group waits until it is back%n", voters,
+                paused ? "SIGSTOP" : "kill -9", paused ? "SIGCONT after " + pauseMs + " ms" : "the killed node is restarted");
         BenchFailure failure = null;
         int t = 1;
         try {
             for (; t <= trials; t++) {
-                failoverTrial(t, named, written, pollRtt);
+                failoverTrial(t, paused, pauseMs, named, written, pollRtt);
             }
             awaitReady();
         } catch (Exception e) {
@@ -152,51 +161,70 @@ public final class ClusterBench {
                 + " trip p50 %.1f ms, p99 %.1f ms%n", pct(pollRtt, 50) / 1e6, pct(pollRtt, 99) / 1e6);
         line("new leader named", named, 2000);
         line("write acknowledged", written, 2000);
-        result("failover_trials", named.size());
-        result("failover_leader_p50_ms", pct(named, 50));
-        result("failover_leader_max_ms", max(named));
-        result("failover_write_p50_ms", pct(written, 50));
-        result("failover_write_max_ms", max(written));
+        result(key + "_trials", named.size());
+        result(key + "_leader_p50_ms", pct(named, 50));
+        result(key + "_leader_max_ms", max(named));
+        result(key + "_write_p50_ms", pct(written, 50));
+        result(key + "_write_max_ms", max(written));
         if (failure != null) {
-            throw new BenchFailure("failover trial " + t + ": " + failure.getMessage());
+            throw new BenchFailure(key + " trial " + t + ": " + failure.getMessage());
         }
     }
 
-    private void failoverTrial(int t, List<Long> named, List<Long> written, List<Long> pollRtt) throws Exception {
+    private void failoverTrial(int t, boolean paused, long pauseMs, List<Long> named, List<Long> written,
+            List<Long> pollRtt) throws Exception {
         Node leader = awaitReady();
         long epoch = Json.num(view(leader).json(), "epoch", -1);
         List<Node> survivors = nodes.stream().filter(n -> n != leader).toList();
         Node writeTo = survivors.get(t % survivors.size());
-        String name = "bench-failover-" + t + "-" + System.currentTimeMillis();
+        String name = "bench-" + (paused ? "pause-" : "failover-") + t + "-" + System.currentTimeMillis();
         AtomicLong newLeaderAt = new AtomicLong(-1);
         AtomicReference<String> newLeader = new AtomicReference<>();
         AtomicReference<String> writeOutcome = new AtomicReference<>("not acknowledged");
         ExecutorService pool = Executors.newFixedThreadPool(survivors.size() + 1);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long killedAt = kill(leader);
-        for (Node s : survivors) {
-            pool.submit(() -> {
-                pollNewLeader(s, leader, killedAt, deadline, newLeaderAt, newLeader, pollRtt);
-                return null;
-            });
-        }
-        Future<Long> write = pool.submit(() -> writeUntilAcknowledged(writeTo, name, killedAt, deadline, writeOutcome));
-        Long writeMs = write.get();
-        pool.shutdown();
-        if (!pool.awaitTermination(70, TimeUnit.SECONDS)) {
-            pool.shutdownNow();
+        long offset = Files.exists(leader.log()) ? Files.size(leader.log()) : 0;
+        long killedAt = paused ? signal(leader, "STOP") : kill(leader);
+        Long writeMs;
+        try {
+            for (Node s : survivors) {
+                pool.submit(() -> {
+                    pollNewLeader(s, leader, killedAt, deadline, newLeaderAt, newLeader, pollRtt);
+                    return null;
+                });
+            }
+            Future<Long> write = pool.submit(() -> writeUntilAcknowledged(writeTo, name, killedAt, deadline, writeOutcome));
+            writeMs = write.get();
+            pool.shutdown();
+            if (!pool.awaitTermination(70, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } finally {
+            if (paused) {
+                long left = killedAt + TimeUnit.MILLISECONDS.toNanos(pauseMs) - System.nanoTime();
+                if (left > 0) {
+                    pause(TimeUnit.NANOSECONDS.toMillis(left));
+                }
+                signal(leader, "CONT");
+            }
         }
         if (newLeaderAt.get() < 0 || writeMs == null) {
-            throw new BenchFailure("trial " + t + ": after kill -9 of " + leader + " no new leader named ("
-                    + newLeader.get() + ") or no write acknowledged (" + writeOutcome.get() + ") within 60 s");
+            throw new BenchFailure("trial " + t + ": after " + (paused ? "SIGSTOP" : "kill -9") + " of " + leader
+                    + " no new leader named (" + newLeader.get() + ") or no write acknowledged (" + writeOutcome.get()
+                    + ") within 60 s");
         }
         long namedMs = newLeaderAt.get();
         named.add(namedMs);
         written.add(writeMs);
-        System.out.printf("  trial %2d: kill -9 %s (leader, epoch %d) -> %s named leader after %5d ms;"
-                + " write via %s acknowledged after %5d ms (%s)%n", t, leader, epoch, newLeader.get(), namedMs,
-                writeTo, writeMs, writeOutcome.get());
-        restart(leader);
+        System.out.printf("  trial %2d: %s %s (leader, epoch %d) -> %s named leader after %5d ms;"
+                + " write via %s acknowledged after %5d ms (%s)%n", t, paused ? "SIGSTOP" : "kill -9", leader, epoch,
+                newLeader.get(), namedMs, writeTo, writeMs, writeOutcome.get());
+        if (paused) {
+            // its member was removed while it was stopped: it merges back, replaces its member, is promoted again
+            cpPending.put(leader, offset);
+        } else {
+            restart(leader);
+        }
     }
 
     private void pollNewLeader(Node node, Node old, long since, long deadline, AtomicLong at,
@@ -746,19 +774,41 @@ public final class ClusterBench {
 
     /** kill -9 of the node's JVM, after checking the pid is that node's Karaf; returns System.nanoTime() of the kill. */
     private long kill(Node node) throws Exception {
-        verify(node);
+        ProcessHandle process = karaf(node, true);
+        long at = System.nanoTime();
+        if (!process.destroyForcibly()) {
+            throw new BenchFailure("could not kill -9 " + node + " (pid " + process.pid() + ")");
+        }
+        process.onExit().get(10, TimeUnit.SECONDS);
+        return at;
+    }
+
+    /** Sends SIGSTOP or SIGCONT to the node's Karaf; returns when it was sent. */
+    private long signal(Node node, String signal) throws Exception {
+        ProcessHandle process = karaf(node, !"CONT".equals(signal));
+        long at = System.nanoTime();
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            kill.destroyForcibly();
+            throw new BenchFailure("could not send SIG" + signal + " to " + node + " (pid " + process.pid() + ")");
+        }
+        return at;
+    }
+
+    /**
+     * The node's Karaf process, after checking that the pid in its karaf.pid is that node's Karaf (and, when
+     * {@code answering}, that its admin port is answered by it: not for a stopped process).
+     */
+    private ProcessHandle karaf(Node node, boolean answering) throws Exception {
+        if (answering) {
+            verify(node);
+        }
         long pid = Long.parseLong(Files.readString(node.dir.resolve("karaf.pid")).trim());
         String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
         if (!cmdline.contains("-Dkaraf.base=" + node.dir + " ")) {
             throw new BenchFailure("pid " + pid + " in " + node.dir + "/karaf.pid is not that node's Karaf: " + cmdline);
         }
-        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new BenchFailure(node + " (pid " + pid + ") is not running"));
-        long at = System.nanoTime();
-        if (!process.destroyForcibly()) {
-            throw new BenchFailure("could not kill -9 " + node + " (pid " + pid + ")");
-        }
-        process.onExit().get(10, TimeUnit.SECONDS);
-        return at;
+        return ProcessHandle.of(pid).orElseThrow(() -> new BenchFailure(node + " (pid " + pid + ") is not running"));
     }
 
     /** Starts the node again with ./gatehouse cluster start-node, waits until it answers as itself. */

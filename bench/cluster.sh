@@ -5,6 +5,8 @@
 # USAGE  bench/cluster.sh [--quick] [options]          (bench/README.md: what it measures, how long it takes)
 #
 #   --trials T         failover trials (kill -9 of the leader, 3 voters)          default 10 (quick 2)
+#   --pause-trials P   failover trials after SIGSTOP of the leader (SIGCONT after --pause-ms, default 8000)
+#                                                                                  default 5  (quick 1)
 #   --detect-trials N  crash detection trials (kill -9 of a follower voter)       default 5  (quick 1)
 #   --writes W         propagation: writes to the leader, one at a time           default 500 (quick 50)
 #                      (then 10 (quick 5) writes through each other node, for their latency)
@@ -12,7 +14,7 @@
 #   --writers C        throughput: concurrent writers                             default 8
 #   --duration D       throughput: seconds counted (after --warmup S, default 3)  default 20 (quick 5)
 #   --observers O      throughput: observers next to the 3 voters                 default 10 (quick 2)
-#   --phases LIST      comma-separated subset of failover,detection,propagation,throughput (default all)
+#   --phases LIST      comma-separated subset of failover,pause,detection,propagation,throughput (default all)
 #   --port-shift S     every port of every node moves by S (launcher's GATEHOUSE_CLUSTER_PORT_SHIFT)  default 700
 #   --settle MS        pause once the group is back before the next kill (default 2000)
 #   --fast-boot        nodes run with EXTRA_JAVA_OPTS='-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' (README:
@@ -30,7 +32,7 @@
 # command line names that node's folder) and restarts it with `./gatehouse cluster start-node I`.
 #
 # Clusters, in this order (consecutive throughput runs, so the machine's load is as alike as possible):
-#   c3  3 voters: failover, detection, throughput without observers
+#   c3  3 voters: failover, pause, detection, throughput without observers
 #   cO  3 voters + O observers: throughput with observers (skipped when 3 + O = 5: the c5 cluster is used)
 #   c5  5 nodes, --prop-voters of them voters: propagation (and throughput with 2 observers)
 # Every process this script starts is stopped on exit (trap on EXIT, INT, TERM): `./gatehouse cluster stop`,
@@ -42,13 +44,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIST=$ROOT/karaf-assembly/target/assembly
 LAUNCHER=$ROOT/gatehouse
 
-trials=10 detect_trials=5 writes=500 via_writes=10 prop_voters=3 writers=8 duration=20 warmup=3 observers=10
-phases=failover,detection,propagation,throughput port_shift=700 settle=2000 fast_boot=false keep=false out="" quick=false
-set_trials=false set_detect=false set_writes=false set_duration=false set_observers=false
+trials=10 pause_trials=5 pause_ms=8000 detect_trials=5 writes=500 via_writes=10 prop_voters=3 writers=8 duration=20 warmup=3 observers=10
+phases=failover,pause,detection,propagation,throughput port_shift=700 settle=2000 fast_boot=false keep=false out="" quick=false
+set_trials=false set_pause=false set_detect=false set_writes=false set_duration=false set_observers=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true ;;
         --trials) trials=$2; set_trials=true; shift ;;
+        --pause-trials) pause_trials=$2; set_pause=true; shift ;;
+        --pause-ms) pause_ms=$2; shift ;;
         --detect-trials) detect_trials=$2; set_detect=true; shift ;;
         --writes) writes=$2; set_writes=true; shift ;;
         --prop-voters) prop_voters=$2; shift ;;
@@ -70,19 +74,20 @@ done
 if [ "$quick" = true ]; then
     [ "$set_trials" = true ] || trials=2
     [ "$set_detect" = true ] || detect_trials=1
+    [ "$set_pause" = true ] || pause_trials=1
     [ "$set_writes" = true ] || writes=50
     [ "$set_duration" = true ] || duration=5
     [ "$set_observers" = true ] || observers=2
     via_writes=5
 fi
-for v in trials detect_trials writes prop_voters writers duration warmup observers port_shift settle; do
+for v in trials pause_trials pause_ms detect_trials writes prop_voters writers duration warmup observers port_shift settle; do
     case "${!v}" in ''|*[!0-9]*) echo "cluster.sh: --${v//_/-} must be a number" >&2; exit 2 ;; esac
 done
 case "$prop_voters" in 3|5) ;; *) echo "cluster.sh: --prop-voters must be 3 or 5" >&2; exit 2 ;; esac
 [ "$observers" -ge 1 ] && [ "$observers" -le 13 ] || { echo "cluster.sh: --observers must be 1..13" >&2; exit 2; }
 has_phase() { case ",$phases," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 for p in ${phases//,/ }; do
-    case "$p" in failover|detection|propagation|throughput) ;; *) echo "cluster.sh: unknown phase $p" >&2; exit 2 ;; esac
+    case "$p" in failover|pause|detection|propagation|throughput) ;; *) echo "cluster.sh: unknown phase $p" >&2; exit 2 ;; esac
 done
 
 command -v java >/dev/null && command -v javac >/dev/null || { echo "cluster.sh: needs a JDK 17 (java, javac)" >&2; exit 1; }
@@ -97,6 +102,7 @@ declare -a CL_NAME=() CL_NODES=() CL_VOTERS=() CL_PHASES=()
 add_cluster() { CL_NAME+=("$1"); CL_NODES+=("$2"); CL_VOTERS+=("$3"); CL_PHASES+=("$4"); }
 c3="" cobs="" c5=""
 has_phase failover && c3+="failover "
+has_phase pause && c3+="pause "
 has_phase detection && c3+="detection "
 has_phase throughput && c3+="throughput:tput0 "
 if has_phase throughput; then
@@ -228,6 +234,7 @@ run_phase() {
           --label "$label")
     case "$phase" in
         failover) args+=(--trials "$trials"); title="failover: kill -9 of the leader" ;;
+        pause) args+=(--trials "$pause_trials" --pause "$pause_ms"); title="failover: SIGSTOP of the leader for $pause_ms ms" ;;
         detection) args+=(--trials "$detect_trials"); title="crash detection: kill -9 of a follower" ;;
         propagation) args+=(--writes "$writes" --via-writes "$via_writes"); title="propagation of writes to every node" ;;
         throughput) args+=(--writers "$writers" --duration "$duration" --warmup "$warmup")
@@ -300,6 +307,8 @@ say ""
 say "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(load) at the end)"
 say "   failover, new leader named:     p50 $(val failover_leader_p50_ms) ms, max $(val failover_leader_max_ms) ms   target <= 2000 ms: $(verdict "$(val failover_leader_max_ms)" 2000) (max)"
 say "   failover, write acknowledged:   p50 $(val failover_write_p50_ms) ms, max $(val failover_write_max_ms) ms   target <= 2000 ms: $(verdict "$(val failover_write_max_ms)" 2000) (max)"
+say "   SIGSTOP, new leader named:      p50 $(val pause_leader_p50_ms) ms, max $(val pause_leader_max_ms) ms   target <= 2000 ms: $(verdict "$(val pause_leader_max_ms)" 2000) (max)"
+say "   SIGSTOP, write acknowledged:    p50 $(val pause_write_p50_ms) ms, max $(val pause_write_max_ms) ms   target <= 2000 ms: $(verdict "$(val pause_write_max_ms)" 2000) (max)"
 say "   propagation to all 5 nodes:     p50 $(val prop_p50_ms) ms, p99 $(val prop_p99_ms) ms, max $(val prop_max_ms) ms   target p99 <= 50 ms: $(verdict "$(val prop_p99_ms)" 50)"
 say "   crash detection (dead):         p50 $(val detect_dead_p50_ms) ms, max $(val detect_dead_max_ms) ms   target <= 3000 ms: $(verdict "$(val detect_dead_max_ms)" 3000) (max)"
 say "   throughput: 0 observers $t0 writes/s, $observers observers $tobs writes/s, ratio ${ratio:-?}" \
