@@ -129,7 +129,10 @@ public class SlowlorisTest extends DataPlaneTestSupport {
             long worst = latencies.stream().mapToLong(Long::longValue).max().orElse(-1);
             long median = latencies.stream().sorted().skip(latencies.size() / 2).findFirst().orElse(-1L);
             assertTrue("normal requests made: " + latencies.size(), latencies.size() >= 20);
-            assertTrue("slowest normal request took " + worst + " ms", worst < HEAD_TIMEOUT_MS / 2);
+            // not held behind the dripping heads: a request that waited for them would take the head timeout;
+            // the median, not the slowest (one request can stall that long on a machine with a load of 25)
+            assertTrue("median normal request took " + median + " ms (slowest " + worst + " ms)",
+                    median < HEAD_TIMEOUT_MS / 4);
 
             // (a) every dripping connection is closed once the head timeout passed, nearly all with a 408
             dripping.get(10, TimeUnit.SECONDS);
