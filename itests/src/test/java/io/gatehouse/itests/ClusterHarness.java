@@ -105,6 +105,18 @@ public final class ClusterHarness implements AutoCloseable {
         return harness;
     }
 
+    /** {@link #create(ClusterLayout)}, then every node started; on a failure everything is stopped again. */
+    public static ClusterHarness started(ClusterLayout layout) throws Exception {
+        ClusterHarness harness = create(layout);
+        try {
+            harness.startAll();
+        } catch (Exception | Error e) {
+            harness.close();
+            throw e;
+        }
+        return harness;
+    }
+
     private void prepare() throws Exception {
         Files.createDirectories(parent);
         byte[] secret = new byte[32];

@@ -41,13 +41,7 @@ public class ClusterIT {
 
     @BeforeClass
     public static void startCluster() throws Exception {
-        cluster = ClusterHarness.create(new ClusterLayout().group("default", VOTERS, List.of(OBSERVER)));
-        try {
-            cluster.startAll();
-        } catch (Exception | Error e) {
-            cluster.close();
-            throw e;
-        }
+        cluster = ClusterHarness.started(new ClusterLayout().group("default", VOTERS, List.of(OBSERVER)));
     }
 
     @AfterClass

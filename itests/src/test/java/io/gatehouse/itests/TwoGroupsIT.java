@@ -51,13 +51,7 @@ public class TwoGroupsIT {
 
     @BeforeClass
     public static void startCluster() throws Exception {
-        cluster = ClusterHarness.create(new ClusterLayout().group("a", A, List.of()).group("b", B, List.of()));
-        try {
-            cluster.startAll();
-        } catch (Exception | Error e) {
-            cluster.close();
-            throw e;
-        }
+        cluster = ClusterHarness.started(new ClusterLayout().group("a", A, List.of()).group("b", B, List.of()));
     }
 
     @AfterClass

@@ -1,6 +1,9 @@
 package io.gatehouse.admin.internal;
 
+import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
+import io.gatehouse.api.config.Units;
+import java.time.Duration;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.Fields;
@@ -25,5 +28,22 @@ record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigF
 
     String query(String name) {
         return query.getValue(name);
+    }
+
+    /**
+     * The {@code timeout} query parameter within [{@code min}, {@code max}], or {@code otherwise} when absent.
+     *
+     * @throws ApiException 400 naming the parameter when it is not a duration in that range
+     */
+    Duration timeout(Duration otherwise, Duration min, Duration max) {
+        String t = query("timeout");
+        if (t == null) {
+            return otherwise;
+        }
+        try {
+            return Units.duration(t, min, max);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, ConfigException.INVALID, "query parameter 'timeout': " + e.getMessage());
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.config.ConfigException;
-import io.gatehouse.api.config.Units;
 import io.gatehouse.api.stats.ClusterTraffic;
 import io.gatehouse.api.stats.TrafficJson;
 import io.gatehouse.api.stats.TrafficReport;
@@ -43,15 +42,7 @@ final class StatsEndpoints {
 
     private CompletionStage<ApiResponse> stats(ApiRequest request) throws ConfigException {
         ClusterTraffic.Scope scope = scope(request.query("scope"));
-        Duration timeout = DEFAULT_TIMEOUT;
-        String t = request.query("timeout");
-        if (t != null) {
-            try {
-                timeout = Units.duration(t, MIN_TIMEOUT, MAX_TIMEOUT);
-            } catch (IllegalArgumentException e) {
-                throw new ApiException(400, ConfigException.INVALID, "query parameter 'timeout': " + e.getMessage());
-            }
-        }
+        Duration timeout = request.timeout(DEFAULT_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT);
         String s = request.query("snapshots");
         if (s != null && !s.equals("true") && !s.equals("false")) {
             throw new ApiException(400, ConfigException.INVALID, "query parameter 'snapshots': true or false, found '"

@@ -1,7 +1,6 @@
 package io.gatehouse.admin.internal;
 
 import io.gatehouse.api.config.ConfigException;
-import io.gatehouse.api.config.Units;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -38,15 +37,7 @@ record WriteOptions(String requestId, String group, Duration timeout) {
                         + " characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
             }
         }
-        Duration timeout = DEFAULT_TIMEOUT;
-        String t = request.query("timeout");
-        if (t != null) {
-            try {
-                timeout = Units.duration(t, MIN_TIMEOUT, MAX_TIMEOUT);
-            } catch (IllegalArgumentException e) {
-                throw new ApiException(400, ConfigException.INVALID, "query parameter 'timeout': " + e.getMessage());
-            }
-        }
+        Duration timeout = request.timeout(DEFAULT_TIMEOUT, MIN_TIMEOUT, MAX_TIMEOUT);
         String group = request.query("group");
         if (group != null && !NAME.matcher(group).matches()) {
             throw new ApiException(400, ConfigException.INVALID, "query parameter 'group' must match "
