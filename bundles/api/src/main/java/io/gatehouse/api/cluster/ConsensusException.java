@@ -21,7 +21,25 @@ public class ConsensusException extends RuntimeException {
         /** No such group is known. */
         UNKNOWN_GROUP,
         /** The local operation log failed. */
-        STORAGE
+        STORAGE,
+        /**
+         * Too many writes are in progress where this one would wait (forwarded to the leader, waiting for a
+         * majority, or sent to another group): nothing was done; try again shortly. Since 1.2.
+         */
+        OVERLOADED;
+
+        /**
+         * The reason named {@code name}; a name this version does not know (sent by a newer node during a
+         * rolling upgrade) is {@code otherwise}.
+         */
+        public static Reason parse(String name, Reason otherwise) {
+            for (Reason r : values()) {
+                if (r.name().equals(name)) {
+                    return r;
+                }
+            }
+            return otherwise;
+        }
     }
 
     private final Reason reason;

@@ -5,7 +5,7 @@
  * <p>1.1: {@link io.gatehouse.api.cluster.GroupAuthenticator}, which checks writes forwarded from another
  * group.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 package io.gatehouse.api.cluster;
 
 import org.osgi.annotation.versioning.Version;

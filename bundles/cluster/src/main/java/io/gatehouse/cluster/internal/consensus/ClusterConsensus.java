@@ -429,7 +429,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
                     + (leader != null ? "; " + leader + " does" : r.leading() ? " yet (taking over)" : ""));
         }
         if (!forwards.tryAcquire()) {
-            return ForwardCodec.refused(Reason.NO_MAJORITY, null, "the leader " + settings.nodeName()
+            return ForwardCodec.refused(Reason.OVERLOADED, null, "the leader " + settings.nodeName()
                     + " is busy: " + MAX_FORWARDS + " forwarded writes in progress");
         }
         try {

@@ -76,7 +76,8 @@ final class ForwardCodec {
         }
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 1, bytes.length - 1));
-            ConsensusException.Reason reason = ConsensusException.Reason.valueOf(in.readUTF());
+            ConsensusException.Reason reason = ConsensusException.Reason.parse(in.readUTF(),
+                    ConsensusException.Reason.NO_MAJORITY);
             String leader = in.readUTF();
             String message = in.readUTF();
             throw new ConsensusException(reason, message, leader.isEmpty() ? null : leader);

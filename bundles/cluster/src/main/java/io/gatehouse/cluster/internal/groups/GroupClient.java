@@ -131,7 +131,7 @@ public final class GroupClient implements AutoCloseable {
             return CompletableFuture.failedFuture(stopped());
         }
         if (!permits.tryAcquire()) {
-            return CompletableFuture.failedFuture(new ConsensusException(Reason.NO_MAJORITY, "busy: " + MAX_IN_FLIGHT
+            return CompletableFuture.failedFuture(new ConsensusException(Reason.OVERLOADED, "busy: " + MAX_IN_FLIGHT
                     + " writes to other groups are in flight on " + self + "; try again later", (String) null));
         }
         Call call = new Call(addresses, request, nanos.getAsLong() + timeout.toNanos());
@@ -280,11 +280,7 @@ public final class GroupClient implements AutoCloseable {
         if (body == null || !body.path("reason").isTextual()) {
             return null;
         }
-        try {
-            return Reason.valueOf(body.path("reason").asText());
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return Reason.parse(body.path("reason").asText(), null);
     }
 
     private ConsensusException stopped() {

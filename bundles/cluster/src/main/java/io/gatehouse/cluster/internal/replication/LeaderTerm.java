@@ -110,7 +110,7 @@ final class LeaderTerm {
 
     void submit(Pending p) {
         if (backlog.size() + pending.size() >= config.maxPending()) {
-            p.fail(Reason.NO_MAJORITY, "too many writes waiting for a majority (" + config.maxPending() + ")", null);
+            p.fail(Reason.OVERLOADED, "too many writes waiting for a majority (" + config.maxPending() + ")", null);
             return;
         }
         long now = scheduler.nanoTime();

@@ -74,6 +74,22 @@ public class AdaptersTest {
     }
 
     @Test
+    public void aRefusalWithAReasonThisVersionDoesNotKnowIsReadAsNoMajority() throws Exception {
+        // what a newer node may send during a rolling upgrade
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeByte(ForwardCodec.refused(ConsensusException.Reason.OVERLOADED, "", "m")[0]);
+        out.writeUTF("SOMETHING_NEWER");
+        out.writeUTF("");
+        out.writeUTF("busy");
+        ConsensusException e = assertThrows(ConsensusException.class, () -> ForwardCodec.answer(bytes.toByteArray()));
+        assertEquals(ConsensusException.Reason.NO_MAJORITY, e.reason());
+        assertEquals("busy", e.getMessage());
+        assertEquals(ConsensusException.Reason.OVERLOADED, assertThrows(ConsensusException.class, () -> ForwardCodec
+                .answer(ForwardCodec.refused(ConsensusException.Reason.OVERLOADED, null, "busy"))).reason());
+    }
+
+    @Test
     public void aLeaseEpochTheLogHasAlreadySeenIsNotLedButRaisesTheFloor() throws Exception {
         MemoryOperationLog log = new MemoryOperationLog("n1", () -> Instant.EPOCH);
         log.observeEpoch(5);

@@ -400,7 +400,7 @@ public class ReplicationRulesTest {
         }
         assertTrue(c.runUntil(() -> fs.stream().allMatch(CompletableFuture::isDone), LONG));
         assertEquals(5, fs.stream().filter(f -> !f.isCompletedExceptionally()).count());
-        assertEquals(Reason.NO_MAJORITY, failure(c, fs.get(6)));
+        assertEquals(Reason.OVERLOADED, failure(c, fs.get(6)));
     }
 
     @Test
