@@ -2,9 +2,11 @@ package io.gatehouse.cluster.internal;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * entry is lost; a leader of the old CP state can neither renew its lease nor commit (both registers were
  * wiped). The restart is not idempotent: after one, the next is possible only after {@code quiet}.
  *
+ * <p>It also restarts it when METADATA answers but a voter that is a member of the cluster has stayed outside
+ * the CP groups for {@code quiet}: its own repair normally brings it back in seconds, so that long means the
+ * promotion is blocked for good (a CP membership change that never ended, seen after repeated SIGSTOPs), and
+ * the group would run on with one voter less of fault tolerance.
+ *
  * <p>Everything runs on {@code thread} (a CP call can block up to its deadline); every call has a deadline.
  */
 final class CpSubsystemRestart {
@@ -55,6 +62,7 @@ final class CpSubsystemRestart {
     private Set<String> lastMembers = Set.of();
     private long membersSince;
     private long unansweredSince = -1;
+    private long outsideSince = -1;
     private long restartedAt = -1;
     private int restarts;
 
@@ -125,47 +133,84 @@ final class CpSubsystemRestart {
         }
         if (members.isEmpty() || !members.get(0).localMember()) {
             unansweredSince = -1; // only the master may restart; it watches alone
+            outsideSince = -1;
             return;
         }
-        if (answers()) {
+        Set<String> missing = missingVoters(members);
+        Collection<CPMember> cpMembers = cpMembers();
+        boolean settled = now - membersSince >= stable.toNanos();
+        boolean rested = restartedAt < 0 || now - restartedAt >= quiet.toNanos();
+        if (cpMembers != null) {
             unansweredSince = -1;
+            // METADATA answers; a voter that stays outside the CP groups for long is stuck there (a CP membership
+            // change that never ends blocks its promotion: seen in bench/cluster.sh's SIGSTOP trials)
+            Set<String> outside = missing.isEmpty() ? votersOutsideCp(members, cpMembers) : Set.of();
+            if (outside.isEmpty()) {
+                outsideSince = -1;
+                return;
+            }
+            if (outsideSince < 0) {
+                outsideSince = now;
+            }
+            if (now - outsideSince >= quiet.toNanos() && settled && rested) {
+                restart("the voters " + outside + " have been in the cluster but outside the CP groups for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - outsideSince) + " ms (CP members: " + cpMembers + ")");
+            }
             return;
         }
+        outsideSince = -1;
         if (unansweredSince < 0) {
             unansweredSince = now;
             LOG.info("The CP METADATA group does not answer (watching: the CP subsystem is restarted after {} ms "
                     + "of this with every voter present)", after.toMillis());
         }
-        Set<String> missing = missingVoters(members);
         if (!missing.isEmpty()) {
             LOG.debug("CP METADATA group not answering; voters not in the cluster: {}", missing);
             return;
         }
-        boolean longEnough = now - unansweredSince >= after.toNanos();
-        boolean settled = now - membersSince >= stable.toNanos();
-        boolean rested = restartedAt < 0 || now - restartedAt >= quiet.toNanos();
-        if (!longEnough || !settled || !rested) {
-            return;
+        if (now - unansweredSince >= after.toNanos() && settled && rested) {
+            restart("the CP METADATA group has not answered for "
+                    + TimeUnit.NANOSECONDS.toMillis(now - unansweredSince) + " ms with every voter " + voters
+                    + " in the cluster (its majority is lost for good)");
         }
-        restart(TimeUnit.NANOSECONDS.toMillis(now - unansweredSince));
     }
 
-    /** True when the METADATA group answers with the CP member list in time (it has a majority). */
-    private boolean answers() {
+    /** The CP member list when the METADATA group answers it in time (it has a majority), else null. */
+    private Collection<CPMember> cpMembers() {
         CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
         if (!cp.isDiscoveryCompleted()) {
-            return false;
+            return null;
         }
         try {
-            cp.getCPMembers().toCompletableFuture().get(CALL.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
+            return cp.getCPMembers().toCompletableFuture().get(CALL.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return true; // stopping: conclude nothing
+            return List.of(); // stopping: conclude nothing
         } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
             LOG.debug("The CP METADATA group did not answer: {}", e.toString());
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * Full members whose current member is not a CP member (a CP member's UUID is the member UUID it was
+     * promoted or discovered with), by node name; empty when the CP member list is empty (nothing to conclude).
+     */
+    static Set<String> votersOutsideCp(List<Member> members, Collection<CPMember> cpMembers) {
+        if (cpMembers.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> cp = new HashSet<>();
+        for (CPMember c : cpMembers) {
+            cp.add(c.getUuid().toString());
+        }
+        Set<String> outside = new TreeSet<>();
+        for (Member m : members) {
+            if (!m.isLiteMember() && !cp.contains(m.getUuid().toString())) {
+                outside.add(m.getAttribute(HazelcastMembers.ATTR_NODE));
+            }
+        }
+        return outside;
     }
 
     /** Voters that are not a full member of the cluster now. */
@@ -179,13 +224,12 @@ final class CpSubsystemRestart {
         return missing;
     }
 
-    private void restart(long unansweredMillis) {
+    private void restart(String why) {
         restartedAt = nanos.getAsLong();
         unansweredSince = -1;
-        String why = "the CP METADATA group has not answered for " + unansweredMillis + " ms with every voter "
-                + voters + " in the cluster";
-        LOG.warn("Restarting the CP subsystem: {} (its majority is lost for good); CP state is wiped, the "
-                + "configuration is not (the durable logs are the truth: docs/cluster.md)", why);
+        outsideSince = -1;
+        LOG.warn("Restarting the CP subsystem: {}; CP state is wiped, the configuration is not (the durable logs are "
+                + "the truth: docs/cluster.md)", why);
         try {
             hz.getCPSubsystem().getCPSubsystemManagementService().reset().toCompletableFuture()
                     .get(CpMemberRepair.CHANGE_CALL.toMillis(), TimeUnit.MILLISECONDS);

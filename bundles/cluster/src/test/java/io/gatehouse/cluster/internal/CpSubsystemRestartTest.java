@@ -63,6 +63,36 @@ public class CpSubsystemRestartTest {
         assertEquals(0, current.get("n2").cpRestarts() + current.get("n3").cpRestarts());
     }
 
+    @Test
+    public void aVoterWhoseMemberIsNotACpMemberIsOutsideObserversAndAnEmptyListCountForNothing() {
+        java.util.UUID n1 = java.util.UUID.randomUUID();
+        java.util.UUID n2 = java.util.UUID.randomUUID();
+        java.util.UUID n3 = java.util.UUID.randomUUID();
+        java.util.UUID oldN3 = java.util.UUID.randomUUID();
+        List<com.hazelcast.cluster.Member> members = List.of(member("n1", n1, false), member("n2", n2, false),
+                member("n3", n3, false), member("o1", java.util.UUID.randomUUID(), true));
+        // n3 came back as a new member; the CP groups still list its previous incarnation
+        assertEquals(java.util.Set.of("n3"), CpSubsystemRestart.votersOutsideCp(members,
+                List.of(cpMember(n1), cpMember(n2), cpMember(oldN3))));
+        assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members,
+                List.of(cpMember(n1), cpMember(n2), cpMember(n3))));
+        assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members, List.of()));
+    }
+
+    private static com.hazelcast.cluster.Member member(String name, java.util.UUID uuid, boolean lite) {
+        com.hazelcast.cluster.Member m = org.mockito.Mockito.mock(com.hazelcast.cluster.Member.class);
+        org.mockito.Mockito.when(m.getUuid()).thenReturn(uuid);
+        org.mockito.Mockito.when(m.isLiteMember()).thenReturn(lite);
+        org.mockito.Mockito.when(m.getAttribute(HazelcastMembers.ATTR_NODE)).thenReturn(name);
+        return m;
+    }
+
+    private static com.hazelcast.cp.CPMember cpMember(java.util.UUID uuid) {
+        com.hazelcast.cp.CPMember m = org.mockito.Mockito.mock(com.hazelcast.cp.CPMember.class);
+        org.mockito.Mockito.when(m.getUuid()).thenReturn(uuid);
+        return m;
+    }
+
     private void startGroup(String name, Map<String, String> extra) {
         nodes = new TestNodes(name + TestNodes.freePort()).ports("n1", "n2", "n3");
         for (String n : List.of("n1", "n2", "n3")) {

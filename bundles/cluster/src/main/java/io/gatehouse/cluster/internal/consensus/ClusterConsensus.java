@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -59,8 +60,11 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     static final int MAX_FORWARDS = 4;
     /** A follower that has not heard from its leader for this many heartbeats is stale. */
     static final int STALE_HEARTBEATS = 3;
-    /** Tries of one forwarded write: each after a new leadership, all within the write's deadline. */
-    static final int MAX_FORWARD_ATTEMPTS = 4;
+    /**
+     * Forwards of one write: each to a new leadership, or again to a leader that was taking over (every half
+     * heartbeat), all within the write's deadline.
+     */
+    static final int MAX_FORWARD_ATTEMPTS = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterConsensus.class);
 
@@ -261,7 +265,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return within(groups.forward(group, request, timeout), timeout);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        return within(attempt(request, deadline, deadline - giveUpMargin(timeout), 1), timeout);
+        return within(attempt(request, deadline, deadline - giveUpMargin(timeout)), timeout);
     }
 
     /**
@@ -292,59 +296,149 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     }
 
     /**
-     * One try ({@code attempt} counts from 1, at most {@value #MAX_FORWARD_ATTEMPTS}); a refusal because the
-     * leader it went to no longer leads waits for another leadership, which ends at {@code giveUp}.
+     * Sends the write to the leader, following leadership changes until {@code giveUp}: every forward goes to a
+     * leadership that has not refused it yet, or again to a leader that said it was still taking over (after
+     * half a heartbeat); while no leader is known, or this node is taking over, it waits (polling every half
+     * heartbeat). At {@code giveUp}, or after {@value #MAX_FORWARD_ATTEMPTS} forwards, the last refusal is the
+     * answer (NO_LEADER when none came).
      */
-    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp, int attempt) {
-        long remaining = deadline - System.nanoTime();
-        if (remaining <= 0) {
-            return failed(Reason.TIMEOUT, "the deadline passed before the leader answered", null);
+    private CompletableFuture<byte[]> attempt(byte[] request, long deadline, long giveUp) {
+        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        forwardStep(new Forward(request, deadline, giveUp, result), 0, null, null);
+        return result;
+    }
+
+    /** One forwarded write in progress. */
+    private record Forward(byte[] request, long deadline, long giveUp, CompletableFuture<byte[]> result) {
+    }
+
+    /**
+     * @param sent    forwards sent so far
+     * @param last    the leadership the last one went to, or null
+     * @param refusal its refusal, or null
+     */
+    private void forwardStep(Forward f, int sent, Target last, ConsensusException refusal) {
+        if (closed) {
+            f.result().completeExceptionally(refusal != null ? refusal : stoppedException());
+            return;
+        }
+        long now = System.nanoTime();
+        if (f.deadline() - now <= 0) {
+            f.result().completeExceptionally(new ConsensusException(Reason.TIMEOUT,
+                    "the deadline passed before the leader answered", (String) null));
+            return;
         }
         ReplicaStatus r = replica.status();
         if (r.leading() && r.ready()) {
-            return local(request, remaining);
+            local(f.request(), f.deadline() - now).whenComplete((v, e) -> complete(f.result(), v, e));
+            return;
         }
-        String leader = r.leading() ? null : r.leader();
-        if (leader == null || leader.equals(settings.nodeName())) {
-            return failed(Reason.NO_LEADER, r.leading() ? "this node is taking over as leader"
-                    : "no leader is known for group " + settings.group(), null);
+        Target target = r.leading() || r.leader() == null || r.leader().equals(settings.nodeName()) ? null
+                : new Target(r.leader(), r.leaderEpoch());
+        if (target != null && sent < MAX_FORWARD_ATTEMPTS && (last == null || newLeadership(r, last)
+                || takingOver(refusal, last) && target.equals(last))) {
+            send(f, sent, target);
+            return;
         }
-        Target tried = new Target(leader, r.leaderEpoch());
+        if (now >= f.giveUp() || sent >= MAX_FORWARD_ATTEMPTS) {
+            f.result().completeExceptionally(refusal != null ? refusal : new ConsensusException(Reason.NO_LEADER,
+                    r.leading() ? "this node is taking over as leader" : "no leader is known for group "
+                            + settings.group(), (String) null));
+            return;
+        }
+        scheduler.schedule(Duration.ofNanos(Math.min(f.giveUp() - now, settings.heartbeat().toNanos() / 2)),
+                () -> forwardStep(f, sent, last, refusal));
+    }
+
+    /**
+     * Sends the write to {@code target}. While its answer is outstanding, a new leadership seen here sends it
+     * there too (a paused leader answers nothing until its deadline; the same request id makes the second copy
+     * safe, as a client's retry with the same key is): the first success is the answer.
+     */
+    private void send(Forward f, int sent, Target target) {
+        long remaining = f.deadline() - System.nanoTime();
         long margin = Math.min(TimeUnit.MILLISECONDS.toNanos(100), remaining / 10);
-        byte[] payload = ForwardCodec.request(TimeUnit.NANOSECONDS.toMillis(remaining - margin), request);
-        CompletableFuture<byte[]> sent;
+        byte[] payload = ForwardCodec.request(TimeUnit.NANOSECONDS.toMillis(remaining - margin), f.request());
+        CompletableFuture<byte[]> answer;
         try {
-            sent = node.messaging().request(leader, FORWARD, payload, Duration.ofNanos(remaining));
+            answer = node.messaging().request(target.leader(), FORWARD, payload, Duration.ofNanos(remaining));
         } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
+            answer = CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
-        sent.whenComplete((bytes, err) -> {
+        AtomicBoolean moved = new AtomicBoolean();
+        CompletableFuture<byte[]> sentAnswer = answer;
+        watchLeadership(f, sent, target, sentAnswer, moved);
+        answer.whenComplete((bytes, err) -> {
             ConsensusException failure;
             if (err == null) {
                 try {
-                    result.complete(ForwardCodec.answer(bytes));
+                    f.result().complete(ForwardCodec.answer(bytes));
                     return;
                 } catch (ConsensusException e) {
                     failure = e;
                 } catch (RuntimeException e) {
-                    failure = new ConsensusException(Reason.STOPPED, "the leader " + leader + " answered "
-                            + "unreadably: " + e.getMessage(), e);
+                    failure = new ConsensusException(Reason.STOPPED, "the leader " + target.leader()
+                            + " answered unreadably: " + e.getMessage(), e);
                 }
             } else {
-                failure = fromMessaging(leader, unwrap(err));
+                failure = fromMessaging(target.leader(), unwrap(err));
             }
-            if (attempt < MAX_FORWARD_ATTEMPTS && retriable(failure)) {
-                retryAfterLeaderChange(request, deadline, giveUp, attempt, tried, failure, result);
+            if (!moved.compareAndSet(false, true)) {
+                return; // already sent to a newer leadership, which answers
+            }
+            if (!retriable(failure)) {
+                f.result().completeExceptionally(failure);
+                return;
+            }
+            LOG.debug("Forward to {} (epoch {}) refused: {}", target.leader(), target.epoch(), failure.getMessage());
+            ConsensusException refusal = failure;
+            if (takingOver(refusal, target)) {
+                // the leader we reached is not ready yet: ask it again shortly
+                long left = f.giveUp() - System.nanoTime();
+                scheduler.schedule(Duration.ofNanos(Math.max(0, Math.min(left, settings.heartbeat().toNanos() / 2))),
+                        () -> forwardStep(f, sent + 1, target, refusal));
             } else {
-                result.completeExceptionally(failure);
+                forwardStep(f, sent + 1, target, refusal);
             }
         });
-        return result;
+    }
+
+    /** Every half heartbeat while {@code answer} is outstanding: a new leadership takes the write over. */
+    private void watchLeadership(Forward f, int sent, Target target, CompletableFuture<byte[]> answer,
+                                 AtomicBoolean moved) {
+        scheduler.schedule(Duration.ofNanos(settings.heartbeat().toNanos() / 2), () -> {
+            if (answer.isDone() || moved.get() || f.result().isDone() || closed
+                    || System.nanoTime() >= f.deadline()) {
+                return;
+            }
+            if (sent + 1 < MAX_FORWARD_ATTEMPTS && newLeadership(replica.status(), target)
+                    && moved.compareAndSet(false, true)) {
+                LOG.debug("Forward to {} (epoch {}) unanswered and a new leadership is known: sending it there",
+                        target.leader(), target.epoch());
+                forwardStep(f, sent + 1, target, new ConsensusException(Reason.NOT_LEADER, target.leader()
+                        + " did not answer before a new leadership was known", (String) null));
+                return;
+            }
+            watchLeadership(f, sent, target, answer, moved);
+        });
+    }
+
+    private static void complete(CompletableFuture<byte[]> result, byte[] value, Throwable error) {
+        if (error != null) {
+            result.completeExceptionally(unwrap(error));
+        } else {
+            result.complete(value);
+        }
     }
 
     private static boolean retriable(ConsensusException e) {
         return e.reason() == Reason.NOT_LEADER || e.reason() == Reason.NO_LEADER;
+    }
+
+    /** True when {@code refusal} came from {@code target} saying it is taking over (leads, not ready yet). */
+    static boolean takingOver(ConsensusException refusal, Target target) {
+        return refusal != null && target != null && refusal.reason() == Reason.NO_LEADER
+                && target.leader().equals(refusal.leader());
     }
 
     /** A leader and the epoch it leads in (0 when unknown). */
@@ -363,37 +457,6 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         String leader = now.leader();
         return leader != null && !leader.equals(now.self())
                 && (!leader.equals(tried.leader()) || now.leaderEpoch() > tried.epoch());
-    }
-
-    /**
-     * Waits (polling every half heartbeat, until {@code giveUp}) for a new leadership, then tries again; none
-     * by then: the refusal it has.
-     */
-    private void retryAfterLeaderChange(byte[] request, long deadline, long giveUp, int attempt, Target tried,
-                                        ConsensusException first, CompletableFuture<byte[]> result) {
-        if (closed) {
-            result.completeExceptionally(first);
-            return;
-        }
-        if (newLeadership(replica.status(), tried)) {
-            LOG.debug("Forward: {} (epoch {}) refused ({}), trying the new leadership", tried.leader(),
-                    tried.epoch(), first.getMessage());
-            attempt(request, deadline, giveUp, attempt + 1).whenComplete((v, e) -> {
-                if (e != null) {
-                    result.completeExceptionally(unwrap(e));
-                } else {
-                    result.complete(v);
-                }
-            });
-            return;
-        }
-        long left = giveUp - System.nanoTime();
-        if (left <= 0) {
-            result.completeExceptionally(first);
-            return;
-        }
-        scheduler.schedule(Duration.ofNanos(Math.min(left, settings.heartbeat().toNanos() / 2)),
-                () -> retryAfterLeaderChange(request, deadline, giveUp, attempt, tried, first, result));
     }
 
     private CompletableFuture<byte[]> local(byte[] request, long remainingNanos) {
@@ -423,10 +486,15 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
             return ForwardCodec.refused(Reason.STOPPED, null, "the cluster service of " + settings.nodeName()
                     + " is stopped");
         }
-        if (!r.leading() || !r.ready()) {
-            String leader = r.leading() || settings.nodeName().equals(r.leader()) ? null : r.leader();
+        if (r.leading() && !r.ready()) {
+            // names itself: the sender asks again shortly (takingOver)
+            return ForwardCodec.refused(Reason.NO_LEADER, settings.nodeName(), settings.nodeName()
+                    + " is taking over as leader (not ready yet)");
+        }
+        if (!r.leading()) {
+            String leader = settings.nodeName().equals(r.leader()) ? null : r.leader();
             return ForwardCodec.refused(Reason.NOT_LEADER, leader, settings.nodeName() + " does not lead"
-                    + (leader != null ? "; " + leader + " does" : r.leading() ? " yet (taking over)" : ""));
+                    + (leader != null ? "; " + leader + " does" : ""));
         }
         if (!forwards.tryAcquire()) {
             return ForwardCodec.refused(Reason.OVERLOADED, null, "the leader " + settings.nodeName()
@@ -492,7 +560,12 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
     }
 
     private <T> CompletableFuture<T> stopped() {
-        return failed(Reason.STOPPED, "the cluster service of " + settings.nodeName() + " is stopped", null);
+        return CompletableFuture.failedFuture(stoppedException());
+    }
+
+    private ConsensusException stoppedException() {
+        return new ConsensusException(Reason.STOPPED, "the cluster service of " + settings.nodeName() + " is stopped",
+                (String) null);
     }
 
     /** This node's log commit index: the applied index when the core does not tell (documented fallback). */

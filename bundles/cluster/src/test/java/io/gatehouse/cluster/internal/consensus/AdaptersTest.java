@@ -138,6 +138,18 @@ public class AdaptersTest {
         assertEquals(true, ClusterConsensus.newLeadership(leader("n2", true), tried));
     }
 
+    @Test
+    public void aLeaderThatSaysItIsTakingOverIsAskedAgainOtherRefusalsWaitForANewLeadership() {
+        ClusterConsensus.Target n1 = new ClusterConsensus.Target("n1", 4);
+        assertEquals(true, ClusterConsensus.takingOver(new ConsensusException(
+                ConsensusException.Reason.NO_LEADER, "n1 is taking over as leader (not ready yet)", "n1"), n1));
+        assertEquals(false, ClusterConsensus.takingOver(new ConsensusException(
+                ConsensusException.Reason.NOT_LEADER, "n1 does not lead; n2 does", "n2"), n1));
+        assertEquals(false, ClusterConsensus.takingOver(new ConsensusException(
+                ConsensusException.Reason.NO_LEADER, "no leader is known", (String) null), n1));
+        assertEquals(false, ClusterConsensus.takingOver(null, n1));
+    }
+
     private static ReplicaStatus follower(String self, String leader, long epoch) {
         return new ReplicaStatus(self, leader, epoch, false, false, epoch, 0, 0, java.util.Map.of());
     }
