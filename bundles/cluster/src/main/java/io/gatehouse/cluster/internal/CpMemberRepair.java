@@ -87,6 +87,8 @@ final class CpMemberRepair {
     // repair thread only
     private long startedAt;
     private boolean repaired;
+    /** A round found this voter outside a CP group (or could not tell): its return is worth a log line. */
+    private boolean waited;
     private boolean warnedNoPlace;
     private String obstacle = "not started";
 
@@ -143,6 +145,7 @@ final class CpMemberRepair {
 
     private void round() {
         boolean done = attempt();
+        waited |= !done;
         long late = nanos.getAsLong() - startedAt - deadline.toNanos();
         if (done) {
             state = State.DONE;
@@ -291,7 +294,7 @@ final class CpMemberRepair {
             }
             names.add(id.getName());
         }
-        if (repaired) {
+        if (repaired || waited) {
             LOG.info("This voter is back in the CP groups {} as CP member {} ({} ms after its repair started)", names,
                     local.getUuid(), TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - startedAt));
         }
