@@ -43,6 +43,8 @@ final class GroupMember implements ClusterNode {
     static final Duration REPAIR_DEADLINE = Duration.ofSeconds(60);
     /** A voter back in the CP groups checks this often that its CP member has not been removed since. */
     static final Duration REPAIR_WATCH = Duration.ofSeconds(2);
+    /** How often the cached CP Raft leaders are brought in step with the local Raft nodes (STACK.md: 20 ms). */
+    static final Duration HINT_PERIOD = Duration.ofMillis(20);
 
     private final ClusterSettings settings;
     private final ClusterSecret secret;
@@ -60,6 +62,8 @@ final class GroupMember implements ClusterNode {
     private final String address;
     /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
     private final CpMemberRepair repair;
+    /** Keeps Hazelcast's cached CP Raft leaders current (voters with CP), else null. */
+    private final RaftLeaderHint leaderHint;
     /** Restarts the CP subsystem when its METADATA majority is lost for good (voters with CP), else null. */
     private final CpSubsystemRestart cpRestart;
     private final ScheduledExecutorService repairThread;
@@ -108,15 +112,18 @@ final class GroupMember implements ClusterNode {
                         System::nanoTime, clamp(after.dividedBy(6), Duration.ofMillis(500), Duration.ofSeconds(5)),
                         after, clamp(after.dividedBy(2), Duration.ofSeconds(1), Duration.ofSeconds(10)),
                         after.multipliedBy(4), view::selfEvent);
+                this.leaderHint = RaftLeaderHint.of(hz).orElse(null);
             } else {
                 this.repairThread = null;
                 this.repair = null;
                 this.cpRestart = null;
+                this.leaderHint = null;
             }
         } else {
             this.repair = null;
             this.repairThread = null;
             this.cpRestart = null;
+            this.leaderHint = null;
             this.leadership = new StaticLeadership(node, s.staticLeader(), leaseThread);
             this.commitRegister = null;
         }
@@ -232,6 +239,10 @@ final class GroupMember implements ClusterNode {
         trust.start(older, others);
         long beat = settings.heartbeat().toMillis();
         scheduler.scheduleWithFixedDelay(this::liveness, beat, beat, TimeUnit.MILLISECONDS);
+        if (leaderHint != null) {
+            scheduler.scheduleWithFixedDelay(leaderHint::refresh, HINT_PERIOD.toMillis(), HINT_PERIOD.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         if (leadership instanceof LeaseKeeper keeper) {
             keeper.start();
             if (repair != null) {
@@ -354,6 +365,11 @@ final class GroupMember implements ClusterNode {
         for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {
             e.shutdownNow();
         }
+    }
+
+    /** The CP Raft leader hint of this voter (tests); empty for observers, groups without CP, or when off. */
+    Optional<RaftLeaderHint> raftLeaderHint() {
+        return Optional.ofNullable(leaderHint);
     }
 
     /** How many times this member restarted the CP subsystem (tests). */
