@@ -1,9 +1,11 @@
 package io.gatehouse.dataplane.internal.http;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -27,6 +29,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerStreamHandler.class);
+    /** The longest a connection lingers after an error response before it is closed (bounded resources). */
+    static final long LINGER_MS = 2000;
 
     final ConnectionState conn;
     final boolean h2;
@@ -47,6 +52,8 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     private NettyExchange current;
     private ArrayDeque<Object> backlog;
     private boolean closing;
+    /** After an error response on HTTP/1: output shut down, input read and dropped until the client closes. */
+    private boolean lingering;
 
     /** The handler of an HTTP/2 stream. */
     ServerStreamHandler(ConnectionState conn) {
@@ -269,7 +276,30 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (!h2) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture written = ctx.writeAndFlush(resp);
+        if (h2 || !(ctx.channel() instanceof DuplexChannel duplex)) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        // lingering close (as nginx's lingering_close): closing a socket with unread input makes the kernel
+        // send a reset, which can destroy the error response before the client reads it (a slow client still
+        // sending its head saw that instead of the 408). So: stop sending, read and drop what the client still
+        // sends until it closes, for at most LINGER_MS, then close.
+        written.addListener(done -> {
+            if (!done.isSuccess() || !ctx.channel().isActive()) {
+                ctx.close();
+                return;
+            }
+            lingering = true;
+            duplex.shutdownOutput().addListener(out -> {
+                if (!out.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                setAutoRead(true);
+                ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+            });
+        });
     }
 
     /** Called by the exchange once its response is fully written (or it was aborted). */
@@ -307,7 +337,7 @@ final class ServerStreamHandler extends ChannelInboundHandlerAdapter {
     void updateAutoRead() {
         boolean want;
         if (closing) {
-            want = false;
+            want = lingering;
         } else if (current == null) {
             want = backlog == null || backlog.isEmpty();
         } else if (current.body().complete()) {

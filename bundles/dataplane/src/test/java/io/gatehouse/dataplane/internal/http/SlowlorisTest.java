@@ -156,7 +156,9 @@ public class SlowlorisTest extends DataPlaneTestSupport {
                     fdLimit);
             assertTrue("closed no earlier than the head timeout: " + earliestMs, earliestMs >= HEAD_TIMEOUT_MS - 100);
             assertTrue("closed soon after the head timeout: " + latestMs, latestMs < HEAD_TIMEOUT_MS + 3000);
-            assertTrue("answered 408: " + answered408, answered408 >= DRIPPERS * 9 / 10);
+            // every one reads its 408: the gateway lingers after it (before, closing with unread input reset up to
+            // 11 % of them, and the 408 was lost); 1 % left for a client whose read waited out the linger under load
+            assertTrue("answered 408: " + answered408, answered408 >= DRIPPERS * 99 / 100);
             assertEquals("no dripper was routed", 0, upstream.requests.stream()
                     .filter(s -> s.uri().equals("/drip")).count());
         } finally {
