@@ -275,6 +275,13 @@ final class GroupMember implements ClusterNode {
         if (stopping) {
             return;
         }
+        if (!hz.getLifecycleService().isRunning()) {
+            // Hazelcast can end its node without a lifecycle event: after a failed CP discovery it calls
+            // "Terminating forcefully" on the node itself (an observer of bench/cluster.sh stayed without its
+            // member for minutes, unnoticed by the listener)
+            lost();
+            return;
+        }
         try {
             view.checkSuspects();
             for (Member m : view.liveMembers()) {

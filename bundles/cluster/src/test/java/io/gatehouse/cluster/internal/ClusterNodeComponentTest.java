@@ -179,4 +179,25 @@ public class ClusterNodeComponentTest {
         assertFalse(second.hazelcast().getLifecycleService().isRunning());
         assertEquals("no third start after deactivation", 2, registered.size());
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aMemberWhoseNodeHazelcastEndsWithoutALifecycleEventIsStartedAgain() throws Exception {
+        BundleContext context = mock(BundleContext.class);
+        List<ClusterNode> registered = new CopyOnWriteArrayList<>();
+        when(context.registerService(eq(ClusterNode.class), any(ClusterNode.class), isNull())).thenAnswer(i -> {
+            registered.add(i.getArgument(1));
+            return mock(ServiceRegistration.class);
+        });
+        Map<String, String> p = solo();
+        component = new ClusterNodeComponent(GroupMember::start, Duration.ofMillis(100));
+        component.activate(context, TestNodes.config(p), Map.copyOf(p));
+        org.awaitility.Awaitility.await().atMost(30, SECONDS).until(() -> registered.size() == 1);
+        GroupMember first = (GroupMember) registered.get(0);
+        // what Hazelcast does after a failed CP discovery ("Terminating forcefully"): the node itself, no event
+        ((com.hazelcast.instance.impl.HazelcastInstanceProxy) first.hazelcast()).getOriginal().node.shutdown(true);
+        org.awaitility.Awaitility.await().atMost(60, SECONDS).until(() -> registered.size() == 2);
+        assertTrue(first.events().stream().anyMatch(e -> e.kind().equals("lost")));
+        assertTrue(((GroupMember) registered.get(1)).hazelcast().getLifecycleService().isRunning());
+    }
 }
