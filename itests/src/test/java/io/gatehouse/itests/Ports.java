@@ -1,7 +1,6 @@
 package io.gatehouse.itests;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
@@ -10,13 +9,25 @@ public final class Ports {
     private Ports() {
     }
 
+    /** Below Linux's default ephemeral range (32768–60999), which outgoing connections take their ports from. */
+    static final int FIRST = 20000;
+    static final int LAST = 32767;
+
+    /**
+     * A port that can be bound on loopback now, chosen at random below the ephemeral range: a port the kernel
+     * handed out as "free" (bind to 0) is an ephemeral one, and between the check and the server's own bind
+     * an outgoing connection (Hazelcast's, between the nodes) could take it, which failed a CI run once (the
+     * admin API of a node: "address already in use").
+     */
     public static int free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = random.nextInt(FIRST, LAST + 1);
+            if (isFree(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("no free loopback port between " + FIRST + " and " + LAST);
     }
 
     /** True when {@code port} can be bound on loopback now (bound and released at once). */
