@@ -167,6 +167,7 @@ public final class ClusterHarness implements AutoCloseable {
             if (free) {
                 for (int i = 1; i <= n; i++) {
                     taken.add(base + i);
+                    Ports.claim(base + i);
                 }
                 return base;
             }
