@@ -256,7 +256,12 @@ public class ClusterNodeComponent {
                 backoff = startRetry;
             }
         }
-        old.stop();
+        try {
+            old.stop();
+        } catch (RuntimeException e) {
+            // the new member must start whatever the old one did on its way out
+            LOG.warn("Stopping the replaced cluster member failed: {}", e.toString(), e);
+        }
         Duration wait = nextWait();
         LOG.warn("Restarting the cluster node {} with a new Hazelcast member in {} ms", settings.nodeName(),
                 wait.toMillis());

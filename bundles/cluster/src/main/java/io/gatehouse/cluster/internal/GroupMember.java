@@ -6,6 +6,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.LifecycleEvent.LifecycleState;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.Role;
@@ -334,9 +335,12 @@ final class GroupMember implements ClusterNode {
             }
         }
         messaging.stop();
-        hz.getUserContext().remove(ExecutorMessaging.USER_CONTEXT_KEY);
         try {
+            // a member that Hazelcast shut down by itself may be gone already: its proxy then throws
+            hz.getUserContext().remove(ExecutorMessaging.USER_CONTEXT_KEY);
             hz.getLifecycleService().shutdown();
+        } catch (HazelcastInstanceNotActiveException e) {
+            LOG.debug("Hazelcast member already shut down");
         } catch (RuntimeException e) {
             LOG.warn("Hazelcast shutdown: {}", e.toString());
         }
