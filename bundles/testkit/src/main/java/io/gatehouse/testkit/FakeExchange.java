@@ -24,10 +24,11 @@ import java.util.function.Consumer;
  * Test double of {@link Exchange}: the test plays the gateway around the plugin under test.
  *
  * <ul>
- *   <li>{@link #forward} records the {@link Forward} ({@link #forwardedTo()}) and returns a future the test
- *   completes: {@link #upstreamAnswers(int)} (the response then is {@link #response()}, as in the gateway)
- *   or {@code upstream().completeExceptionally(...)} with an
- *   {@link io.gatehouse.api.plugin.UpstreamException}.</li>
+ *   <li>{@link #forward}, {@link #attempt} and {@link #mirror} make {@link FakeAttempt}s that the test
+ *   answers ({@link FakeAttempt#answers}, {@link FakeAttempt#fails}); for the latest forward,
+ *   {@link #upstreamAnswers(int)} (the response then is {@link #response()}, as in the gateway). A request with
+ *   a body is sent once unless the plugin kept it ({@link #bufferRequestBody}, a known length within the
+ *   bound); {@link #complete()} cancels the attempts that were not used.</li>
  *   <li>{@link #respondError} records the code and message ({@link #errorCode()}, {@link #errorMessage()})
  *   and sets the gateway's JSON error body.</li>
  *   <li>{@link #offload} runs the task on the offload executor ({@link #withOffloadExecutor}; by default
@@ -55,8 +56,10 @@ public class FakeExchange implements Exchange {
     private Executor executor = Runnable::run;
     private Executor offloadExecutor = Runnable::run;
     private volatile FakeResponse response;
-    private volatile Forward forwardedTo;
-    private volatile CompletableFuture<HttpResponse> upstream;
+    private final List<FakeAttempt> attempts = new CopyOnWriteArrayList<>();
+    private volatile FakeAttempt used;
+    private volatile long bodyKept;
+    private volatile boolean bodySent;
     private volatile String errorCode;
     private volatile String errorMessage;
     private volatile boolean over;
@@ -135,37 +138,57 @@ public class FakeExchange implements Exchange {
         return this;
     }
 
-    /** The target of the forward, or null when the exchange was not forwarded. */
+    /** The target of the latest attempt that is not a shadow, or null when the exchange was not forwarded. */
     public Forward forwardedTo() {
-        return forwardedTo;
+        FakeAttempt a = latest();
+        return a == null ? null : a.target();
     }
 
-    /** The future returned by {@link #forward}, for the test to complete; null before a forward. */
+    /** The future of the latest attempt that is not a shadow, for the test to complete; null before one. */
     public CompletableFuture<HttpResponse> upstream() {
-        return upstream;
+        FakeAttempt a = latest();
+        return a == null ? null : a.future();
     }
 
-    /** Completes the forward with an upstream response of {@code status} and no headers. */
+    /** The attempts made so far, as the test's upstream sees them, in order. */
+    public List<FakeAttempt> fakeAttempts() {
+        return List.copyOf(attempts);
+    }
+
+    private FakeAttempt latest() {
+        for (int i = attempts.size() - 1; i >= 0; i--) {
+            if (!attempts.get(i).shadow()) {
+                return attempts.get(i);
+            }
+        }
+        return null;
+    }
+
+    /** Completes the latest forward with an upstream response of {@code status} and no headers. */
     public FakeResponse upstreamAnswers(int status) {
         return upstreamAnswers(new FakeResponse(status, true));
     }
 
     /**
-     * Completes the forward with {@code answer}, which becomes {@link #response()} first, as in the gateway.
+     * Completes the latest forward with {@code answer}, which becomes {@link #response()} first, as in the
+     * gateway.
      *
      * @throws IllegalStateException when the exchange was not forwarded or the forward already completed
      */
     public FakeResponse upstreamAnswers(FakeResponse answer) {
-        CompletableFuture<HttpResponse> pending = upstream;
-        if (pending == null) {
+        FakeAttempt a = latest();
+        if (a == null) {
             throw new IllegalStateException("the exchange was not forwarded");
         }
-        if (pending.isDone()) {
+        if (a.state() != io.gatehouse.api.plugin.Attempt.State.SENT) {
             throw new IllegalStateException("the forward already completed");
         }
-        response = answer;
-        pending.complete(answer);
-        return answer;
+        return a.answers(answer);
+    }
+
+    /** The bound given to {@link #bufferRequestBody}, 0 when never called. */
+    public long bodyKept() {
+        return bodyKept;
     }
 
     /** The code given to {@link #respondError}, or null. */
@@ -224,6 +247,11 @@ public class FakeExchange implements Exchange {
      * @throws IllegalStateException when the exchange is already over
      */
     public void complete() {
+        for (FakeAttempt a : attempts) {
+            if (a != used && !a.shadow()) {
+                a.cancel();
+            }
+        }
         end(null);
         FakeResponse sent = response;
         if (sent != null) {
@@ -286,25 +314,91 @@ public class FakeExchange implements Exchange {
     }
 
     /**
-     * Records the target and returns {@link #upstream()}; the request can no longer be changed.
+     * Makes an attempt, sends it and uses its response when the test answers it ({@link #upstreamAnswers});
+     * returns its future ({@link #upstream()}). The exchange's request can no longer be changed.
      *
-     * @throws IllegalStateException when the exchange was already forwarded or the response is committed
+     * @throws IllegalStateException when the response is committed
      */
     @Override
     public CompletionStage<HttpResponse> forward(Forward target) {
+        FakeAttempt a = newAttempt(target, false);
+        a.useOnResponse();
+        return a.send();
+    }
+
+    @Override
+    public FakeAttempt attempt(Forward target) {
+        return newAttempt(target, false);
+    }
+
+    @Override
+    public FakeAttempt mirror(Forward target) {
+        return newAttempt(target, true);
+    }
+
+    private FakeAttempt newAttempt(Forward target, boolean shadow) {
         Objects.requireNonNull(target, "target");
-        if (forwardedTo != null) {
-            throw new IllegalStateException("the exchange was already forwarded to " + forwardedTo.authority());
+        checkNotCommitted();
+        request.markSent();
+        FakeAttempt a = new FakeAttempt(this, target, request.copy(), shadow);
+        attempts.add(a);
+        return a;
+    }
+
+    @Override
+    public List<io.gatehouse.api.plugin.Attempt> attempts() {
+        return List.copyOf(attempts);
+    }
+
+    @Override
+    public boolean bufferRequestBody(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
         }
+        if (bodySent && bodyKept == 0 && request.hasBody()) {
+            return false;
+        }
+        bodyKept = Math.max(bodyKept, maxBytes);
+        return true;
+    }
+
+    @Override
+    public boolean replayable() {
+        return !request.hasBody() || !bodySent || (request.contentLength() >= 0 && request.contentLength() <= bodyKept);
+    }
+
+    void checkNotCommitted() {
         FakeResponse current = response;
         if (current != null && current.committed()) {
             throw new IllegalStateException("the response is already committed");
         }
-        forwardedTo = target;
-        request.markSent();
-        CompletableFuture<HttpResponse> pending = new CompletableFuture<>();
-        upstream = pending;
-        return pending;
+    }
+
+    boolean bodySendable(FakeAttempt a) {
+        return replayable();
+    }
+
+    boolean bodySent() {
+        return bodySent && request.hasBody();
+    }
+
+    void markBodySent() {
+        bodySent = true;
+    }
+
+    /** The attempt's response becomes the exchange's. */
+    void use(FakeAttempt a) {
+        checkNotCommitted();
+        used = a;
+        response = a.response();
+    }
+
+    /** A used attempt was cancelled: the exchange has no response. */
+    void cancelled(FakeAttempt a) {
+        if (used == a) {
+            used = null;
+            response = null;
+        }
     }
 
     @Override

@@ -33,6 +33,15 @@ public final class FakeRequest implements HttpRequest {
         return this;
     }
 
+    /** A copy of this request (method, target, protocol, headers), not sent: an attempt's own request. */
+    public FakeRequest copy() {
+        FakeRequest c = new FakeRequest(method, uri).protocol(protocol);
+        for (java.util.Map.Entry<String, String> h : headers) {
+            c.header(h.getKey(), h.getValue());
+        }
+        return c;
+    }
+
     /** True once the exchange has forwarded this request. */
     public boolean sent() {
         return sent;

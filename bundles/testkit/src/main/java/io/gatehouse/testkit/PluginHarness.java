@@ -7,9 +7,15 @@ import io.gatehouse.api.config.Violations;
 import io.gatehouse.api.plugin.Plugin;
 import io.gatehouse.api.plugin.PluginContext;
 import io.gatehouse.api.plugin.PluginKind;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Runs a {@link PluginKind} as the gateway does, without the gateway: binds a spec written in JSON or YAML
@@ -39,6 +45,10 @@ public final class PluginHarness<S> {
     private String pipeline = "test";
     private String plugin;
     private long generation;
+    private String version = "1.0.0";
+    private final ConcurrentMap<String, Object> state = new ConcurrentHashMap<>();
+    private final Map<Plugin, Context> contexts = new IdentityHashMap<>();
+    private final List<Context> contextsEver = new CopyOnWriteArrayList<>();
 
     private PluginHarness(PluginKind<S> kind) {
         this.kind = Objects.requireNonNull(kind, "kind");
@@ -132,11 +142,44 @@ public final class PluginHarness<S> {
      */
     public Plugin createFrom(S spec, Plugin previous) throws Exception {
         generation++;
-        Plugin created = kind.create(spec, new Context(pipeline, plugin, generation), previous);
+        Context context = new Context(pipeline, plugin, generation, version, previous, state);
+        Plugin created = kind.create(spec, context);
         if (created == null) {
+            context.close();
             throw new IllegalStateException("plugin kind '" + kind.name() + "' created a null instance");
         }
+        contexts.put(created, context);
         return created;
+    }
+
+    /**
+     * Retires an instance as the gateway does when its generation is replaced: cancels the timers it set
+     * through its context, then calls {@link Plugin#close()}.
+     */
+    public void close(Plugin instance) {
+        Context c = contexts.remove(instance);
+        if (c != null) {
+            c.close();
+        }
+        instance.close();
+    }
+
+    /** The state map the gateway would keep for this plugin name across generations and versions. */
+    public ConcurrentMap<String, Object> state() {
+        return state;
+    }
+
+    /** Every timer instances set through their contexts, in order. */
+    public List<PluginTimer> timers() {
+        List<PluginTimer> all = new ArrayList<>();
+        contextsEver.forEach(c -> all.addAll(c.timers));
+        return all;
+    }
+
+    /** The kind version instances see in {@code PluginContext.kindVersion()} (default {@code 1.0.0}). */
+    public PluginHarness<S> version(String version) {
+        this.version = Objects.requireNonNull(version, "version");
+        return this;
     }
 
     private S bind(String spec, List<Violation> sink) {
@@ -162,6 +205,82 @@ public final class PluginHarness<S> {
     }
 
     /** The context of one instance. */
-    private record Context(String pipeline, String plugin, long generation) implements PluginContext {
+    private final class Context implements PluginContext {
+        private final String pipeline;
+        private final String plugin;
+        private final long generation;
+        private final String version;
+        private final Plugin previous;
+        private final ConcurrentMap<String, Object> state;
+        final List<PluginTimer> timers = new CopyOnWriteArrayList<>();
+        private volatile boolean closed;
+
+        Context(String pipeline, String plugin, long generation, String version, Plugin previous,
+                ConcurrentMap<String, Object> state) {
+            this.pipeline = pipeline;
+            this.plugin = plugin;
+            this.generation = generation;
+            this.version = version;
+            this.previous = previous;
+            this.state = state;
+            contextsEver.add(this);
+        }
+
+        @Override
+        public String pipeline() {
+            return pipeline;
+        }
+
+        @Override
+        public String plugin() {
+            return plugin;
+        }
+
+        @Override
+        public long generation() {
+            return generation;
+        }
+
+        @Override
+        public String kindVersion() {
+            return version;
+        }
+
+        @Override
+        public Plugin previous() {
+            return previous;
+        }
+
+        @Override
+        public ConcurrentMap<String, Object> state() {
+            return state;
+        }
+
+        @Override
+        public AutoCloseable schedule(Runnable task, Duration delay) {
+            return add(new PluginTimer(Objects.requireNonNull(task, "task"), Objects.requireNonNull(delay), null));
+        }
+
+        @Override
+        public AutoCloseable scheduleAtFixedRate(Runnable task, Duration initialDelay, Duration period) {
+            if (period == null || period.isZero() || period.isNegative()) {
+                throw new IllegalArgumentException("period must be positive: " + period);
+            }
+            return add(new PluginTimer(Objects.requireNonNull(task, "task"), Objects.requireNonNull(initialDelay),
+                    period));
+        }
+
+        private PluginTimer add(PluginTimer t) {
+            if (closed) {
+                throw new IllegalStateException("the instance is closed");
+            }
+            timers.add(t);
+            return t;
+        }
+
+        void close() {
+            closed = true;
+            timers.forEach(PluginTimer::close);
+        }
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.api.plugin.Attempt;
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.HttpResponse;
 import io.gatehouse.api.plugin.UpstreamException;
@@ -65,7 +66,6 @@ public class FakeExchangeTest {
         assertThrows(IllegalStateException.class, () -> exchange.request().uri("/late"));
         assertThrows(IllegalStateException.class, () -> exchange.request().method("PUT"));
         assertEquals("/v2/items", exchange.request().uri());
-        assertThrows(IllegalStateException.class, () -> exchange.forward(Forward.to("127.0.0.1", 18081)));
 
         FakeResponse answer = exchange.upstreamAnswers(201);
         assertSame(answer, stage.toCompletableFuture().get());
@@ -73,6 +73,48 @@ public class FakeExchangeTest {
         assertTrue(answer.fromUpstream());
         assertThrows(IllegalStateException.class, () -> answer.body(new byte[1]));
         assertThrows(IllegalStateException.class, () -> exchange.upstreamAnswers(200));
+    }
+
+    @Test
+    public void severalAttemptsEachWithItsOwnRequestAndOutcome() throws Exception {
+        FakeExchange exchange = FakeExchange.get("/a");
+        FakeAttempt first = exchange.attempt(Forward.to("127.0.0.1", 18080));
+        first.request().headers().set("X-Try", "1");
+        first.send();
+        FakeAttempt second = exchange.attempt(Forward.to("127.0.0.1", 18081));
+        assertEquals("each attempt copies the exchange's request", null, second.request().headers().get("X-Try"));
+        FakeAttempt shadow = exchange.mirror(Forward.to("127.0.0.1", 18082));
+        second.send();
+        shadow.send();
+        assertEquals(List.of(first, second, shadow), exchange.attempts());
+        second.answers(200);
+        second.use();
+        first.cancel();
+        assertEquals(Attempt.State.CANCELLED, first.state());
+        assertEquals(UpstreamException.Reason.CANCELLED, first.error().reason());
+        assertThrows(ExecutionException.class, () -> first.future().get());
+        assertEquals(200, exchange.response().status());
+        assertThrows(IllegalStateException.class, shadow::use);
+        assertThrows(IllegalStateException.class, second::send);
+        exchange.complete();
+        assertEquals("a shadow outlives the exchange", Attempt.State.SENT, shadow.state());
+    }
+
+    @Test
+    public void aBodySentOnceCannotGoAgainUnlessKept() {
+        FakeExchange kept = new FakeExchange(new FakeRequest("POST", "/").header("Content-Length", "100"));
+        assertTrue(kept.bufferRequestBody(1000));
+        kept.forward(Forward.to("127.0.0.1", 1));
+        assertTrue(kept.replayable());
+        kept.forward(Forward.to("127.0.0.1", 2));
+        assertTrue(kept.fakeAttempts().get(1).bodyReplayed());
+
+        FakeExchange once = new FakeExchange(new FakeRequest("POST", "/").header("Content-Length", "100"));
+        once.forward(Forward.to("127.0.0.1", 1));
+        assertFalse(once.replayable());
+        assertFalse("too late to keep it", once.bufferRequestBody(1000));
+        once.forward(Forward.to("127.0.0.1", 2));
+        assertEquals(UpstreamException.Reason.BODY_NOT_REPLAYABLE, once.fakeAttempts().get(1).error().reason());
     }
 
     @Test

@@ -68,10 +68,10 @@ final class SampleKind implements PluginKind<SampleKind.Spec> {
     }
 
     @Override
-    public Plugin create(Spec spec, PluginContext context, Plugin previous) {
+    public Plugin create(Spec spec, PluginContext context) {
         if (spec.mode() == Mode.FORWARD && spec.rules().isEmpty()) {
             throw new IllegalArgumentException("$.rules: forward needs a rule");
         }
-        return new Instance(spec, context, previous);
+        return new Instance(spec, context, context.previous());
     }
 }

@@ -1,6 +1,7 @@
 package io.gatehouse.api.plugin;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
@@ -19,8 +20,9 @@ import org.osgi.annotation.versioning.ProviderType;
  *
  * <h2>Lifecycle</h2>
  * The pipeline runs plugins in order. A plugin that wants the request to reach an upstream calls
- * {@link #forward}; one that answers itself calls {@link #respond} or {@link #respondError}. Plugins that
- * run after a response exists may change its status and headers. When the pipeline ends, the gateway
+ * {@link #forward} (or makes {@link Attempt}s itself); one that answers itself calls {@link #respond} or
+ * {@link #respondError}. Plugins that run after a response exists, and wrapping plugins that get control back
+ * ({@link Completion#proceed()}), may change its status and headers or replace it. When the pipeline ends, the gateway
  * commits the response (head first, then the body, streamed); a pipeline that ends without a response
  * answers 500. {@link #onComplete} listeners run when the exchange is over.
  */
@@ -48,16 +50,51 @@ public interface Exchange {
     HttpResponse respondError(int status, String code, String message);
 
     /**
-     * Sends the request to an upstream server: the head as it stands now, then the client's body streamed
-     * with backpressure. The returned stage completes when the response head has arrived (the response is
-     * then also {@link #response()}), or exceptionally with an {@link UpstreamException}. Upstream
-     * connections are kept alive and pooled per event loop.
+     * Sends the request to an upstream server and uses its response: {@code attempt(target)}, {@link
+     * Attempt#send()}, and {@link Attempt#use()} when the head arrives. The returned stage completes when the
+     * response head has arrived (the response is then also {@link #response()}), or exceptionally with an
+     * {@link UpstreamException}. Upstream connections are kept alive and pooled per event loop.
      *
-     * <p>At most one forward per exchange in this version of the API (the request body streams once).
+     * <p>May be called again after an attempt failed or to replace an uncommitted upstream response (a retry):
+     * a request with a body can only be sent again when the body was kept ({@link #bufferRequestBody}).
      *
-     * @throws IllegalStateException when the exchange was already forwarded or a response is committed
+     * @throws IllegalStateException when a response is already committed
      */
     CompletionStage<HttpResponse> forward(Forward target);
+
+    /**
+     * Makes a new upstream attempt to {@code target}, not sent yet: change its own {@link Attempt#request()}
+     * if needed, then {@link Attempt#send()} it.
+     *
+     * @throws IllegalStateException when a response is already committed
+     */
+    Attempt attempt(Forward target);
+
+    /**
+     * Makes a shadow attempt to {@code target} (mirroring): a copy of the request whose response is read and
+     * dropped; it never becomes the exchange's response and never delays it. A request with a body can only
+     * be mirrored while the body is kept ({@link #bufferRequestBody}) or before it was sent anywhere. Send it
+     * with {@link Attempt#send()}.
+     *
+     * @throws IllegalStateException when a response is already committed
+     */
+    Attempt mirror(Forward target);
+
+    /** Every attempt of this exchange so far, in the order they were made (read-only view). */
+    List<Attempt> attempts();
+
+    /**
+     * Keeps up to {@code maxBytes} of the request body so that it can be sent again (retries, hedging,
+     * mirroring). Call it before the first attempt is sent; a larger body is still streamed to the attempts
+     * that are sending it, but it can no longer be replayed, and a later attempt's send fails with
+     * {@link UpstreamException.Reason#BODY_NOT_REPLAYABLE}. Calling it again may raise the bound, never lower it.
+     *
+     * @return false when body bytes already went upstream without being kept (too late)
+     */
+    boolean bufferRequestBody(long maxBytes);
+
+    /** True when a new attempt could send the whole request body now (none, not sent yet, or kept). */
+    boolean replayable();
 
     /**
      * Runs blocking work on the gateway's bounded blocking executor and completes on this exchange's event

@@ -3,8 +3,8 @@ package io.gatehouse.api.plugin;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The client's request as it will be sent upstream. Mutable until {@link Exchange#forward} has sent it;
- * after that, changes have no effect and setters throw {@link IllegalStateException}.
+ * The client's request as it will be sent upstream. Mutable until the first attempt is sent; after that,
+ * setters throw {@link IllegalStateException} (each later {@link Attempt} has its own copy).
  *
  * <p>{@link #uri()} is the request target the server routed, and it is what goes upstream unless a plugin
  * sets another: always origin-form (an absolute-form target was reduced to its path and query, its authority
@@ -12,8 +12,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * slashes merged, dot segments removed); percent-encoded reserved characters and the query exactly as the
  * client sent them. {@code OPTIONS *} is answered by the gateway and never reaches a pipeline.
  *
- * <p>The request body is not exposed to plugins in this version of the API: it streams to the upstream
- * when the exchange is forwarded (with backpressure), and it is discarded when a plugin answers instead.
+ * <p>The request body streams to the attempts that send it (with backpressure); it is kept for replays only
+ * when asked ({@link Exchange#bufferRequestBody}), and discarded when a plugin answers instead.
  */
 @ProviderType
 public interface HttpRequest {

@@ -53,13 +53,12 @@ public interface PluginKind<S> {
     /**
      * Creates an instance for one pipeline generation.
      *
-     * @param spec     the validated spec
-     * @param context  where the instance lives
-     * @param previous the instance of the same plugin name in the previous generation of the same pipeline
-     *                 when it was of this kind (and of the same bundle); null otherwise. An instance may take
-     *                 over its state (counters, pools, health) so a configuration change does not reset it.
+     * @param spec    the validated spec
+     * @param context where the instance lives: its names, its previous instance when the same kind object made
+     *                it ({@link PluginContext#previous()}), its state that survives generations and versions
+     *                ({@link PluginContext#state()}), its timers
      * @return a new instance; never null
      * @throws Exception when the instance cannot be created; the configuration change is then refused
      */
-    Plugin create(S spec, PluginContext context, Plugin previous) throws Exception;
+    Plugin create(S spec, PluginContext context) throws Exception;
 }

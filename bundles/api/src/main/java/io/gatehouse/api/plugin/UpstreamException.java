@@ -28,7 +28,11 @@ public class UpstreamException extends IOException {
         /** The upstream's response could not be parsed or broke framing rules. */
         PROTOCOL_ERROR(502),
         /** The client went away or its request body could not be read; nothing is sent to it. */
-        CLIENT_ABORTED(400);
+        CLIENT_ABORTED(400),
+        /** The request body went to an earlier attempt and was not kept: this attempt was not sent. */
+        BODY_NOT_REPLAYABLE(502),
+        /** The attempt was cancelled (by a plugin, or because the exchange ended without using it). */
+        CANCELLED(502);
 
         private final int status;
 

@@ -10,12 +10,19 @@
  * goes through {@link io.gatehouse.api.plugin.Exchange#offload(java.util.concurrent.Callable)}, which runs
  * it on a bounded executor and delivers the result back on the exchange's thread.
  *
+ * <h2>Version 2</h2>
+ * Several upstream attempts per exchange ({@link io.gatehouse.api.plugin.Attempt}), request body replay,
+ * wrapping plugins ({@link io.gatehouse.api.plugin.Completion#proceed()}), plugin timers and state that
+ * survives generations and versions ({@link io.gatehouse.api.plugin.PluginContext}). Migration from 1.x:
+ * {@code PluginKind.create(spec, context, previous)} became {@code create(spec, context)} with
+ * {@code context.previous()}; see docs/plugins/developing.md.
+ *
  * <h2>Versioning</h2>
  * Semantic versioning of this package: {@code PluginKind} and {@code Plugin} are consumer types (adding
  * a method without a default is a major change); the exchange types are provider types (the gateway
  * implements them; adding a method is a minor change).
  */
-@Version("1.0.1")
+@Version("2.0.0")
 package io.gatehouse.api.plugin;
 
 import org.osgi.annotation.versioning.Version;

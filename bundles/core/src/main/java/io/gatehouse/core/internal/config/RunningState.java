@@ -8,6 +8,7 @@ import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.GenerationFactory;
 import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
+import io.gatehouse.core.internal.engine.PluginRuntime;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.core.internal.stats.Traffic;
@@ -40,6 +41,7 @@ final class RunningState {
     private final PluginKindRegistry kinds;
     private final HttpServerValidator serverValidator;
     private final PipelineValidator pipelineValidator;
+    private final PluginRuntime runtime = new PluginRuntime();
     private final GenerationFactory factory;
     private final PipelineRegistry pipelines = new PipelineRegistry();
     private final ListenerManager listeners;
@@ -58,7 +60,7 @@ final class RunningState {
         this.kinds = kinds;
         this.serverValidator = new HttpServerValidator(binder, portOffset);
         this.pipelineValidator = new PipelineValidator(binder);
-        this.factory = new GenerationFactory(binder);
+        this.factory = new GenerationFactory(binder, runtime);
         this.listeners = new ListenerManager(dataPlane, pipelines, bindRetry, portProbe, portOffset, traffic);
     }
 
@@ -185,6 +187,7 @@ final class RunningState {
                 old.retire(generations.get(name), LOG);
             }
         });
+        deletedPipelines.forEach(runtime::drop);
         generations.values().stream().filter(g -> !g.available()).forEach(g ->
                 LOG.info("Pipeline '{}' is unavailable for now: {}", g.pipeline(), g.unavailableReason()));
     }
@@ -225,5 +228,6 @@ final class RunningState {
         pipelines.publish(Map.of(), all.keySet());
         all.values().forEach(g -> g.retire(null, LOG));
         definitions.clear();
+        runtime.close();
     }
 }

@@ -17,23 +17,26 @@ public final class Generation {
     private final String[] names;
     private final PluginKind<?>[] kinds;
     private final Map<String, Integer>[] jumps;
+    private final Context[] contexts;
     private final String unavailable;
 
     Generation(String pipeline, long number, Plugin[] plugins, String[] names, PluginKind<?>[] kinds,
-               Map<String, Integer>[] jumps, String unavailable) {
+               Map<String, Integer>[] jumps, Context[] contexts, String unavailable) {
         this.pipeline = pipeline;
         this.number = number;
         this.plugins = plugins;
         this.names = names;
         this.kinds = kinds;
         this.jumps = jumps;
+        this.contexts = contexts;
         this.unavailable = unavailable;
     }
 
     /** A generation that answers 503 with {@code reason} (for example: plugin kind 'proxy' is not installed). */
     @SuppressWarnings("unchecked")
     public static Generation unavailable(String pipeline, long number, String reason) {
-        return new Generation(pipeline, number, new Plugin[0], new String[0], new PluginKind<?>[0], new Map[0], reason);
+        return new Generation(pipeline, number, new Plugin[0], new String[0], new PluginKind<?>[0], new Map[0],
+                new Context[0], reason);
     }
 
     public String pipeline() {
@@ -69,6 +72,10 @@ public final class Generation {
         return kinds[i];
     }
 
+    Context context(int i) {
+        return contexts[i];
+    }
+
     /** The instance of the plugin named {@code name} if it was made by {@code kind}, else null. */
     Plugin instanceOf(String name, PluginKind<?> kind) {
         for (int i = 0; i < names.length; i++) {
@@ -100,7 +107,7 @@ public final class Generation {
 
     /**
      * Closes every instance that the {@code successor} generation does not also hold (a kind may return
-     * the previous instance itself from {@code create}).
+     * the previous instance itself from {@code create}), and cancels its timers.
      */
     public void retire(Generation successor, Logger log) {
         for (int i = 0; i < plugins.length; i++) {
@@ -108,6 +115,7 @@ public final class Generation {
             if (successor != null && successor.holds(p)) {
                 continue;
             }
+            contexts[i].close();
             try {
                 p.close();
             } catch (RuntimeException e) {

@@ -25,10 +25,18 @@ public final class GenerationFactory {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationFactory.class);
 
     private final SpecBinder binder;
+    private final PluginRuntime runtime;
     private long counter;
 
+    /** A factory with a runtime of its own (checks, tests). */
     public GenerationFactory(SpecBinder binder) {
+        this(binder, new PluginRuntime());
+    }
+
+    /** @param runtime the state and timers of the instances this factory creates */
+    public GenerationFactory(SpecBinder binder, PluginRuntime runtime) {
         this.binder = binder;
+        this.runtime = runtime;
     }
 
     /** A definition checked against the kinds registered now: bound specs, or the kinds that are missing. */
@@ -123,30 +131,34 @@ public final class GenerationFactory {
             }
             jumps[i] = Map.copyOf(table);
         }
+        Context[] contexts = new Context[n];
         for (int i = 0; i < n; i++) {
             Plugin prev = previous == null ? null : previous.instanceOf(names[i], kinds[i]);
+            contexts[i] = new Context(def.name(), names[i], number, bound.kinds()[i].version(), prev, runtime);
             try {
-                plugins[i] = createOne(kinds[i], bound.specs()[i], new Context(def.name(), names[i], number), prev);
+                plugins[i] = createOne(kinds[i], bound.specs()[i], contexts[i]);
                 if (plugins[i] == null) {
                     throw new IllegalStateException("create() returned null");
                 }
             } catch (Exception e) {
-                closeAll(plugins, i, def.name());
+                contexts[i].close();
+                closeAll(plugins, contexts, i, def.name());
                 throw new PluginCreationException(i, "plugin kind '" + kinds[i].name() + "' cannot create plugin '"
                         + names[i] + "': " + e.getMessage(), e);
             }
         }
-        return new Generation(def.name(), number, plugins, names, kinds, jumps, null);
+        runtime.keep(def.name(), List.of(names));
+        return new Generation(def.name(), number, plugins, names, kinds, jumps, contexts, null);
     }
 
     @SuppressWarnings("unchecked")
-    private static <S> Plugin createOne(PluginKind<S> kind, Object spec, Context context, Plugin previous)
-            throws Exception {
-        return kind.create((S) spec, context, previous);
+    private static <S> Plugin createOne(PluginKind<S> kind, Object spec, Context context) throws Exception {
+        return kind.create((S) spec, context);
     }
 
-    private static void closeAll(Plugin[] plugins, int upTo, String pipeline) {
+    private static void closeAll(Plugin[] plugins, Context[] contexts, int upTo, String pipeline) {
         for (int i = 0; i < upTo; i++) {
+            contexts[i].close();
             try {
                 plugins[i].close();
             } catch (RuntimeException e) {

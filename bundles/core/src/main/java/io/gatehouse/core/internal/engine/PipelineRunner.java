@@ -1,7 +1,11 @@
 package io.gatehouse.core.internal.engine;
 
 import io.gatehouse.api.plugin.Completion;
+import io.gatehouse.api.plugin.HttpResponse;
 import io.gatehouse.dataplane.ServerExchange;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -11,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * Runs one exchange through one generation. Synchronous completions are trampolined (a loop, not a
  * recursion); a completion from a foreign thread hops back to the exchange's event loop. One small
  * {@link Step} is allocated per plugin call: it is the exactly-once guard for that call.
+ *
+ * <p>Wrapping ({@link Completion#proceed()}): a step that proceeds is pushed on a stack and the rest of the
+ * pipeline runs; when the rest is over (its end, an unmapped result, a failure), instead of ending the
+ * exchange the innermost wrapper gets control back; its completion then unwinds to the next wrapper, and the
+ * exchange ends when no wrapper is left.
  */
 public final class PipelineRunner {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
@@ -31,6 +40,9 @@ public final class PipelineRunner {
     private final Thread loop;
     /** The step whose handle() is on the stack, or null. Event loop only. */
     private Step inHandle;
+    /** Wrappers whose proceed is running, innermost last; null until the first. Event loop only. */
+    private ArrayDeque<Step> wrappers;
+    private boolean ended;
 
     private PipelineRunner(Generation generation, ServerExchange exchange, Ending ending) {
         this.generation = generation;
@@ -51,13 +63,19 @@ public final class PipelineRunner {
 
     private void runFrom(int start) {
         int i = start;
+        Step outer = inHandle;
         while (i < generation.size()) {
             Step step = new Step(this, i);
             inHandle = step;
             try {
                 generation.plugin(i).handle(exchange, step);
             } catch (Throwable t) {
-                if (!step.compareAndSet(false, true)) {
+                if (step.proceeded) {
+                    // it gets control back later: fail it then (the rest may still be running now)
+                    LOG.error("Plugin '{}' of pipeline '{}' threw after proceeding", generation.name(i),
+                            generation.pipeline(), t);
+                    step.thrown = t;
+                } else if (!step.compareAndSet(false, true)) {
                     LOG.error("Plugin '{}' of pipeline '{}' threw after completing", generation.name(i),
                             generation.pipeline(), t);
                 } else {
@@ -65,7 +83,7 @@ public final class PipelineRunner {
                     step.syncDone = true;
                 }
             } finally {
-                inHandle = null;
+                inHandle = outer;
             }
             if (!step.syncDone) {
                 return;
@@ -80,23 +98,49 @@ public final class PipelineRunner {
     }
 
     void completed(Step step, String result, Throwable failure) {
+        if (step.proceeded) {
+            // a wrapper ends: the pipeline is over, unwind to the next wrapper (never a jump)
+            Runnable unwind = () -> {
+                if (failure != null) {
+                    failed(step.index, failure);
+                } else {
+                    end();
+                }
+            };
+            onLoop(unwind, step);
+            return;
+        }
         if (inHandle == step && Thread.currentThread() == loop) {
             step.result = result;
             step.failure = failure;
             step.syncDone = true;
             return;
         }
-        Runnable resume = () -> resume(step.index, result, failure);
+        onLoop(() -> resume(step.index, result, failure), step);
+    }
+
+    private void onLoop(Runnable task, Step step) {
         if (Thread.currentThread() == loop) {
-            resume.run();
+            task.run();
             return;
         }
         try {
-            exchange.executor().execute(resume);
+            exchange.executor().execute(task);
         } catch (RejectedExecutionException e) {
             LOG.warn("Pipeline '{}' cannot resume after plugin '{}': the event loop is shutting down",
                     generation.pipeline(), generation.name(step.index), e);
         }
+    }
+
+    /** A step proceeds: push it and run the rest of the pipeline after it. */
+    void proceed(Step step) {
+        onLoop(() -> {
+            if (wrappers == null) {
+                wrappers = new ArrayDeque<>(2);
+            }
+            wrappers.addLast(step);
+            runFrom(step.index + 1);
+        }, step);
     }
 
     private void resume(int index, String result, Throwable failure) {
@@ -122,6 +166,25 @@ public final class PipelineRunner {
     }
 
     private void end() {
+        Step wrapper = wrappers == null ? null : wrappers.pollLast();
+        if (wrapper != null) {
+            wrapper.running = false;
+            if (wrapper.thrown != null) {
+                Throwable t = wrapper.thrown;
+                wrapper.set(true);
+                failed(wrapper.index, t);
+                return;
+            }
+            CompletableFuture<HttpResponse> back = wrapper.back;
+            wrapper.back = null;
+            back.complete(exchange.response());
+            return;
+        }
+        if (ended) {
+            LOG.error("Pipeline '{}' ended twice", generation.pipeline());
+            return;
+        }
+        ended = true;
         try {
             ending.ending(exchange);
         } catch (RuntimeException e) {
@@ -144,6 +207,14 @@ public final class PipelineRunner {
         transient String result;
         transient Throwable failure;
         transient boolean syncDone;
+        /** The step called proceed() at least once: its completion unwinds. */
+        transient volatile boolean proceeded;
+        /** A proceed is running (the rest has not given control back yet). */
+        transient volatile boolean running;
+        /** Completes when the rest gives control back. */
+        transient CompletableFuture<HttpResponse> back;
+        /** What handle() threw after proceeding. */
+        transient Throwable thrown;
 
         Step(PipelineRunner runner, int index) {
             this.runner = runner;
@@ -162,7 +233,34 @@ public final class PipelineRunner {
             runner.completed(this, null, error == null ? new IllegalStateException("failed without a cause") : error);
         }
 
-        private void once() {
+        @Override
+        public CompletionStage<HttpResponse> proceed() {
+            CompletableFuture<HttpResponse> b = start();
+            runner.proceed(this);
+            return b;
+        }
+
+        private synchronized CompletableFuture<HttpResponse> start() {
+            if (get()) {
+                throw new IllegalStateException("plugin '" + runner.generation.name(index) + "' of pipeline '"
+                        + runner.generation.pipeline() + "' already completed");
+            }
+            if (running) {
+                throw new IllegalStateException("plugin '" + runner.generation.name(index) + "' of pipeline '"
+                        + runner.generation.pipeline() + "' is already proceeding");
+            }
+            running = true;
+            proceeded = true;
+            CompletableFuture<HttpResponse> b = new CompletableFuture<>();
+            back = b;
+            return b;
+        }
+
+        private synchronized void once() {
+            if (running) {
+                throw new IllegalStateException("plugin '" + runner.generation.name(index) + "' of pipeline '"
+                        + runner.generation.pipeline() + "' completed while the rest of the pipeline is running");
+            }
             if (!compareAndSet(false, true)) {
                 throw new IllegalStateException("plugin '" + runner.generation.name(index) + "' of pipeline '"
                         + runner.generation.pipeline() + "' completed more than once");

@@ -122,7 +122,11 @@ public class PipelineRunnerTest {
             kindsOf[i] = kind;
             jumps[i] = new HashMap<>();
         }
-        return new Generation("raw", 1, plugins, names, kindsOf, jumps, null);
+        Context[] contexts = new Context[plugins.length];
+        for (int i = 0; i < plugins.length; i++) {
+            contexts[i] = new Context("raw", names[i], 1, "1.0.0", null, new PluginRuntime());
+        }
+        return new Generation("raw", 1, plugins, names, kindsOf, jumps, contexts, null);
     }
 
     @Test

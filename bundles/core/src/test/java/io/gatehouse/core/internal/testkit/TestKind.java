@@ -64,7 +64,8 @@ public final class TestKind implements PluginKind<TestKind.Spec> {
     }
 
     @Override
-    public Plugin create(Spec spec, PluginContext context, Plugin previous) {
+    public Plugin create(Spec spec, PluginContext context) {
+        Plugin previous = context.previous();
         if (refuseCreate) {
             throw new IllegalStateException("refused by test");
         }

@@ -14,25 +14,38 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.gatehouse.api.plugin.Attempt;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
- * One forward attempt of an exchange: gets a connection from the event loop's pool (or connects on the
- * same event loop), writes the head, streams the client body, completes the promise with the response
- * head, then streams the response body to the client once the exchange commits. Runs entirely on the
- * exchange's event loop. A pooled connection found closed before any byte of the request was written is
- * replaced once by a fresh connection; nothing else is retried.
+ * One upstream attempt of an exchange: gets a connection from the event loop's pool (or connects on the
+ * same event loop), writes the head, streams the client body (live, or replayed from the exchange's kept
+ * copy), completes the promise with the response head, then streams the response body to the client once
+ * the exchange commits it (a used attempt), holds it (an attempt not used yet), or drops it (a shadow).
+ * Runs entirely on the exchange's event loop. A pooled connection found closed before any byte of the
+ * request was written is replaced once by a fresh connection; nothing else is retried here (retries are
+ * new attempts, made by plugins).
  */
-final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Callback {
+final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Callback, Attempt {
     private static final int MAX_PENDING_BYTES = 65536;
 
     private final NettyExchange exchange;
     private final Forward target;
     private final UpstreamPool pool;
-    private final HttpRequest head;
+    private final boolean shadow;
+    private HttpRequest head;
+    private NettyRequest ownRequest;
     private final CompletableFuture<HttpResponse> promise = new CompletableFuture<>();
     private final long timeoutNanos;
+    private State state = State.NEW;
+    private boolean useOnHead;
+    private boolean replayed;
+    private NettyResponse response;
+    private UpstreamException error;
+    private long sentNanos;
+    private long elapsedNanos = -1;
 
     private UpstreamConnection conn;
     private boolean pooledConn;
@@ -53,20 +66,161 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     private long pendingBytes;
     private boolean inRead;
 
-    ForwardCall(NettyExchange exchange, Forward target, UpstreamPool pool, HttpRequest head) {
+    ForwardCall(NettyExchange exchange, Forward target, UpstreamPool pool, boolean shadow) {
         this.exchange = exchange;
         this.target = target;
         this.pool = pool;
-        this.head = head;
+        this.shadow = shadow;
         this.timeoutNanos = Timeouts.nanos(target.readTimeout());
+    }
+
+    // ------------------------------------------------------------------ Attempt
+
+    @Override
+    public Forward target() {
+        return target;
+    }
+
+    @Override
+    public io.gatehouse.api.plugin.HttpRequest request() {
+        if (ownRequest == null && state == State.NEW) {
+            HttpRequest copy = exchange.upstreamHead(target, true);
+            ownRequest = new NettyRequest(copy, exchange.nettyRequest().protocol(),
+                    exchange.nettyRequest().contentLength());
+        }
+        return ownRequest != null ? ownRequest : exchange.request();
+    }
+
+    /** The response becomes the exchange's when its head arrives ({@link NettyExchange#forward}). */
+    void useOnHead() {
+        useOnHead = true;
+    }
+
+    @Override
+    public CompletionStage<HttpResponse> send() {
+        if (state != State.NEW) {
+            throw new IllegalStateException("the attempt was already sent");
+        }
+        exchange.checkNotCommitted();
+        state = State.SENT;
+        sentNanos = System.nanoTime();
+        if (exchange.isFinished()) {
+            fail(new UpstreamException(Reason.CLIENT_ABORTED, "the client went away", exchange.outcome()));
+            return promise;
+        }
+        if (exchange.body().failed()) {
+            fail(new UpstreamException(Reason.CLIENT_ABORTED, "the request body could not be read", null));
+            return promise;
+        }
+        if (!exchange.body().replayable()) {
+            fail(new UpstreamException(Reason.BODY_NOT_REPLAYABLE, exchange.body().notReplayableReason(), null));
+            return promise;
+        }
+        if (ownRequest != null) {
+            ownRequest.seal();
+            head = ownRequest.netty();
+        } else {
+            head = exchange.upstreamHead(target, false);
+        }
+        start();
+        return promise;
+    }
+
+    @Override
+    public void use() {
+        if (shadow) {
+            throw new IllegalStateException("a shadow attempt's response is never used");
+        }
+        if (state != State.RESPONDED || response == null) {
+            throw new IllegalStateException("no response head has arrived");
+        }
+        exchange.use(this);
+    }
+
+    @Override
+    public void cancel() {
+        if (state == State.NEW) {
+            state = State.CANCELLED;
+            error = new UpstreamException(Reason.CANCELLED, "cancelled before it was sent", null);
+            done = true;
+            promise.completeExceptionally(error);
+            return;
+        }
+        if (state == State.CANCELLED || state == State.FAILED) {
+            return;
+        }
+        boolean wasUsed = exchange.usedCall() == this;
+        if (state == State.SENT) {
+            state = State.CANCELLED;
+            error = new UpstreamException(Reason.CANCELLED, "cancelled", null);
+            elapsedNanos = System.nanoTime() - sentNanos;
+            fail(error);
+            return;
+        }
+        // RESPONDED: drop the response, free the connection
+        state = State.CANCELLED;
+        error = new UpstreamException(Reason.CANCELLED, "cancelled after the response head", null);
+        discardResponse();
+        if (wasUsed) {
+            exchange.usedCancelled(this);
+        }
+    }
+
+    @Override
+    public boolean shadow() {
+        return shadow;
+    }
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public int status() {
+        NettyResponse r = response;
+        return r == null ? -1 : r.status();
+    }
+
+    @Override
+    public UpstreamException error() {
+        return error;
+    }
+
+    @Override
+    public long sentNanos() {
+        return sentNanos;
+    }
+
+    @Override
+    public long elapsedNanos() {
+        return elapsedNanos;
+    }
+
+    @Override
+    public boolean bodyReplayed() {
+        return replayed;
+    }
+
+    /** The request body this attempt sends comes from the exchange's kept copy. */
+    void replayed() {
+        replayed = true;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    NettyResponse nettyResponse() {
+        return response;
+    }
+
+    boolean isDone() {
+        return done;
     }
 
     CompletableFuture<HttpResponse> promise() {
         return promise;
-    }
-
-    Forward target() {
-        return target;
     }
 
     /** Set when the upstream response broke before commit; the exchange answers with this instead. */
@@ -125,7 +279,9 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         }
         if (f.isSuccess()) {
             headWritten = true;
-            exchange.body().startStreaming(this);
+            if (!exchange.body().startStreaming(this)) {
+                fail(new UpstreamException(Reason.BODY_NOT_REPLAYABLE, exchange.body().notReplayableReason(), null));
+            }
             return;
         }
         detach().close();
@@ -144,6 +300,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         UpstreamConnection c = conn;
         if (c == null || done) {
             content.release();
+            exchange.body().remove(this);
             return;
         }
         c.channel.write(content, c.channel.voidPromise());
@@ -208,7 +365,12 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             UpstreamRequest.appendVia(r.headers(), via);
         }
         NettyResponse response = NettyResponse.fromUpstream(r);
-        exchange.upstreamResponse(response);
+        this.response = response;
+        state = State.RESPONDED;
+        elapsedNanos = System.nanoTime() - sentNanos;
+        if (useOnHead) {
+            exchange.useOnArrival(this);
+        }
         promise.complete(response);
     }
 
@@ -249,7 +411,12 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
                 }
             }
         }
-        if (streaming) {
+        if (shadow) {
+            content.release();
+            if (last) {
+                done = true;
+            }
+        } else if (streaming) {
             exchange.writeResponseContent(content);
             if (!last && !exchange.clientWritable()) {
                 setUpstreamRead(false);
@@ -316,6 +483,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     /** A plugin replaced the upstream response with its own: drop the body, free the connection. */
     void discardResponse() {
+        exchange.body().remove(this);
         releasePending();
         if (!responseComplete) {
             UpstreamConnection c = detach();
@@ -375,7 +543,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (done || responseComplete) {
             return 0;
         }
-        boolean waiting = requestComplete && (!headReceived || streaming && !readPaused);
+        boolean waiting = requestComplete && (!headReceived || (streaming || shadow) && !readPaused);
         if (!waiting) {
             // still sending, or the pipeline/the client holds the response: not the upstream's fault
             lastActivity = now;
@@ -416,6 +584,12 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             return;
         }
         done = true;
+        if (state != State.CANCELLED) {
+            state = State.FAILED;
+            error = e;
+            elapsedNanos = System.nanoTime() - sentNanos;
+        }
+        exchange.body().remove(this);
         UpstreamConnection c = detach();
         if (c != null) {
             c.close();
@@ -426,6 +600,10 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     /** The client side aborted (gone, or its body broke): close the upstream side, never pool it. */
     void abort(UpstreamException cause) {
+        if (state == State.NEW) {
+            return; // never sent: nothing to abort (it fails when sent)
+        }
+        exchange.body().remove(this);
         UpstreamConnection c = detach();
         if (c != null) {
             c.close();
@@ -433,6 +611,9 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         releasePending();
         if (!done && !headReceived) {
             done = true;
+            state = State.FAILED;
+            error = cause;
+            elapsedNanos = System.nanoTime() - sentNanos;
             promise.completeExceptionally(cause);
         }
         done = true;
@@ -440,6 +621,19 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     /** The exchange is over (response sent or aborted). */
     void exchangeFinished(Throwable cause) {
+        if (state == State.NEW) {
+            cancel();
+            return;
+        }
+        if (shadow && cause == null && requestComplete && !done) {
+            return; // a mirror whose request went out finishes by itself (its read timeout bounds it)
+        }
+        exchange.body().remove(this);
+        if (state == State.SENT && !done) {
+            state = State.CANCELLED;
+            error = new UpstreamException(Reason.CANCELLED, "the exchange ended without using it", cause);
+            elapsedNanos = System.nanoTime() - sentNanos;
+        }
         if (cause != null || !responseComplete) {
             UpstreamConnection c = detach();
             if (c != null) {

@@ -20,9 +20,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.gatehouse.api.plugin.Attempt;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +49,15 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     private final RequestBody body;
     private NettyResponse response;
     private NettyResponse forced;
-    private ForwardCall forward;
+    /** Every attempt, in order; null until the first. */
+    private ArrayList<ForwardCall> calls;
+    /** The attempt whose response is the exchange's, or null. */
+    private ForwardCall used;
+    /** The client's Host, once the upstream template is prepared. */
+    private String originalHost;
+    private boolean templatePrepared;
+    private boolean templateSent;
+    private boolean continued;
     private boolean ended;
     private boolean committed;
     private boolean closeAfter;
@@ -119,35 +130,119 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     private void replaceResponse(NettyResponse r) {
         NettyResponse old = response;
         response = r;
-        if (old != null && old.fromUpstream() && forward != null) {
-            forward.discardResponse();
+        if (old != null && old.fromUpstream() && used != null) {
+            ForwardCall replaced = used;
+            used = null;
+            replaced.discardResponse();
         }
     }
 
     @Override
     public CompletionStage<HttpResponse> forward(Forward target) {
+        ForwardCall call = newCall(target, false);
+        call.useOnHead();
+        return call.send();
+    }
+
+    @Override
+    public Attempt attempt(Forward target) {
+        return newCall(target, false);
+    }
+
+    @Override
+    public Attempt mirror(Forward target) {
+        return newCall(target, true);
+    }
+
+    private ForwardCall newCall(Forward target, boolean shadow) {
         Objects.requireNonNull(target, "target");
-        if (forward != null) {
-            throw new IllegalStateException("the exchange was already forwarded");
+        checkNotCommitted();
+        ForwardCall call = new ForwardCall(this, target, stream.conn.listener.context().pool(ctx.executor()), shadow);
+        if (calls == null) {
+            calls = new ArrayList<>(2);
         }
+        calls.add(call);
+        return call;
+    }
+
+    @Override
+    public List<Attempt> attempts() {
+        return calls == null ? List.of() : Collections.unmodifiableList(calls);
+    }
+
+    @Override
+    public boolean bufferRequestBody(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        return maxBytes == 0 || body.keep(maxBytes);
+    }
+
+    @Override
+    public boolean replayable() {
+        return body.replayable();
+    }
+
+    void checkNotCommitted() {
         if (committed || ended) {
             throw new IllegalStateException("the response is already committed");
         }
-        if (isFinished()) {
-            return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
-                    "the client went away", outcome()));
+    }
+
+    /**
+     * The request head for an attempt to {@code target}: the client's head itself, prepared in place, for the
+     * first attempt sent (no copy on the common path), a copy of it for the others and for an attempt that
+     * wants its own ({@code copy}).
+     */
+    io.netty.handler.codec.http.HttpRequest upstreamHead(Forward target, boolean copy) {
+        if (!templatePrepared) {
+            templatePrepared = true;
+            request.seal();
+            originalHost = UpstreamRequest.prepare(this, head);
         }
-        if (body.failed()) {
-            return CompletableFuture.failedFuture(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
-                    "the request body could not be read", null));
+        io.netty.handler.codec.http.HttpRequest h;
+        if (!copy && !templateSent) {
+            templateSent = true;
+            h = head;
+        } else {
+            h = UpstreamRequest.copy(head);
         }
-        request.seal();
-        UpstreamRequest.prepare(this, head, target);
-        ForwardCall call = new ForwardCall(this, target, stream.conn.listener.context().pool(ctx.executor()),
-                head);
-        forward = call;
-        call.start();
-        return call.promise();
+        UpstreamRequest.host(h, target, originalHost);
+        return h;
+    }
+
+    /** The attempt's response becomes the exchange's. */
+    void use(ForwardCall call) {
+        checkNotCommitted();
+        if (used == call) {
+            return;
+        }
+        NettyResponse old = response;
+        ForwardCall before = used;
+        used = call;
+        response = call.nettyResponse();
+        if (before != null && old != null && old.fromUpstream()) {
+            before.discardResponse();
+        }
+    }
+
+    /** A forward's response arrived: it becomes the exchange's unless the exchange is already over. */
+    void useOnArrival(ForwardCall call) {
+        if (!committed && !ended) {
+            use(call);
+        }
+    }
+
+    ForwardCall usedCall() {
+        return used;
+    }
+
+    /** The used attempt was cancelled: the exchange has no response any more. */
+    void usedCancelled(ForwardCall call) {
+        if (used == call && !committed) {
+            used = null;
+            response = null;
+        }
     }
 
     @Override
@@ -184,9 +279,9 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         NettyResponse r = forced != null ? forced : response;
         if (r == null) {
             r = errorResponse(500, "no_response", "the pipeline ended without a response");
-        } else if (r.fromUpstream() && forward.brokenResponse() != null) {
-            UpstreamException e = forward.brokenResponse();
-            r = errorResponse(e.status(), "upstream_error", "upstream " + forward.target().authority() + ": "
+        } else if (r.fromUpstream() && used.brokenResponse() != null) {
+            UpstreamException e = used.brokenResponse();
+            r = errorResponse(e.status(), "upstream_error", "upstream " + used.target().authority() + ": "
                     + e.getMessage());
         }
         if (r != response) {
@@ -253,7 +348,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         }
         connectionHeader(hs);
         ctx.write(upstreamHead, ctx.voidPromise());
-        forward.startResponseStream();
+        used.startResponseStream();
     }
 
     private void connectionHeader(HttpHeaders hs) {
@@ -295,14 +390,12 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     }
 
     void clientReadComplete() {
-        if (forward != null) {
-            forward.flushRequest();
-        }
+        body.flushTargets();
     }
 
     void clientWritabilityChanged(boolean writable) {
-        if (forward != null) {
-            forward.clientWritabilityChanged(writable);
+        if (used != null) {
+            used.clientWritabilityChanged(writable);
         }
     }
 
@@ -318,7 +411,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     /** Sends {@code 100 Continue} once, when the request body is about to be consumed. */
     void continueIfExpected() {
-        if (expectContinue && !committed && !isFinished() && !body.complete()) {
+        if (expectContinue && !continued && !committed && !isFinished() && !body.complete()) {
+            continued = true;
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
@@ -335,9 +429,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(413, "payload_too_large", "the request body is larger than " + limit + " bytes");
-        if (forward != null) {
-            forward.abort(cause);
-        }
+        abortCalls(cause);
         stream.updateAutoRead();
     }
 
@@ -350,9 +442,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(408, "request_timeout", message);
-        if (forward != null) {
-            forward.abort(cause);
-        }
+        abortCalls(cause);
         stream.updateAutoRead();
     }
 
@@ -365,9 +455,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(400, "bad_request", "malformed request body");
-        if (forward != null) {
-            forward.abort(e);
-        }
+        abortCalls(e);
         stream.updateAutoRead();
     }
 
@@ -376,20 +464,28 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         if (isFinished()) {
             return;
         }
-        if (forward != null) {
-            forward.abort(cause instanceof UpstreamException ? (UpstreamException) cause
-                    : new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED, "the client went away", cause));
-        }
+        abortCalls(cause instanceof UpstreamException ? (UpstreamException) cause
+                : new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED, "the client went away", cause));
         closeAfter = true;
         finish(cause);
+    }
+
+    private void abortCalls(UpstreamException cause) {
+        if (calls != null) {
+            for (int i = 0; i < calls.size(); i++) {
+                calls.get(i).abort(cause);
+            }
+        }
     }
 
     private void finish(Throwable cause) {
         if (!markFinished(cause)) {
             return;
         }
-        if (forward != null) {
-            forward.exchangeFinished(cause);
+        if (calls != null) {
+            for (int i = 0; i < calls.size(); i++) {
+                calls.get(i).exchangeFinished(cause);
+            }
         }
         body.release();
         stream.exchangeFinished(this, closeAfter || cause != null);
@@ -398,13 +494,6 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     boolean isCommitted() {
         return committed;
-    }
-
-    /** The upstream answered: the response every later plugin sees. */
-    void upstreamResponse(NettyResponse r) {
-        if (!committed) {
-            response = r;
-        }
     }
 
     @Override

@@ -4,17 +4,23 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The client's request body. Pieces the decoder already produced wait here (bounded by one read, since
- * reading is paused) until the exchange is forwarded; then they stream to the upstream connection and
- * reading resumes while the upstream is writable. Every piece is released exactly once: written upstream
- * (the encoder releases it) or released here.
+ * reading is paused) until an attempt streams them; then they stream to every attempt that is sending the
+ * body (its <em>targets</em>), and reading resumes while every target is writable. Every piece is released
+ * exactly once per reference: written upstream (the encoder releases it), or released here.
  *
- * <p>While the body streams and the gateway wants to read (the upstream accepts more), a gap longer than the
+ * <p><b>Replay.</b> When a plugin asked to keep the body ({@link #keep}), a duplicate of every piece is kept
+ * up to the bound; a later attempt gets the kept pieces first and then follows the live stream. A body that
+ * went over the bound is no longer kept (the attempts already sending it go on). Without a kept copy, only
+ * the attempts that start before any body byte went upstream can send it.
+ *
+ * <p>While the body streams and the gateway wants to read (the upstreams accept more), a gap longer than the
  * listener's body idle timeout between two pieces fails the exchange (408, or a close once the response has
- * started). Time spent paused for the upstream does not count.
+ * started). Time spent paused for the upstreams does not count.
  */
 final class RequestBody {
     private static final int PENDING = 0;
@@ -23,20 +29,32 @@ final class RequestBody {
     private static final int FAILED = 3;
 
     private final NettyExchange exchange;
+    private final long contentLength;
     private final long limit;
     private int state = PENDING;
     private long received;
     private boolean lastSeen;
     private boolean complete;
-    private boolean lastQueuedOrSent;
+    /** Pieces received while no target was sending (originals). */
     private ArrayDeque<HttpContent> queue;
-    private ForwardCall target;
+    /** The attempts sending the body now, each up to date with every piece delivered. */
+    private final ArrayList<ForwardCall> targets = new ArrayList<>(1);
+    /** Body bytes that went to an attempt. */
+    private long sentBytes;
+    /** The replay bound asked for; 0 when the body is not kept. */
+    private long keepLimit;
+    /** Duplicates of every piece received, while kept. */
+    private ArrayDeque<HttpContent> kept;
+    private long keptBytes;
+    /** Why the body cannot be replayed although it was to be kept (over the bound), or null. */
+    private String notKept;
     private final long idleNanos;
     private long lastActivity;
     private ScheduledFuture<?> idleTimer;
 
     RequestBody(NettyExchange exchange, long contentLength, long limit, long idleNanos) {
         this.exchange = exchange;
+        this.contentLength = contentLength;
         this.limit = limit;
         this.complete = contentLength == 0;
         this.idleNanos = idleNanos;
@@ -54,6 +72,70 @@ final class RequestBody {
 
     boolean failed() {
         return state == FAILED;
+    }
+
+    /**
+     * Keeps the body for replays, up to {@code max} bytes (never lowers an earlier bound).
+     *
+     * @return false when body bytes already went upstream without being kept
+     */
+    boolean keep(long max) {
+        if (max <= keepLimit) {
+            return true;
+        }
+        if (keepLimit == 0 && sentBytes > 0) {
+            return false;
+        }
+        if (state == FAILED || state == DISCARDING) {
+            return false;
+        }
+        boolean first = keepLimit == 0;
+        keepLimit = max;
+        if (notKept != null) {
+            return true;
+        }
+        if (contentLength > max) {
+            notKept = "the request body (" + contentLength + " bytes) is larger than the replay bound (" + max
+                    + " bytes)";
+            return true;
+        }
+        if (first) {
+            kept = new ArrayDeque<>(4);
+            if (queue != null) {
+                for (HttpContent c : queue) {
+                    keepOne(c);
+                }
+            }
+        }
+        return true;
+    }
+
+    private void keepOne(HttpContent content) {
+        int n = content.content().readableBytes();
+        if (keptBytes + n > keepLimit) {
+            notKept = "the request body is larger than the replay bound (" + keepLimit + " bytes)";
+            releaseKept();
+            return;
+        }
+        keptBytes += n;
+        kept.add(content.retainedDuplicate());
+    }
+
+    /** True when a new attempt could send the whole body now. */
+    boolean replayable() {
+        if (state == FAILED || state == DISCARDING) {
+            return false;
+        }
+        return sentBytes == 0 || kept != null && notKept == null;
+    }
+
+    /** Why a new attempt cannot send the body ({@link #replayable()} is false). */
+    String notReplayableReason() {
+        if (notKept != null) {
+            return notKept;
+        }
+        return keepLimit == 0 ? "the request body went to an earlier attempt and was not kept"
+                : "the request body cannot be read any more";
     }
 
     void onContent(HttpContent content) {
@@ -88,52 +170,97 @@ final class RequestBody {
             exchange.bodyTooLarge(limit);
             return;
         }
-        if (state == STREAMING) {
-            if (lastQueuedOrSent) {
-                content.release();
-            } else {
-                lastQueuedOrSent = last;
-                target.writeRequestContent(content, last);
-            }
+        if (kept != null) {
+            keepOne(content);
+        }
+        if (!targets.isEmpty()) {
+            deliver(content, last);
             if (last) {
                 exchange.stream().updateAutoRead();
             }
             return;
         }
-        // PENDING
         if (content == LastHttpContent.EMPTY_LAST_CONTENT) {
-            return;
+            return; // complete is set: each target gets its own end when it starts
         }
         if (queue == null) {
             queue = new ArrayDeque<>(4);
         }
         queue.add(content);
-        if (last) {
-            lastQueuedOrSent = true;
+    }
+
+    /** Hands a piece to every target (the last one gets the piece itself, the others a duplicate). */
+    private void deliver(HttpContent content, boolean last) {
+        sentBytes += content.content().readableBytes();
+        int n = targets.size();
+        for (int i = 0; i < n; i++) {
+            ForwardCall t = targets.get(i);
+            t.writeRequestContent(i == n - 1 ? content : content.retainedDuplicate(), last);
         }
     }
 
-    /** The request head reached the upstream: send what is buffered and let the client's body flow. */
-    void startStreaming(ForwardCall call) {
-        if (state != PENDING) {
-            return;
+    /**
+     * An attempt's request head reached the upstream: send it the body so far (queued, or replayed from the
+     * kept copy) and let it follow the live stream.
+     *
+     * @return false when the body cannot be sent to it (not replayable); the attempt then fails
+     */
+    boolean startStreaming(ForwardCall call) {
+        if (targets.contains(call)) {
+            return true;
+        }
+        if (state == FAILED || state == DISCARDING) {
+            return false;
+        }
+        boolean firstStream = state == PENDING;
+        if (sentBytes == 0) {
+            // nothing went upstream yet: the queued originals go to this attempt
+            HttpContent c;
+            while (queue != null && (c = queue.poll()) != null) {
+                sentBytes += c.content().readableBytes();
+                call.writeRequestContent(c, c instanceof LastHttpContent);
+            }
+        } else if (kept != null && notKept == null) {
+            call.replayed();
+            for (HttpContent c : kept) {
+                call.writeRequestContent(c.retainedDuplicate(), c instanceof LastHttpContent);
+            }
+            // what waited in the queue is in the kept copy too
+            releaseQueue();
+        } else {
+            return false;
         }
         state = STREAMING;
-        target = call;
-        exchange.continueIfExpected();
-        HttpContent c;
-        while (queue != null && (c = queue.poll()) != null) {
-            call.writeRequestContent(c, c instanceof LastHttpContent);
+        if (complete) {
+            if (!call.requestComplete()) {
+                call.writeRequestContent(LastHttpContent.EMPTY_LAST_CONTENT, true);
+            }
+        } else {
+            targets.add(call);
         }
-        if (complete && !lastQueuedOrSent) {
-            lastQueuedOrSent = true;
-            call.writeRequestContent(LastHttpContent.EMPTY_LAST_CONTENT, true);
+        if (firstStream) {
+            exchange.continueIfExpected();
         }
         call.flushRequest();
         exchange.stream().updateAutoRead();
-        if (!complete) {
+        if (!complete && idleTimer == null) {
             lastActivity = System.nanoTime();
             idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    /** An attempt stopped sending (done, failed, cancelled): it no longer holds the client's reading back. */
+    void remove(ForwardCall call) {
+        if (targets.remove(call) && !complete) {
+            exchange.stream().updateAutoRead();
+        }
+    }
+
+    /** Flushes what was written to every target (the client's read is complete). */
+    void flushTargets() {
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).flushRequest();
         }
     }
 
@@ -170,9 +297,17 @@ final class RequestBody {
         }
     }
 
-    /** Whether the client channel should read: only while streaming to an upstream that accepts more. */
+    /** Whether the client channel should read: only while streaming to attempts that all accept more. */
     boolean wantsRead() {
-        return state == STREAMING && target.upstreamWritable();
+        if (state != STREAMING || targets.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            if (!targets.get(i).upstreamWritable()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The body will not be consumed (a gateway answer): drop what is buffered and what still comes. */
@@ -180,6 +315,7 @@ final class RequestBody {
         if (state == PENDING || state == STREAMING) {
             state = DISCARDING;
         }
+        targets.clear();
         release();
     }
 
@@ -188,12 +324,26 @@ final class RequestBody {
         release();
     }
 
-    /** Releases what is still buffered (and stops watching for idleness). */
+    /** Releases what is still buffered or kept (and stops watching for idleness). */
     void release() {
         cancelIdleTimer();
+        releaseQueue();
+        releaseKept();
+    }
+
+    private void releaseQueue() {
         HttpContent c;
         while (queue != null && (c = queue.poll()) != null) {
             c.release();
         }
+    }
+
+    private void releaseKept() {
+        HttpContent c;
+        while (kept != null && (c = kept.poll()) != null) {
+            c.release();
+        }
+        kept = null;
+        keptBytes = 0;
     }
 }

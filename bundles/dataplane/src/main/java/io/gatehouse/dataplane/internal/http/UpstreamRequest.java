@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.internal.http;
 
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.dataplane.ListenerSettings;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -10,8 +11,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 
 /**
- * Turns the client's request head, in place, into the upstream request: always HTTP/1.1, hop-by-hop fields
- * removed, {@code X-Forwarded-*}, {@code Via} and {@code Host} set, body re-framed.
+ * Turns the client's request head, in place and once per exchange, into the template of every upstream
+ * request: always HTTP/1.1, hop-by-hop fields removed, {@code X-Forwarded-*} and {@code Via} set, body
+ * re-framed. {@link #host} then sets {@code Host} for one attempt's target; later attempts send copies.
  */
 final class UpstreamRequest {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -23,7 +25,8 @@ final class UpstreamRequest {
     private UpstreamRequest() {
     }
 
-    static void prepare(NettyExchange exchange, HttpRequest head, Forward target) {
+    /** Prepares the template in place; returns the client's {@code Host} (null when it sent none). */
+    static String prepare(NettyExchange exchange, HttpRequest head) {
         HttpHeaders h = head.headers();
         ListenerSettings settings = exchange.stream().conn.settings;
         String originalHost = h.get(HttpHeaderNames.HOST);
@@ -52,21 +55,35 @@ final class UpstreamRequest {
         if (via != null) {
             appendVia(h, via);
         }
-        switch (target.hostMode()) {
-            case UPSTREAM -> h.set(HttpHeaderNames.HOST, target.authority());
-            case FIXED -> h.set(HttpHeaderNames.HOST, target.hostValue());
-            default -> {
-                if (originalHost == null) {
-                    h.set(HttpHeaderNames.HOST, target.authority());
-                }
-            }
-        }
         if (exchange.request().hasBody()) {
             if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
         head.setProtocolVersion(HttpVersion.HTTP_1_1);
+        return originalHost;
+    }
+
+    /** Sets {@code Host} for {@code target}: the client's own (or the target's when none), or as configured. */
+    static void host(HttpRequest head, Forward target, String originalHost) {
+        HttpHeaders h = head.headers();
+        switch (target.hostMode()) {
+            case UPSTREAM -> h.set(HttpHeaderNames.HOST, target.authority());
+            case FIXED -> h.set(HttpHeaderNames.HOST, target.hostValue());
+            default -> {
+                if (originalHost == null) {
+                    h.set(HttpHeaderNames.HOST, target.authority());
+                } else {
+                    h.set(HttpHeaderNames.HOST, originalHost);
+                }
+            }
+        }
+    }
+
+    /** A copy of the prepared template, for an attempt after the first one (or one with its own head). */
+    static HttpRequest copy(HttpRequest template) {
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, template.method(), template.uri(),
+                template.headers().copy());
     }
 
     static void appendVia(HttpHeaders h, String entry) {

@@ -67,7 +67,7 @@ public final class MockPluginKind implements PluginKind<MockSpec> {
     }
 
     @Override
-    public Plugin create(MockSpec spec, PluginContext context, Plugin previous) {
+    public Plugin create(MockSpec spec, PluginContext context) {
         Violations violations = Violations.root();
         validate(spec, violations);
         if (!violations.isEmpty()) {

@@ -57,7 +57,7 @@ final class ProxyPluginFactory {
             }
             pools.add(new ServerPool(poolSpec.name(), matchers, servers, balancer));
         }
-        return new ProxyPlugin(where, pools, counters);
+        return new ProxyPlugin(where, pools, counters, RetryPolicy.of(spec.retry()));
     }
 
     private static Forward forward(UpstreamUrl url, Duration connectTimeout, Duration readTimeout, String hostHeader) {

@@ -80,13 +80,13 @@ public final class ProxyPluginKind implements PluginKind<ProxySpec> {
     }
 
     @Override
-    public Plugin create(ProxySpec spec, PluginContext context, Plugin previous) {
+    public Plugin create(ProxySpec spec, PluginContext context) {
         Violations violations = Violations.root();
         validate(spec, violations);
         if (!violations.isEmpty()) {
             throw new IllegalArgumentException("invalid proxy spec: " + violations.list());
         }
         return factory.create(spec, context.pipeline() + "/" + context.plugin(),
-                previous instanceof ProxyPlugin p ? p : null);
+                context.previous() instanceof ProxyPlugin p ? p : null);
     }
 }

@@ -14,7 +14,8 @@ import java.util.List;
 public record ProxySpec(@JsonProperty("pools") List<Pool> pools,
                         @JsonProperty("connectTimeout") String connectTimeout,
                         @JsonProperty("readTimeout") String readTimeout,
-                        @JsonProperty("hostHeader") String hostHeader) {
+                        @JsonProperty("hostHeader") String hostHeader,
+                        @JsonProperty("retry") Retry retry) {
 
     public static final String DEFAULT_CONNECT_TIMEOUT = "5s";
     public static final String DEFAULT_READ_TIMEOUT = "60s";
@@ -26,6 +27,36 @@ public record ProxySpec(@JsonProperty("pools") List<Pool> pools,
         connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
         readTimeout = readTimeout == null ? DEFAULT_READ_TIMEOUT : readTimeout;
         hostHeader = hostHeader == null ? HOST_PRESERVE : hostHeader;
+        retry = retry == null ? new Retry(null, null, null, null, null) : retry;
+    }
+
+    /** The spec without retry (tests and older callers). */
+    public ProxySpec(List<Pool> pools, String connectTimeout, String readTimeout, String hostHeader) {
+        this(pools, connectTimeout, readTimeout, hostHeader, null);
+    }
+
+    /**
+     * Failover to the next server of the pool, with nginx {@code proxy_next_upstream} semantics: on which
+     * failures ({@code error}, {@code timeout}, {@code invalid_header}, {@code http_<status>}), how many tries
+     * in all (0: every server of the pool once), within what total time (0: no limit beyond each attempt's
+     * timeouts), whether requests with a non-idempotent method that reached a server are sent again, and how
+     * much of a request body is kept to be sent again.
+     */
+    public record Retry(@JsonProperty("on") List<String> on,
+                        @JsonProperty("tries") Integer tries,
+                        @JsonProperty("timeout") String timeout,
+                        @JsonProperty("nonIdempotent") Boolean nonIdempotent,
+                        @JsonProperty("bodyBuffer") String bodyBuffer) {
+        public static final List<String> DEFAULT_ON = List.of("error", "timeout");
+        public static final String DEFAULT_BODY_BUFFER = "64KiB";
+
+        public Retry {
+            on = on == null ? DEFAULT_ON : copy(on);
+            tries = tries == null ? 0 : tries;
+            timeout = timeout == null ? "0s" : timeout;
+            nonIdempotent = nonIdempotent != null && nonIdempotent;
+            bodyBuffer = bodyBuffer == null ? DEFAULT_BODY_BUFFER : bodyBuffer;
+        }
     }
 
     static <T> List<T> copy(List<T> list) {

@@ -68,6 +68,34 @@ final class ProxySpecValidator {
         duration(spec.connectTimeout(), v, "connectTimeout", MAX_CONNECT_TIMEOUT);
         duration(spec.readTimeout(), v, "readTimeout", MAX_READ_TIMEOUT);
         hostHeader(spec.hostHeader(), v);
+        retry(spec.retry(), v.at("retry"));
+    }
+
+    static final int MAX_TRIES = 16;
+    static final long MAX_BODY_BUFFER = 64L * 1024 * 1024;
+
+    private static void retry(ProxySpec.Retry retry, Violations v) {
+        for (int i = 0; i < retry.on().size(); i++) {
+            String c = retry.on().get(i);
+            if (c == null || RetryConditions.parse(c) == null) {
+                v.at("on").at(i).add("'" + c + "' is not a retry condition; use error, timeout, invalid_header or "
+                        + "http_<status> (for example http_502)");
+            }
+        }
+        if (retry.tries() < 0 || retry.tries() > MAX_TRIES) {
+            v.add("tries", "must be 0 (every server of the pool once) or 1.." + MAX_TRIES + ", found "
+                    + retry.tries());
+        }
+        try {
+            Units.duration(retry.timeout(), Duration.ZERO, MAX_READ_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            v.add("timeout", e.getMessage());
+        }
+        try {
+            Units.bytes(retry.bodyBuffer(), 0, MAX_BODY_BUFFER);
+        } catch (IllegalArgumentException e) {
+            v.add("bodyBuffer", e.getMessage());
+        }
     }
 
     private static void pool(ProxySpec.Pool pool, Violations v) {

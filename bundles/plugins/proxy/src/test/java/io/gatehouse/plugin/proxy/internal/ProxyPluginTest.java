@@ -131,13 +131,16 @@ public class ProxyPluginTest {
     }
 
     @Test
-    public void secondForwardFails() throws Exception {
+    public void aForwardAfterTheCommitFailsThePluginAndReleasesTheServer() throws Exception {
         ProxyPlugin plugin = create(pool("roundRobin", "http://127.0.0.1:18080"), null);
         FakeExchange exchange = FakeExchange.get("/");
         plugin.handle(exchange, new RecordingCompletion());
+        exchange.upstreamAnswers(200);
+        exchange.complete();
         RecordingCompletion second = new RecordingCompletion();
         plugin.handle(exchange, second);
         assertTrue(second.failure() instanceof IllegalStateException);
+        assertEquals(0, plugin.counters().get("http://127.0.0.1:18080").get());
     }
 
     @Test
