@@ -63,7 +63,7 @@ final class ApiHandler extends Handler.Abstract {
                 return true;
             }
             Optional<ConfigFormat> declared = declaredFormat(request.getHeaders());
-            if (request.getLength() > maxRequestSize) {
+            if (request.getLength() > maxRequestSize + BodyReader.DRAIN_LIMIT) {
                 throw BodyReader.tooLarge(maxRequestSize);
             }
             new BodyReader(request, maxRequestSize,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
+import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
 
@@ -78,10 +79,27 @@ final class StatusEndpoints {
         return n;
     }
 
+    /** Every version of every kind on this node, each with the pipelines that use it. */
     private ApiResponse kinds(ApiRequest request) {
         List<PluginKindInfo> kinds = config.pluginKinds();
+        List<KindUse> uses = config.pluginKindUses();
         ArrayNode array = JsonNodeFactory.instance.arrayNode();
-        kinds.forEach(k -> array.add(rendering.kind(k)));
+        for (PluginKindInfo k : kinds) {
+            ObjectNode node = rendering.kind(k);
+            ArrayNode usedBy = node.putArray("usedBy");
+            for (KindUse u : uses) {
+                if (u.kind().equals(k.name()) && u.version().equals(k.version())) {
+                    ObjectNode use = usedBy.addObject().put("pipeline", u.pipeline()).put("plugin", u.plugin())
+                            .put("role", u.role());
+                    if (u.requests() >= 0) {
+                        use.put("requests", u.requests());
+                        ObjectNode results = use.putObject("results");
+                        u.results().forEach(results::put);
+                    }
+                }
+            }
+            array.add(node);
+        }
         return ApiResponse.ok(array);
     }
 }

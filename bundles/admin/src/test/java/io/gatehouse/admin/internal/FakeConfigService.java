@@ -237,6 +237,12 @@ final class FakeConfigService implements ConfigService {
     }
 
     @Override
+    public List<io.gatehouse.api.config.KindUse> pluginKindUses() {
+        return List.of(new io.gatehouse.api.config.KindUse("proxy", "0.1.0", "web", "backend", "primary", -1,
+                java.util.Map.of()));
+    }
+
+    @Override
     public List<PluginKindInfo> pluginKinds() {
         return List.of(
                 new PluginKindInfo("mock", "Answers with a fixed response", List.of(),

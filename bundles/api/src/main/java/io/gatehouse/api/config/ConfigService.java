@@ -129,8 +129,16 @@ public interface ConfigService {
     /** The object kinds this node accepts ({@code HTTPServer}, {@code Pipeline}, ...). */
     List<String> objectKinds();
 
-    /** Plugin kinds currently registered, sorted by name. */
+    /** Plugin kinds currently registered: one entry per version of each kind, sorted by name, then version. */
     List<PluginKindInfo> pluginKinds();
+
+    /**
+     * Which pipelines use which kind versions on this node, with the requests and results of each version of
+     * a plugin that runs a canary.
+     *
+     * @since 1.4
+     */
+    List<KindUse> pluginKindUses();
 
     /** Index of the last applied operation-log entry. */
     long appliedIndex();

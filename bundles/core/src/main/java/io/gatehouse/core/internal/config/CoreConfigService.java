@@ -11,6 +11,7 @@ import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.DeleteRequest;
 import io.gatehouse.api.config.ObjectStatus;
+import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.WriteMode;
@@ -22,6 +23,8 @@ import io.gatehouse.api.log.LogListener;
 import io.gatehouse.api.log.OperationLog;
 import io.gatehouse.api.plugin.PluginKind;
 import io.gatehouse.api.stats.TrafficStats;
+import io.gatehouse.core.internal.engine.CanaryPlugin;
+import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
@@ -133,6 +136,11 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         @AttributeDefinition(description = "Added to the port of every HTTPServer on this node only (0..1000), so "
                 + "that several nodes of one group can run on one machine; never replicated")
         int portOffset() default 0;
+
+        @AttributeDefinition(description = "A plugin kind version that goes away while pipelines use it, with no "
+                + "other registered version they accept (its bundle being updated in place), leaves them served "
+                + "by their current instances this long before they become unavailable (0s..1m)")
+        String kindGrace() default "5s";
     }
 
     /** The parts of a running core, published together once replay is done. */
@@ -263,6 +271,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 Duration.ofHours(1));
         Duration retryMax = duration("bindRetryMax", config.bindRetryMax(), retryInitial, Duration.ofHours(1));
         writeTimeout = duration("writeTimeout", config.writeTimeout(), Duration.ofMillis(100), Duration.ofSeconds(60));
+        Duration kindGrace = duration("kindGrace", config.kindGrace(), Duration.ZERO, Duration.ofMinutes(1));
         standalone = config.standalone();
         if (config.portOffset() < 0 || config.portOffset() > MAX_PORT_OFFSET) {
             throw new IllegalArgumentException("portOffset must be between 0 and " + MAX_PORT_OFFSET + ": "
@@ -286,6 +295,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
         RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset(), traffic);
+        running.kindGrace(kindGrace);
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
                 waiters::appliedTo);
         Planner planner = new Planner(codec, binder, kinds, applier, running);
@@ -720,7 +730,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         }
         for (String name : names) {
             try {
-                p.running().kindChanged(name);
+                Duration again = p.running().kindChanged(name);
+                if (again != null) {
+                    schedule(again, () -> scheduleRebuild(name));
+                }
             } catch (RuntimeException e) {
                 LOG.error("Rebuilding the pipelines that use plugin kind '{}' failed", name, e);
             }
@@ -1062,6 +1075,36 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     @Override
     public List<String> objectKinds() {
         return ObjectKinds.ALL;
+    }
+
+    @Override
+    public List<KindUse> pluginKindUses() {
+        Parts p = parts;
+        if (p == null) {
+            return List.of();
+        }
+        List<KindUse> out = new ArrayList<>();
+        Map<String, Generation> all = new java.util.TreeMap<>(p.running().pipelines().all());
+        all.forEach((pipeline, g) -> {
+            if (!g.available()) {
+                return;
+            }
+            for (int i = 0; i < g.size(); i++) {
+                CanaryPlugin c = g.canary(i);
+                if (c == null) {
+                    out.add(new KindUse(g.kindName(i), g.version(i), pipeline, g.name(i), "primary", -1, Map.of()));
+                } else {
+                    out.add(use(g, i, pipeline, "primary", c.primaryCounts()));
+                    out.add(use(g, i, pipeline, "canary", c.canaryCounts()));
+                }
+            }
+        });
+        return out;
+    }
+
+    private static KindUse use(Generation g, int i, String pipeline, String role, CanaryPlugin.Counts counts) {
+        return new KindUse(g.kindName(i), counts.version(), pipeline, g.name(i), role, counts.requests(),
+                counts.results());
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.plugin.Results;
 import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PluginDefinition;
+import io.gatehouse.core.internal.kinds.VersionSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -106,13 +107,55 @@ public final class PipelineValidator {
                     }
                 }
             }
+            VersionSpec version = null;
+            if (p.version() != null) {
+                try {
+                    version = VersionSpec.parse(p.version());
+                } catch (IllegalArgumentException e) {
+                    invalid.add(new Violation(pp + ".version", e.getMessage()));
+                }
+            }
+            PluginDefinition.Canary canary = p.canary() == null ? null : canary(p.canary(), pp + ".canary", invalid);
             if (p.name() != null && p.kind() != null && pluginSpec != null) {
-                defs.add(new PluginDefinition(p.name(), p.kind(), pluginSpec, Map.copyOf(jumps)));
+                defs.add(new PluginDefinition(p.name(), p.kind(), pluginSpec, Map.copyOf(jumps), version, canary));
             }
         }
         if (invalid.size() > before) {
             return null;
         }
         return new PipelineDefinition(o.name(), List.copyOf(defs));
+    }
+
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+
+    /** A canary: a version (required), and exactly one of a weight (1..99) or a header condition. */
+    private static PluginDefinition.Canary canary(PipelineSpec.Canary c, String path, List<Violation> invalid) {
+        int before = invalid.size();
+        VersionSpec version = null;
+        try {
+            version = VersionSpec.parse(c.version());
+        } catch (IllegalArgumentException e) {
+            invalid.add(new Violation(path + ".version", c.version() == null ? "is required" : e.getMessage()));
+        }
+        if ((c.weight() == null) == (c.header() == null)) {
+            invalid.add(new Violation(path, "exactly one of weight or header is required"));
+        }
+        if (c.weight() != null && (c.weight() < 1 || c.weight() > 99)) {
+            invalid.add(new Violation(path + ".weight", "must be 1..99 (percent of the requests), found "
+                    + c.weight()));
+        }
+        if (c.header() != null) {
+            if (c.header().name() == null || !TOKEN.matcher(c.header().name()).matches()) {
+                invalid.add(new Violation(path + ".header.name", "must be a header name"));
+            }
+            if (c.header().value() == null) {
+                invalid.add(new Violation(path + ".header.value", "is required"));
+            }
+        }
+        if (invalid.size() > before) {
+            return null;
+        }
+        return c.weight() != null ? new PluginDefinition.Canary(version, c.weight(), null, null)
+                : new PluginDefinition.Canary(version, 0, c.header().name(), c.header().value());
     }
 }

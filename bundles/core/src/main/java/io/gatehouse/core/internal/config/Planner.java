@@ -9,7 +9,7 @@ import io.gatehouse.api.log.Operation;
 import io.gatehouse.core.internal.engine.GenerationFactory;
 import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PluginDefinition;
-import io.gatehouse.core.internal.kinds.KindEntry;
+import io.gatehouse.core.internal.kinds.KindSet;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -136,7 +136,7 @@ final class Planner {
         Map<String, ServerModel> servers = new LinkedHashMap<>();
         Map<String, String> serverPrefixes = new HashMap<>();
         Set<String> pipelines = new HashSet<>();
-        Map<String, KindEntry> kindSnapshot = kinds.snapshot();
+        KindSet kindSnapshot = kinds.snapshot();
         for (int i = 0; i < objects.size(); i++) {
             if (same[i]) {
                 continue;

@@ -3,16 +3,16 @@ package io.gatehouse.core.internal.config;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.Violation;
-import io.gatehouse.api.plugin.PluginKind;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.GenerationFactory;
 import io.gatehouse.core.internal.engine.PipelineDefinition;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.engine.PluginRuntime;
-import io.gatehouse.core.internal.kinds.KindEntry;
+import io.gatehouse.core.internal.kinds.KindSet;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -42,6 +42,8 @@ final class RunningState {
     private final HttpServerValidator serverValidator;
     private final PipelineValidator pipelineValidator;
     private final PluginRuntime runtime = new PluginRuntime();
+    private final Map<String, Long> graceUntil = new HashMap<>();
+    private Duration kindGrace = Duration.ZERO;
     private final GenerationFactory factory;
     private final PipelineRegistry pipelines = new PipelineRegistry();
     private final ListenerManager listeners;
@@ -132,7 +134,7 @@ final class RunningState {
         Map<String, ServerModel> servers = new LinkedHashMap<>();
         Set<String> serverDeletes = new LinkedHashSet<>();
         Map<String, String> unstarted = new HashMap<>(unstartedServers);
-        Map<String, KindEntry> kindSnapshot = kinds.snapshot();
+        KindSet kindSnapshot = kinds.snapshot();
         for (ObjectKey key : touched) {
             ConfigObject o = objects.get(key);
             List<Violation> invalid = new ArrayList<>();
@@ -192,19 +194,48 @@ final class RunningState {
                 LOG.info("Pipeline '{}' is unavailable for now: {}", g.pipeline(), g.unavailableReason()));
     }
 
-    /** Rebuilds every pipeline that uses {@code kindName}, after that kind was registered or unregistered. */
-    void kindChanged(String kindName) {
-        Map<String, KindEntry> snapshot = kinds.snapshot();
-        Map<String, PluginKind<?>> current = kinds.kinds();
+    /** How long a generation whose kind went away keeps serving (see {@code kindGrace}). */
+    void kindGrace(Duration grace) {
+        this.kindGrace = grace;
+    }
+
+    /**
+     * Rebuilds every pipeline that uses {@code kindName}, after a version of that kind was registered or
+     * unregistered: a pipeline moves to the version its spec now resolves to (a new highest version, a canary's
+     * version...), generation by generation, in-flight exchanges finishing on the old one. A pipeline whose
+     * kind went away with no other version it accepts keeps its current generation for the grace period (the
+     * bundle is probably being updated in place: the new version replaces it within it), then becomes
+     * unavailable.
+     *
+     * @return when to check this kind again (a generation kept in its grace), or null
+     */
+    Duration kindChanged(String kindName) {
+        KindSet snapshot = kinds.snapshot();
+        Duration again = null;
+        long now = System.nanoTime();
         for (PipelineDefinition def : new ArrayList<>(definitions.values())) {
             if (!def.kinds().contains(kindName)) {
                 continue;
             }
             Generation cur = pipelines.current(def.name());
-            if (cur != null && cur.available() && cur.madeBy(current)) {
+            if (cur != null && cur.available() && cur.madeBy(snapshot)) {
+                graceUntil.remove(def.name());
                 continue;
             }
             Generation next = factory.rebuild(def, snapshot, cur);
+            if (cur != null && cur.available() && !next.available() && !kindGrace.isZero()) {
+                long deadline = graceUntil.computeIfAbsent(def.name(), n -> now + kindGrace.toNanos());
+                if (now < deadline) {
+                    Duration left = Duration.ofNanos(deadline - now);
+                    if (again == null || left.compareTo(again) < 0) {
+                        again = left;
+                    }
+                    LOG.info("Pipeline '{}' keeps generation {} for {} ms while plugin kind '{}' is replaced ({})",
+                            def.name(), cur.number(), left.toMillis(), kindName, next.unavailableReason());
+                    continue;
+                }
+            }
+            graceUntil.remove(def.name());
             if (cur != null && !cur.available() && !next.available()
                     && Objects.equals(cur.unavailableReason(), next.unavailableReason())) {
                 continue;
@@ -219,6 +250,7 @@ final class RunningState {
                 LOG.warn("Pipeline '{}' is unavailable: {}", def.name(), next.unavailableReason());
             }
         }
+        return again;
     }
 
     /** Closes every listener and plugin instance (deactivation). */

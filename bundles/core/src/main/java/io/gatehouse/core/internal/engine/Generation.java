@@ -2,6 +2,8 @@ package io.gatehouse.core.internal.engine;
 
 import io.gatehouse.api.plugin.Plugin;
 import io.gatehouse.api.plugin.PluginKind;
+import io.gatehouse.core.internal.kinds.KindEntry;
+import io.gatehouse.core.internal.kinds.KindSet;
 import java.util.Map;
 import org.slf4j.Logger;
 
@@ -19,9 +21,18 @@ public final class Generation {
     private final Map<String, Integer>[] jumps;
     private final Context[] contexts;
     private final String unavailable;
+    /** What it was built from (null for tests' raw generations): to tell whether the kinds still resolve to it. */
+    private final PipelineDefinition definition;
+    private final GenerationFactory.Bound bound;
 
     Generation(String pipeline, long number, Plugin[] plugins, String[] names, PluginKind<?>[] kinds,
                Map<String, Integer>[] jumps, Context[] contexts, String unavailable) {
+        this(pipeline, number, plugins, names, kinds, jumps, contexts, unavailable, null, null);
+    }
+
+    Generation(String pipeline, long number, Plugin[] plugins, String[] names, PluginKind<?>[] kinds,
+               Map<String, Integer>[] jumps, Context[] contexts, String unavailable, PipelineDefinition definition,
+               GenerationFactory.Bound bound) {
         this.pipeline = pipeline;
         this.number = number;
         this.plugins = plugins;
@@ -30,6 +41,8 @@ public final class Generation {
         this.jumps = jumps;
         this.contexts = contexts;
         this.unavailable = unavailable;
+        this.definition = definition;
+        this.bound = bound;
     }
 
     /** A generation that answers 503 with {@code reason} (for example: plugin kind 'proxy' is not installed). */
@@ -76,6 +89,31 @@ public final class Generation {
         return contexts[i];
     }
 
+    /** True when the plugin named {@code name} runs two versions (a canary). */
+    boolean hasCanary(String name) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name)) {
+                return plugins[i] instanceof CanaryPlugin;
+            }
+        }
+        return false;
+    }
+
+    /** The canary of plugin {@code i}, or null. */
+    public CanaryPlugin canary(int i) {
+        return plugins[i] instanceof CanaryPlugin c ? c : null;
+    }
+
+    /** The kind name of plugin {@code i}. */
+    public String kindName(int i) {
+        return kinds[i].name();
+    }
+
+    /** The kind version each plugin runs (its primary version). */
+    public String version(int i) {
+        return contexts[i].kindVersion();
+    }
+
     /** The instance of the plugin named {@code name} if it was made by {@code kind}, else null. */
     Plugin instanceOf(String name, PluginKind<?> kind) {
         for (int i = 0; i < names.length; i++) {
@@ -86,14 +124,42 @@ public final class Generation {
         return null;
     }
 
-    /** True when every plugin was made by the kind object now registered under its name. */
-    public boolean madeBy(Map<String, PluginKind<?>> current) {
-        for (PluginKind<?> k : kinds) {
-            if (current.get(k.name()) != k) {
+    /**
+     * True when every plugin (and canary) was made by the kind object that its version spec resolves to among
+     * {@code current}: nothing to rebuild.
+     */
+    public boolean madeBy(KindSet current) {
+        if (definition == null) {
+            return false;
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            PluginDefinition p = definition.plugins().get(i);
+            KindEntry e = current.resolve(p.kind(), p.version());
+            if (e == null || e.kind() != kinds[i]) {
                 return false;
+            }
+            KindEntry was = bound.canaries()[i];
+            if (p.canary() != null) {
+                KindEntry c = current.resolve(p.kind(), p.canary().version());
+                if (c == null || was == null || c.kind() != was.kind()) {
+                    return false;
+                }
             }
         }
         return true;
+    }
+
+    /** True when a plugin or canary of this generation was made by {@code kind}. */
+    public boolean uses(PluginKind<?> kind) {
+        if (bound == null) {
+            return false;
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] == kind || bound.canaries()[i] != null && bound.canaries()[i].kind() == kind) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Index to run after plugin {@code i} completed with {@code result}; {@link #size()} ends the pipeline. */

@@ -3,22 +3,19 @@ package io.gatehouse.core.internal.kinds;
 import io.gatehouse.api.config.PluginKindInfo;
 import io.gatehouse.api.plugin.PluginKind;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The plugin-kind whiteboard's state: every registration, and an immutable snapshot (name to
- * highest-ranked kind) republished on each change. Readers only touch the volatile snapshot.
+ * The plugin-kind whiteboard's state: every registration, and an immutable snapshot of every version of every
+ * kind ({@link KindSet}) republished on each change. Readers only touch the volatile snapshot.
  */
 public final class PluginKindRegistry {
     private final List<KindEntry> registrations = new ArrayList<>();
     /** Every kind name registered since this node started (a stopped plugin bundle's kind stays known). */
     private final Set<String> seen = new TreeSet<>();
-    private volatile Map<String, KindEntry> snapshot = Map.of();
+    private volatile KindSet snapshot = KindSet.EMPTY;
 
     /** Adds a registration; returns the kind name whose winner may have changed. */
     public synchronized String add(KindEntry entry) {
@@ -41,11 +38,7 @@ public final class PluginKindRegistry {
     }
 
     private void republish() {
-        Map<String, KindEntry> next = new HashMap<>();
-        for (KindEntry e : registrations) {
-            next.merge(e.name(), e, (a, b) -> b.beats(a) ? b : a);
-        }
-        snapshot = Map.copyOf(next);
+        snapshot = KindSet.of(new ArrayList<>(registrations));
     }
 
     /** True when a kind of that name has been registered since this node started, even if it is gone now. */
@@ -58,22 +51,27 @@ public final class PluginKindRegistry {
         return List.copyOf(seen);
     }
 
-    /** The winning registration per kind name. */
-    public Map<String, KindEntry> snapshot() {
+    /** Every version of every registered kind. */
+    public KindSet snapshot() {
         return snapshot;
     }
 
-    /** The winning kind objects per name. */
-    public Map<String, PluginKind<?>> kinds() {
-        Map<String, PluginKind<?>> out = new HashMap<>();
-        snapshot.forEach((k, v) -> out.put(k, v.kind()));
-        return out;
-    }
-
+    /** One entry per registered version of each kind (its winning registration), by name, then version. */
     public List<PluginKindInfo> infos() {
+        KindSet set = snapshot;
         List<PluginKindInfo> out = new ArrayList<>();
-        snapshot.values().forEach(e -> out.add(e.info()));
-        out.sort(Comparator.comparing(PluginKindInfo::name));
+        for (String name : new TreeSet<>(set.names())) {
+            List<PluginKindInfo> winners = new ArrayList<>();
+            String last = null;
+            for (KindEntry e : set.versions(name)) {
+                if (!e.version().equals(last)) {
+                    winners.add(e.info());
+                    last = e.version();
+                }
+            }
+            java.util.Collections.reverse(winners);
+            out.addAll(winners);
+        }
         return out;
     }
 }

@@ -88,7 +88,23 @@ final class Fixture implements AutoCloseable {
 
     static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
                                            boolean standalone, String writeTimeout, int portOffset) {
+        return config(defaults, snapshotEvery, retryInitial, retryMax, standalone, writeTimeout, portOffset, "0s");
+    }
+
+    /** A standalone core whose pipelines keep serving {@code kindGrace} after their kind went away. */
+    static CoreConfigService.Config withKindGrace(String kindGrace) {
+        return config("/nonexistent/gatehouse-default.yaml", 100, "1s", "30s", true, "10s", 0, kindGrace);
+    }
+
+    static CoreConfigService.Config config(String defaults, int snapshotEvery, String retryInitial, String retryMax,
+                                           boolean standalone, String writeTimeout, int portOffset,
+                                           String kindGrace) {
         return new CoreConfigService.Config() {
+            @Override
+            public String kindGrace() {
+                return kindGrace;
+            }
+
             @Override
             public Class<? extends Annotation> annotationType() {
                 return CoreConfigService.Config.class;

@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A scriptable plugin kind: an instance records its visit in the exchange attributes ("trace"), may answer
  * with a status, then completes with its configured result, throws, or parks its completion for the test.
  */
-public final class TestKind implements PluginKind<TestKind.Spec> {
+public class TestKind implements PluginKind<TestKind.Spec> {
 
     /** The spec: every field optional. */
     public record Spec(Integer status, String result, Boolean fail, Boolean async) {
