@@ -90,9 +90,9 @@ final class StatusEndpoints {
             for (KindUse u : uses) {
                 if (u.kind().equals(k.name()) && u.version().equals(k.version())) {
                     ObjectNode use = usedBy.addObject().put("pipeline", u.pipeline()).put("plugin", u.plugin())
-                            .put("role", u.role());
-                    if (u.requests() >= 0) {
-                        use.put("requests", u.requests());
+                            .put("role", u.role()).put("requests", u.requests()).put("failures", u.failures())
+                            .put("blocked", u.blocked());
+                    if (!u.results().isEmpty()) {
                         ObjectNode results = use.putObject("results");
                         u.results().forEach(results::put);
                     }

@@ -238,8 +238,8 @@ final class FakeConfigService implements ConfigService {
 
     @Override
     public List<io.gatehouse.api.config.KindUse> pluginKindUses() {
-        return List.of(new io.gatehouse.api.config.KindUse("proxy", "0.1.0", "web", "backend", "primary", -1,
-                java.util.Map.of()));
+        return List.of(new io.gatehouse.api.config.KindUse("proxy", "0.1.0", "web", "backend", "primary", 3,
+                java.util.Map.of(), 0, 0));
     }
 
     @Override

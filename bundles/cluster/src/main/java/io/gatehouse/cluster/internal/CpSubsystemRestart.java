@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * empty state is the case "every CP member restarts at once" of the safety argument: the next leader takes an
  * epoch above every epoch in the durable logs and adopts the most advanced log of a majority, so no committed
  * entry is lost; a leader of the old CP state can neither renew its lease nor commit (both registers were
- * wiped). The restart is not idempotent: after one, the next is possible only after {@code quiet}.
+ * wiped). The restart is not idempotent: after one, the next is possible only after {@code quiet}. The master
+ * can be an observer (a lite member: Hazelcast lets it restart the CP subsystem, whose new discovery takes only
+ * full members), so every member of the group watches, observers too.
  *
  * <p>It also restarts it when METADATA answers but a voter that is a member of the cluster has stayed outside
  * the CP groups for {@code quiet}: its own repair normally brings it back in seconds, so that long means the
@@ -119,9 +122,18 @@ final class CpSubsystemRestart {
         }
     }
 
+    /**
+     * Member UUID to CP member UUID of every voter that is a CP member: a voter promoted after the CP discovery
+     * (restarted, or repaired) has a CP member UUID of its own (Hazelcast draws a new one at promotion), which
+     * nothing else in the member list tells; without it the master counted every such voter outside the CP groups
+     * and restarted the CP subsystem for nothing 4 x {@code cp.restartAfter} after any voter restart.
+     */
+    static final String CP_UUIDS = "gatehouse.cp-member-uuids";
+
     /** One check; restarts the CP subsystem when every condition holds. */
     void round() {
         long now = nanos.getAsLong();
+        publishLocalCpUuid();
         List<Member> members = new ArrayList<>(hz.getCluster().getMembers());
         Set<String> ids = new HashSet<>();
         for (Member m : members) {
@@ -144,7 +156,8 @@ final class CpSubsystemRestart {
             unansweredSince = -1;
             // METADATA answers; a voter that stays outside the CP groups for long is stuck there (a CP membership
             // change that never ends blocks its promotion: seen in bench/cluster.sh's SIGSTOP trials)
-            Set<String> outside = missing.isEmpty() ? votersOutsideCp(members, cpMembers) : Set.of();
+            Set<String> outside = missing.isEmpty() ? votersOutsideCp(members, cpMembers, cpUuids(members))
+                    : Set.of();
             if (outside.isEmpty()) {
                 outsideSince = -1;
                 return;
@@ -196,7 +209,8 @@ final class CpSubsystemRestart {
      * Full members whose current member is not a CP member (a CP member's UUID is the member UUID it was
      * promoted or discovered with), by node name; empty when the CP member list is empty (nothing to conclude).
      */
-    static Set<String> votersOutsideCp(List<Member> members, Collection<CPMember> cpMembers) {
+    static Set<String> votersOutsideCp(List<Member> members, Collection<CPMember> cpMembers,
+                                       Map<String, String> cpUuidOf) {
         if (cpMembers.isEmpty()) {
             return Set.of();
         }
@@ -206,11 +220,55 @@ final class CpSubsystemRestart {
         }
         Set<String> outside = new TreeSet<>();
         for (Member m : members) {
-            if (!m.isLiteMember() && !cp.contains(m.getUuid().toString())) {
+            String uuid = m.getUuid().toString();
+            if (!m.isLiteMember() && !cp.contains(uuid) && !cp.contains(cpUuidOf.get(uuid))) {
                 outside.add(m.getAttribute(HazelcastMembers.ATTR_NODE));
             }
         }
         return outside;
+    }
+
+    /** This member's CP member UUID, published for the master when it is a CP member (voters). */
+    private void publishLocalCpUuid() {
+        if (hz.getCluster().getLocalMember().isLiteMember()) {
+            return;
+        }
+        try {
+            CPMember local = hz.getCPSubsystem().getLocalCPMember();
+            if (local != null) {
+                String me = hz.getCluster().getLocalMember().getUuid().toString();
+                String cpUuid = local.getUuid().toString();
+                Map<String, String> map = hz.getMap(CP_UUIDS);
+                if (!cpUuid.equals(map.get(me))) {
+                    map.put(me, cpUuid);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot publish this member's CP member UUID: {}", e.toString());
+        }
+    }
+
+    /** The published CP member UUIDs of the members present; the entries of members gone are dropped. */
+    private Map<String, String> cpUuids(List<Member> members) {
+        try {
+            Map<String, String> map = hz.getMap(CP_UUIDS);
+            Set<String> present = new HashSet<>();
+            for (Member m : members) {
+                present.add(m.getUuid().toString());
+            }
+            Map<String, String> out = new java.util.HashMap<>();
+            for (Map.Entry<String, String> e : new ArrayList<>(map.entrySet())) {
+                if (present.contains(e.getKey())) {
+                    out.put(e.getKey(), e.getValue());
+                } else {
+                    map.remove(e.getKey()); // bounded by the members present
+                }
+            }
+            return out;
+        } catch (RuntimeException e) {
+            LOG.debug("Cannot read the CP member UUIDs: {}", e.toString());
+            return Map.of();
+        }
     }
 
     /** Voters that are not a full member of the cluster now. */

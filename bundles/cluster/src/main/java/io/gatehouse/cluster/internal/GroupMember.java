@@ -61,12 +61,16 @@ final class GroupMember implements ClusterNode {
     private final ExecutorService blocking;
     private final ExecutorService local;
     private final String address;
-    /** CP membership upkeep (voters of CP groups) and its own thread, else null. */
+    /** CP membership upkeep (voters of CP groups), else null. */
     private final CpMemberRepair repair;
     /** Keeps Hazelcast's cached CP Raft leaders current (voters with CP), else null. */
     private final RaftLeaderHint leaderHint;
-    /** Restarts the CP subsystem when its METADATA majority is lost for good (voters with CP), else null. */
+    /**
+     * Restarts the CP subsystem when its METADATA majority is lost for good (every member of a CP group, observers
+     * too: only the master acts), else null.
+     */
     private final CpSubsystemRestart cpRestart;
+    /** The thread of {@link #repair} and {@link #cpRestart} (members of CP groups), else null. */
     private final ScheduledExecutorService repairThread;
     /** Told once when this member must be replaced by a new one (see {@link #start}). */
     private final Runnable restart;
@@ -100,26 +104,29 @@ final class GroupMember implements ClusterNode {
                     System::nanoTime, () -> s.role() == Role.VOTER && trust.verified().isDone() && !stopping,
                     view::selfEvent, leaseThread);
             this.commitRegister = new CpRegister(hz, "gatehouse.commit", blocking).asCommitRegister();
-            if (s.role() == Role.VOTER) {
-                // its CP calls block for seconds while a majority is missing: never on the liveness threads
-                this.repairThread = new ScheduledThreadPoolExecutor(1, threads("gatehouse-cp-repair-" + node));
+            boolean voter = s.role() == Role.VOTER;
+            Duration after = s.cpRestartAfter();
+            // its CP calls block for seconds while a majority is missing: never on the liveness threads
+            this.repairThread = (voter || !after.isZero()) ? new ScheduledThreadPoolExecutor(1,
+                    threads((voter ? "gatehouse-cp-repair-" : "gatehouse-cp-watch-") + node)) : null;
+            if (voter) {
                 // survivors remove a gone voter's CP member after the lease has moved on: a CP membership
                 // change slows the CP calls of a takeover
                 this.repair = new CpMemberRepair(hz, s.voters().size(), repairThread, System::nanoTime,
                         REPAIR_RETRY, REPAIR_DEADLINE, s.leaseTakeover().plus(s.leaseStepDown()), REPAIR_WATCH,
                         this::askForRestart);
-                Duration after = s.cpRestartAfter();
-                this.cpRestart = after.isZero() ? null : new CpSubsystemRestart(hz, s.voters(), repairThread,
-                        System::nanoTime, clamp(after.dividedBy(6), Duration.ofMillis(500), Duration.ofSeconds(5)),
-                        after, clamp(after.dividedBy(2), Duration.ofSeconds(1), Duration.ofSeconds(10)),
-                        after.multipliedBy(4), view::selfEvent);
                 this.leaderHint = RaftLeaderHint.of(hz).orElse(null);
             } else {
-                this.repairThread = null;
                 this.repair = null;
-                this.cpRestart = null;
                 this.leaderHint = null;
             }
+            // only the Hazelcast master may restart the CP subsystem, and the master is the oldest member, which is
+            // often an observer once the voters have restarted: every member watches, the master acts (ClusterFaultIT:
+            // the CP groups had lost their majority for good while the observer was master, and nothing restarted them)
+            this.cpRestart = after.isZero() ? null : new CpSubsystemRestart(hz, s.voters(), repairThread,
+                    System::nanoTime, clamp(after.dividedBy(6), Duration.ofMillis(500), Duration.ofSeconds(5)),
+                    after, clamp(after.dividedBy(2), Duration.ofSeconds(1), Duration.ofSeconds(10)),
+                    after.multipliedBy(4), view::selfEvent);
         } else {
             this.repair = null;
             this.repairThread = null;
@@ -371,6 +378,8 @@ final class GroupMember implements ClusterNode {
         }
         if (repair != null) {
             repair.stop();
+        }
+        if (repairThread != null) {
             repairThread.shutdownNow();
         }
         for (ExecutorService e : List.of(scheduler, leaseThread, blocking, local)) {

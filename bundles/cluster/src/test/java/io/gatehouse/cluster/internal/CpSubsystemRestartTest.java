@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import com.hazelcast.cp.CPSubsystemManagementService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,49 @@ public class CpSubsystemRestartTest {
         assertEquals(0, current.get("n2").cpRestarts() + current.get("n3").cpRestarts());
     }
 
+    /**
+     * ClusterFaultIT (seed 282117856): a leader's SIGSTOP split the group in three; the survivors removed the CP
+     * member of a voter that was only cut off (n3 here), then a voter that merged back (n1) was replaced, and its
+     * graceful shutdown removed its own CP member from CP groups of two, which Hazelcast does only in its list of
+     * active CP members: the CP groups kept needing it, without a majority for good. The master, the only member
+     * that may restart the CP subsystem, was the observer, which did not watch: no leader for over two minutes.
+     */
+    @Test
+    public void anObserverThatIsTheMasterRestartsTheCpSubsystemOfAGroupWithoutAMajority() throws Exception {
+        Map<String, String> fast = Map.of("cp.restartAfter", "5s");
+        nodes = new TestNodes("cpo" + TestNodes.freePort()).ports("o1", "n1", "n2", "n3");
+        // the observer joins first: the oldest member is Hazelcast's master
+        GroupMember observer = nodes.start("o1", "observer", VOTERS, TestNodes.SECRET, fast);
+        for (String n : List.of("n1", "n2", "n3")) {
+            current.put(n, nodes.start(n, "voter", VOTERS, TestNodes.SECRET, fast));
+        }
+        awaitOneLeader();
+        for (GroupMember m : current.values()) {
+            await().atMost(60, SECONDS).until(() -> m.cpRepairState().orElseThrow() == CpMemberRepair.State.DONE);
+        }
+
+        // the survivors' removal of n3's CP member while n3 runs: CP groups of two
+        CPSubsystemManagementService survivor = cp(current.get("n2"));
+        survivor.removeCPMember(cp(current.get("n3")).getLocalCPMember().getUuid()).toCompletableFuture()
+                .get(30, SECONDS);
+        await().atMost(30, SECONDS).until(() -> survivor.getCPMembers().toCompletableFuture().get(5, SECONDS)
+                .size() == 2);
+        // n1 is replaced (it merged back): its graceful shutdown takes its CP member out of the active list only
+        current.remove("n1").stop();
+        current.remove("n3").kill();
+        current.put("n1", nodes.start("n1", "voter", VOTERS, TestNodes.SECRET, fast));
+        current.put("n3", nodes.start("n3", "voter", VOTERS, TestNodes.SECRET, fast));
+
+        // the observer, still the master, restarts the CP subsystem; the voters are CP members again and one leads
+        await().atMost(120, SECONDS).until(() -> observer.cpRestarts() == 1);
+        awaitOneLeader();
+        for (GroupMember m : current.values()) {
+            await().atMost(60, SECONDS).until(() -> m.cpRepairState().orElseThrow() == CpMemberRepair.State.DONE);
+        }
+        assertTrue(observer.events().stream().anyMatch(e -> e.kind().equals("cp-restart")));
+        assertEquals(0, current.values().stream().mapToInt(GroupMember::cpRestarts).sum());
+    }
+
     @Test
     public void aVoterWhoseMemberIsNotACpMemberIsOutsideObserversAndAnEmptyListCountForNothing() {
         java.util.UUID n1 = java.util.UUID.randomUUID();
@@ -73,10 +117,16 @@ public class CpSubsystemRestartTest {
                 member("n3", n3, false), member("o1", java.util.UUID.randomUUID(), true));
         // n3 came back as a new member; the CP groups still list its previous incarnation
         assertEquals(java.util.Set.of("n3"), CpSubsystemRestart.votersOutsideCp(members,
-                List.of(cpMember(n1), cpMember(n2), cpMember(oldN3))));
+                List.of(cpMember(n1), cpMember(n2), cpMember(oldN3)), Map.of()));
         assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members,
-                List.of(cpMember(n1), cpMember(n2), cpMember(n3))));
-        assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members, List.of()));
+                List.of(cpMember(n1), cpMember(n2), cpMember(n3)), Map.of()));
+        assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members, List.of(), Map.of()));
+        // n3 was promoted back: a CP member UUID of its own, which it published
+        java.util.UUID promoted = java.util.UUID.randomUUID();
+        assertEquals(java.util.Set.of("n3"), CpSubsystemRestart.votersOutsideCp(members,
+                List.of(cpMember(n1), cpMember(n2), cpMember(promoted)), Map.of()));
+        assertEquals(java.util.Set.of(), CpSubsystemRestart.votersOutsideCp(members,
+                List.of(cpMember(n1), cpMember(n2), cpMember(promoted)), Map.of(n3.toString(), promoted.toString())));
     }
 
     private static com.hazelcast.cluster.Member member(String name, java.util.UUID uuid, boolean lite) {
@@ -108,6 +158,10 @@ public class CpSubsystemRestartTest {
                     && current.get(l).status().leading();
         });
         return current.get("n1").status().leader();
+    }
+
+    private static CPSubsystemManagementService cp(GroupMember m) {
+        return m.hazelcast().getCPSubsystem().getCPSubsystemManagementService();
     }
 
     private static boolean cas(GroupMember m, CommitRegister.CommitPoint expected, CommitRegister.CommitPoint next) {

@@ -26,6 +26,7 @@ import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.core.internal.engine.CanaryPlugin;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
+import io.gatehouse.core.internal.engine.PluginStats;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.core.internal.stats.Traffic;
@@ -1091,8 +1092,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             }
             for (int i = 0; i < g.size(); i++) {
                 CanaryPlugin c = g.canary(i);
+                PluginStats stats = g.stats(i);
                 if (c == null) {
-                    out.add(new KindUse(g.kindName(i), g.version(i), pipeline, g.name(i), "primary", -1, Map.of()));
+                    out.add(new KindUse(g.kindName(i), g.version(i), pipeline, g.name(i), "primary", stats.calls(),
+                            Map.of(), stats.failures(), stats.blocked()));
                 } else {
                     out.add(use(g, i, pipeline, "primary", c.primaryCounts()));
                     out.add(use(g, i, pipeline, "canary", c.canaryCounts()));
@@ -1103,8 +1106,9 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     }
 
     private static KindUse use(Generation g, int i, String pipeline, String role, CanaryPlugin.Counts counts) {
-        return new KindUse(g.kindName(i), counts.version(), pipeline, g.name(i), role, counts.requests(),
-                counts.results());
+        Map<String, Long> results = counts.results();
+        return new KindUse(g.kindName(i), counts.version(), pipeline, g.name(i), role, counts.requests(), results,
+                results.getOrDefault("failed", 0L), g.stats(i).blocked());
     }
 
     @Override

@@ -20,6 +20,7 @@ public final class Generation {
     private final PluginKind<?>[] kinds;
     private final Map<String, Integer>[] jumps;
     private final Context[] contexts;
+    private final PluginStats[] stats;
     private final String unavailable;
     /** What it was built from (null for tests' raw generations): to tell whether the kinds still resolve to it. */
     private final PipelineDefinition definition;
@@ -40,6 +41,10 @@ public final class Generation {
         this.kinds = kinds;
         this.jumps = jumps;
         this.contexts = contexts;
+        this.stats = new PluginStats[plugins.length];
+        for (int i = 0; i < plugins.length; i++) {
+            stats[i] = new PluginStats();
+        }
         this.unavailable = unavailable;
         this.definition = definition;
         this.bound = bound;
@@ -102,6 +107,11 @@ public final class Generation {
     /** The canary of plugin {@code i}, or null. */
     public CanaryPlugin canary(int i) {
         return plugins[i] instanceof CanaryPlugin c ? c : null;
+    }
+
+    /** What plugin {@code i} did in this generation. */
+    public PluginStats stats(int i) {
+        return stats[i];
     }
 
     /** The kind name of plugin {@code i}. */

@@ -67,6 +67,9 @@ public final class PipelineRunner {
         while (i < generation.size()) {
             Step step = new Step(this, i);
             inHandle = step;
+            PluginStats stats = generation.stats(i);
+            stats.call();
+            long t0 = System.nanoTime();
             try {
                 generation.plugin(i).handle(exchange, step);
             } catch (Throwable t) {
@@ -84,6 +87,10 @@ public final class PipelineRunner {
                 }
             } finally {
                 inHandle = outer;
+                if (!step.proceeded) {
+                    // a wrapper's handle may have run the rest of the pipeline: not its own time
+                    stats.handled(System.nanoTime() - t0, generation.name(i), generation.pipeline());
+                }
             }
             if (!step.syncDone) {
                 return;
@@ -152,6 +159,7 @@ public final class PipelineRunner {
     }
 
     private void failed(int index, Throwable error) {
+        generation.stats(index).failure();
         String plugin = generation.name(index);
         LOG.error("Plugin '{}' of pipeline '{}' failed", plugin, generation.pipeline(), error);
         if (exchange.response() == null) {

@@ -210,4 +210,53 @@ public class KindVersionsTest {
         }
         assertFalse(f.service.pluginKindUses().stream().anyMatch(u -> u.pipeline().equals("demo")));
     }
+
+    @Test
+    public void aPluginThatThrowsOrBlocksFailsOnlyItsOwnRequestsAndIsCounted() throws Exception {
+        start("0s");
+        TestKind bad = new TestKind("bad") {
+            @Override
+            public io.gatehouse.api.plugin.Plugin create(Spec spec, io.gatehouse.api.plugin.PluginContext context) {
+                io.gatehouse.api.plugin.Plugin inner = super.create(spec, context);
+                return (exchange, completion) -> {
+                    if (exchange.request().uri().equals("/block")) {
+                        // what a plugin that calls a blocking client on the event loop does
+                        long until = System.nanoTime() + 150_000_000L;
+                        while (System.nanoTime() < until) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+                        }
+                    }
+                    inner.handle(exchange, completion);
+                };
+            }
+        };
+        f.service.addKind(bad, 0, 1, "bad.bundle", "1.0.0");
+        f.service.addKind(answering(200), 0, 2, "mock.bundle", "1.0.0");
+        f.apply("""
+                kind: Pipeline
+                name: broken
+                spec:
+                  plugins:
+                    - {name: b, kind: bad, spec: {fail: true}}
+                ---
+                kind: Pipeline
+                name: fine
+                spec:
+                  plugins:
+                    - {name: m, kind: mock, spec: {}}
+                ---
+                """ + server("web", 10080, "broken") + "---\n" + server("other", 10081, "fine"));
+        FakeListener broken = f.dataPlane.on(10080);
+        FakeListener fine = f.dataPlane.on(10081);
+        FakeExchange failed = broken.serve(FakeExchange.get("/"));
+        assertEquals(500, failed.status());
+        assertEquals("plugin_failed", failed.errorCode());
+        assertEquals(500, broken.serve(FakeExchange.get("/block")).status());
+        assertEquals(200, fine.serve(FakeExchange.get("/")).status());
+        KindUse use = f.service.pluginKindUses().stream().filter(u -> u.pipeline().equals("broken")).findFirst()
+                .orElseThrow();
+        assertEquals(2, use.requests());
+        assertEquals(2, use.failures());
+        assertEquals(1, use.blocked());
+    }
 }

@@ -83,10 +83,14 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     @Override
     public io.gatehouse.api.plugin.HttpRequest request() {
-        if (ownRequest == null && state == State.NEW) {
-            HttpRequest copy = exchange.upstreamHead(target, true);
-            ownRequest = new NettyRequest(copy, exchange.nettyRequest().protocol(),
+        if (ownRequest == null && (state == State.NEW || head != null && head != exchange.nettyRequest().netty())) {
+            // before sending: a copy of its own to change; after: a view of the copy it sent
+            HttpRequest h = state == State.NEW ? exchange.upstreamHead(target, true) : head;
+            ownRequest = new NettyRequest(h, exchange.nettyRequest().protocol(),
                     exchange.nettyRequest().contentLength());
+            if (state != State.NEW) {
+                ownRequest.seal();
+            }
         }
         return ownRequest != null ? ownRequest : exchange.request();
     }

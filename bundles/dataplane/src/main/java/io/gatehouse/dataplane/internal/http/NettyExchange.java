@@ -49,7 +49,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     private final RequestBody body;
     private NettyResponse response;
     private NettyResponse forced;
-    /** Every attempt, in order; null until the first. */
+    /** The first attempt, and the others in order (null until a second one: one attempt allocates no list). */
+    private ForwardCall first;
     private ArrayList<ForwardCall> calls;
     /** The attempt whose response is the exchange's, or null. */
     private ForwardCall used;
@@ -158,16 +159,24 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         Objects.requireNonNull(target, "target");
         checkNotCommitted();
         ForwardCall call = new ForwardCall(this, target, stream.conn.listener.context().pool(ctx.executor()), shadow);
-        if (calls == null) {
-            calls = new ArrayList<>(2);
+        if (first == null) {
+            first = call;
+        } else {
+            if (calls == null) {
+                calls = new ArrayList<>(4);
+                calls.add(first);
+            }
+            calls.add(call);
         }
-        calls.add(call);
         return call;
     }
 
     @Override
     public List<Attempt> attempts() {
-        return calls == null ? List.of() : Collections.unmodifiableList(calls);
+        if (calls != null) {
+            return Collections.unmodifiableList(calls);
+        }
+        return first == null ? List.of() : List.of(first);
     }
 
     @Override
@@ -475,6 +484,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             for (int i = 0; i < calls.size(); i++) {
                 calls.get(i).abort(cause);
             }
+        } else if (first != null) {
+            first.abort(cause);
         }
     }
 
@@ -486,6 +497,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             for (int i = 0; i < calls.size(); i++) {
                 calls.get(i).exchangeFinished(cause);
             }
+        } else if (first != null) {
+            first.exchangeFinished(cause);
         }
         body.release();
         stream.exchangeFinished(this, closeAfter || cause != null);

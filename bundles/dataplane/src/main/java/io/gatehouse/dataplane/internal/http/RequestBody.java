@@ -37,8 +37,8 @@ final class RequestBody {
     private boolean complete;
     /** Pieces received while no target was sending (originals). */
     private ArrayDeque<HttpContent> queue;
-    /** The attempts sending the body now, each up to date with every piece delivered. */
-    private final ArrayList<ForwardCall> targets = new ArrayList<>(1);
+    /** The attempts sending the body now, each up to date with every piece delivered (made at the first). */
+    private ArrayList<ForwardCall> targets;
     /** Body bytes that went to an attempt. */
     private long sentBytes;
     /** The replay bound asked for; 0 when the body is not kept. */
@@ -173,7 +173,7 @@ final class RequestBody {
         if (kept != null) {
             keepOne(content);
         }
-        if (!targets.isEmpty()) {
+        if (targets != null && !targets.isEmpty()) {
             deliver(content, last);
             if (last) {
                 exchange.stream().updateAutoRead();
@@ -206,7 +206,7 @@ final class RequestBody {
      * @return false when the body cannot be sent to it (not replayable); the attempt then fails
      */
     boolean startStreaming(ForwardCall call) {
-        if (targets.contains(call)) {
+        if (targets != null && targets.contains(call)) {
             return true;
         }
         if (state == FAILED || state == DISCARDING) {
@@ -236,6 +236,9 @@ final class RequestBody {
                 call.writeRequestContent(LastHttpContent.EMPTY_LAST_CONTENT, true);
             }
         } else {
+            if (targets == null) {
+                targets = new ArrayList<>(2);
+            }
             targets.add(call);
         }
         if (firstStream) {
@@ -252,13 +255,16 @@ final class RequestBody {
 
     /** An attempt stopped sending (done, failed, cancelled): it no longer holds the client's reading back. */
     void remove(ForwardCall call) {
-        if (targets.remove(call) && !complete) {
+        if (targets != null && targets.remove(call) && !complete) {
             exchange.stream().updateAutoRead();
         }
     }
 
     /** Flushes what was written to every target (the client's read is complete). */
     void flushTargets() {
+        if (targets == null) {
+            return;
+        }
         for (int i = 0; i < targets.size(); i++) {
             targets.get(i).flushRequest();
         }
@@ -299,7 +305,7 @@ final class RequestBody {
 
     /** Whether the client channel should read: only while streaming to attempts that all accept more. */
     boolean wantsRead() {
-        if (state != STREAMING || targets.isEmpty()) {
+        if (state != STREAMING || targets == null || targets.isEmpty()) {
             return false;
         }
         for (int i = 0; i < targets.size(); i++) {
@@ -315,7 +321,9 @@ final class RequestBody {
         if (state == PENDING || state == STREAMING) {
             state = DISCARDING;
         }
-        targets.clear();
+        if (targets != null) {
+            targets.clear();
+        }
         release();
     }
 

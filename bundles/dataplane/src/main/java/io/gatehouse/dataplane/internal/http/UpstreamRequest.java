@@ -73,7 +73,8 @@ final class UpstreamRequest {
             default -> {
                 if (originalHost == null) {
                     h.set(HttpHeaderNames.HOST, target.authority());
-                } else {
+                } else if (!originalHost.equals(h.get(HttpHeaderNames.HOST))) {
+                    // a copy of a template an earlier attempt's host mode changed; the common path sets nothing
                     h.set(HttpHeaderNames.HOST, originalHost);
                 }
             }

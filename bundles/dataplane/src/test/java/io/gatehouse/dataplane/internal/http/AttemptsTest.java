@@ -260,5 +260,8 @@ public class AttemptsTest extends DataPlaneTestSupport {
         assertEquals(Attempt.State.FAILED, first.state());
         assertEquals(UpstreamException.Reason.CONNECT_FAILED, first.error().reason());
         assertFalse("the body had not gone anywhere: no replay needed", seen.get(0).get(1).bodyReplayed());
+        assertEquals("the second attempt's own (copied) head", "/sha", seen.get(0).get(1).request().uri());
+        assertEquals("the client's Host, preserved", "127.0.0.1:" + port,
+                seen.get(0).get(1).request().headers().get("Host"));
     }
 }

@@ -1,0 +1,331 @@
+package io.gatehouse.itests;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * The plugin platform as a plugin author uses it, on the real distribution running as a process: a plugin
+ * generated from the archetype and built with Maven is dropped into {@code deploy/} and serves; a second
+ * version dropped next to it takes over under load with no failed request; a canary splits the traffic
+ * between the two versions; removing a pinned version fails only the pipelines that pin it; a plugin jar
+ * replaced in place (a bundle update) under load fails no request either.
+ */
+public class PluginPlatformIT {
+    private static final String KIND = "stamp";
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
+
+    private static Path work;
+    private static Path v1Jar;
+    private static Path v2Jar;
+    private static Path v3Jar;
+    private static KarafProcess karaf;
+    private static String admin;
+    private static int appPort;
+    private static int pinnedPort;
+    private final Http http = new Http();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeClass
+    public static void buildPluginsAndStartTheGateway() throws Exception {
+        work = Paths.get(System.getProperty("project.build.directory", "target"), "plugins-it-" + System.nanoTime());
+        Files.createDirectories(work);
+        Path project = generate(work, "stamp-plugin");
+        v1Jar = build(project, "1.0.0", "v1");
+        v2Jar = build(project, "2.0.0", "v2");
+        v3Jar = build(project, "2.0.1", "v3");
+        int adminPort = Ports.free();
+        appPort = Ports.free();
+        pinnedPort = Ports.free();
+        karaf = KarafProcess.unpack(work, adminPort);
+        karaf.start();
+        admin = "http://127.0.0.1:" + adminPort;
+        await().atMost(180, SECONDS).until(() -> new Http().writable(admin));
+    }
+
+    @AfterClass
+    public static void stopTheGateway() throws Exception {
+        if (karaf != null) {
+            karaf.close();
+        }
+    }
+
+    /** {@code mvn archetype:generate} in batch mode with the properties the archetype's README names. */
+    private static Path generate(Path dir, String artifactId) throws Exception {
+        mvn(dir, "org.apache.maven.plugins:maven-archetype-plugin:3.3.1:generate",
+                "-DarchetypeGroupId=io.gatehouse", "-DarchetypeArtifactId=gatehouse-plugin-archetype",
+                "-DarchetypeVersion=" + System.getProperty("gatehouse.version"), "-DgroupId=it.example",
+                "-DartifactId=" + artifactId, "-Dkind=" + KIND, "-Dpackage=it.example.stamp");
+        Path project = dir.resolve(artifactId);
+        assertTrue("generated " + project, Files.isRegularFile(project.resolve("pom.xml")));
+        return project;
+    }
+
+    /**
+     * Builds the generated plugin as {@code version}, its header value suffixed with {@code mark} so that a
+     * response tells which version served it; returns a copy of the jar.
+     */
+    private static Path build(Path project, String version, String mark) throws Exception {
+        Path pom = project.resolve("pom.xml");
+        String text = Files.readString(pom, StandardCharsets.UTF_8);
+        text = text.replaceFirst("<version>[^<]*</version>", "<version>" + version + "</version>");
+        Files.writeString(pom, text, StandardCharsets.UTF_8);
+        Path plugin = project.resolve("src/main/java/it/example/stamp/internal/StampPlugin.java");
+        String code = Files.readString(plugin, StandardCharsets.UTF_8);
+        code = code.replaceAll("spec\\.value\\(\\)( \\+ \"-v\\d\")?", "spec.value() + \"-" + mark + "\"");
+        Files.writeString(plugin, code, StandardCharsets.UTF_8);
+        // its own unit tests expect the header value unchanged; they run in the archetype's integration test
+        mvn(project, "package", "-DskipTests");
+        Path jar = project.resolve("target/stamp-plugin-" + version + ".jar");
+        Path kept = work.resolve("stamp-plugin-" + version + ".jar");
+        Files.copy(jar, kept, StandardCopyOption.REPLACE_EXISTING);
+        return kept;
+    }
+
+    private static void mvn(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-o", "-q"));
+        String repo = System.getProperty("maven.repo.local");
+        if (repo != null) {
+            cmd.add("-Dmaven.repo.local=" + repo);
+        }
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("mvn-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        try {
+            if (!p.waitFor(BUILD_TIMEOUT.toSeconds(), SECONDS)) {
+                throw new AssertionError("mvn " + String.join(" ", args) + " did not finish in " + BUILD_TIMEOUT);
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals("mvn " + String.join(" ", args) + ":\n" + Files.readString(log), 0, p.exitValue());
+    }
+
+    private void apply(String yaml) throws Exception {
+        HttpResponse<String> r = http.send("POST", admin + "/api/v1/apply", "application/yaml", yaml);
+        assertEquals(r.body(), 200, r.statusCode());
+    }
+
+    private static String pipeline(String name, String versionLines) {
+        return """
+                kind: Pipeline
+                name: %s
+                spec:
+                  plugins:
+                    - name: mark
+                      kind: stamp
+                %s      spec: {header: X-Stamp, value: it}
+                    - name: answer
+                      kind: mock
+                      spec: {body: "ok\\n"}
+                """.formatted(name, versionLines);
+    }
+
+    private static String server(String name, int port, String pipeline) {
+        return """
+                kind: HTTPServer
+                name: %s
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  rules:
+                    - pipeline: %s
+                """.formatted(name, port, pipeline);
+    }
+
+    private void deploy(Path jar) throws IOException {
+        Path deploy = karaf.home().resolve("deploy");
+        Path tmp = karaf.home().resolve("data/" + jar.getFileName() + ".tmp");
+        Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
+        // atomically into deploy/: the file watcher never sees half a jar
+        Files.move(tmp, deploy.resolve(jar.getFileName()), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void undeploy(String fileName) throws IOException {
+        Files.delete(karaf.home().resolve("deploy").resolve(fileName));
+    }
+
+    private List<String> versions() throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode k : json.readTree(http.get(admin + "/api/v1/kinds").body())) {
+            if (k.path("name").asText().equals(KIND)) {
+                out.add(k.path("version").asText());
+            }
+        }
+        return out;
+    }
+
+    private String stamp(int port) throws Exception {
+        HttpResponse<String> r = http.get("http://127.0.0.1:" + port + "/");
+        return r.statusCode() == 200 ? r.headers().firstValue("X-Stamp").orElse("none") : "status " + r.statusCode();
+    }
+
+    /** Clients sending requests in a loop until stopped; every answer that is not 200 with a stamp is a failure. */
+    private static final class Load implements AutoCloseable {
+        private final ExecutorService threads = Executors.newFixedThreadPool(4);
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong sent = new AtomicLong();
+        private final Map<String, AtomicLong> byStamp = new ConcurrentHashMap<>();
+        private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<Future<?>> tasks = new ArrayList<>();
+
+        Load(int port) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/load"))
+                    .timeout(Duration.ofSeconds(10)).build();
+            for (int i = 0; i < 4; i++) {
+                tasks.add(threads.submit(() -> {
+                    // bounded: at most 200,000 requests per client, far more than any phase needs
+                    for (int n = 0; n < 200_000 && running.get(); n++) {
+                        sent.incrementAndGet();
+                        try {
+                            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+                            String stamp = r.headers().firstValue("X-Stamp").orElse(null);
+                            if (r.statusCode() != 200 || stamp == null) {
+                                failures.add(r.statusCode() + " " + stamp + " " + r.body());
+                            } else {
+                                byStamp.computeIfAbsent(stamp, s -> new AtomicLong()).incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            failures.add(e.toString());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                }));
+            }
+        }
+
+        long served(String stamp) {
+            AtomicLong n = byStamp.get(stamp);
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            for (Future<?> f : tasks) {
+                f.get(30, SECONDS);
+            }
+            threads.shutdownNow();
+            assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    public void aGeneratedPluginIsDeployedUpgradedUnderLoadAndCanaried() throws Exception {
+        // 1. generated, built, dropped into deploy/: the kind registers without a restart
+        long dropped = System.nanoTime();
+        deploy(v1Jar);
+        await().atMost(60, SECONDS).until(() -> versions().contains("1.0.0"));
+        long registeredMs = (System.nanoTime() - dropped) / 1_000_000;
+        apply(pipeline("stamped", "") + "---\n" + server("stamped", appPort, "stamped"));
+        assertEquals("it-v1", stamp(appPort));
+
+        // 2. v2 dropped next to v1 under load: the pipeline moves to v2 without a failed request
+        long sent;
+        long upgradeMs;
+        try (Load load = new Load(appPort)) {
+            await().atMost(30, SECONDS).until(() -> load.served("it-v1") > 200);
+            long v2Dropped = System.nanoTime();
+            deploy(v2Jar);
+            await().atMost(60, SECONDS).until(() -> load.served("it-v2") > 0);
+            upgradeMs = (System.nanoTime() - v2Dropped) / 1_000_000;
+            await().atMost(30, SECONDS).until(() -> load.served("it-v2") > 500);
+            // the old version goes away: nothing uses it any more, nothing notices
+            undeploy(v1Jar.getFileName().toString());
+            await().atMost(60, SECONDS).until(() -> !versions().contains("1.0.0"));
+            long before = load.served("it-v2");
+            await().atMost(30, SECONDS).until(() -> load.served("it-v2") > before + 500);
+            load.close();
+            sent = load.sent.get();
+            assertEquals("failed requests during the upgrade: " + load.failures, List.of(), load.failures);
+        }
+        System.out.printf("plugin upgrade under load: kind registered %d ms after the jar was dropped; v2 served "
+                + "%d ms after its jar was dropped; %d requests, 0 failed%n", registeredMs, upgradeMs, sent);
+
+        // 3. both versions side by side, a 90/10 canary measured over 10,000 requests
+        deploy(v1Jar);
+        await().atMost(60, SECONDS).until(() -> versions().containsAll(List.of("1.0.0", "2.0.0")));
+        apply(pipeline("stamped", "      version: 1.0.0\n      canary: {version: 2.0.0, weight: 10}\n"));
+        await().atMost(30, SECONDS).until(() -> stamp(appPort).equals("it-v1"));
+        int canary = 0;
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            String s = stamp(appPort);
+            if (s.equals("it-v2")) {
+                canary++;
+            } else {
+                assertEquals("it-v1", s);
+            }
+        }
+        double share = canary * 100.0 / n;
+        System.out.printf("canary 90/10: %.2f%% of %d requests went to v2%n", share, n);
+        assertTrue("canary share " + share + "%", Math.abs(share - 10) <= 2);
+        JsonNode uses = json.readTree(http.get(admin + "/api/v1/kinds").body());
+        long counted = 0;
+        for (JsonNode k : uses) {
+            for (JsonNode u : k.path("usedBy")) {
+                if (u.path("role").asText().equals("canary")) {
+                    counted = u.path("requests").asLong();
+                }
+            }
+        }
+        assertTrue("the canary's requests are counted: " + counted, counted >= canary);
+
+        // 4. removing a version that a pipeline pins: only that pipeline answers 503, naming kind and version
+        apply(pipeline("pinned", "      version: 1.0.0\n") + "---\n" + server("pinned", pinnedPort, "pinned") + "---\n"
+                + pipeline("stamped", ""));
+        await().atMost(30, SECONDS).until(() -> stamp(pinnedPort).equals("it-v1"));
+        undeploy(v1Jar.getFileName().toString());
+        await().atMost(60, SECONDS).until(() -> stamp(pinnedPort).equals("status 503"));
+        HttpResponse<String> refused = http.get("http://127.0.0.1:" + pinnedPort + "/");
+        assertTrue(refused.body(), refused.body().contains("plugin kind 'stamp' version 1.0.0"));
+        assertEquals("it-v2", stamp(appPort));
+
+        // 5. the jar replaced in place (a bundle update to 2.0.1) under load: no failed request either
+        try (Load load = new Load(appPort)) {
+            await().atMost(30, SECONDS).until(() -> load.served("it-v2") > 200);
+            Path inPlace = work.resolve("in-place").resolve(v2Jar.getFileName());
+            Files.createDirectories(inPlace.getParent());
+            Files.copy(v3Jar, inPlace, StandardCopyOption.REPLACE_EXISTING);
+            deploy(inPlace);
+            await().atMost(60, SECONDS).until(() -> load.served("it-v3") > 500);
+            load.close();
+            assertEquals("failed requests during the in-place update: " + load.failures, List.of(), load.failures);
+            System.out.printf("plugin updated in place under load: %d requests, 0 failed%n", load.sent.get());
+        }
+    }
+}
