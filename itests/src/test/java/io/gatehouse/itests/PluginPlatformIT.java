@@ -47,6 +47,8 @@ public class PluginPlatformIT {
     private static Path v1Jar;
     private static Path v2Jar;
     private static Path v3Jar;
+    private static Path hedgeJar;
+    private static Path mirrorJar;
     private static KarafProcess karaf;
     private static String admin;
     private static int appPort;
@@ -62,6 +64,8 @@ public class PluginPlatformIT {
         v1Jar = build(project, "1.0.0", "v1");
         v2Jar = build(project, "2.0.0", "v2");
         v3Jar = build(project, "2.0.1", "v3");
+        hedgeJar = testPlugin("hedge");
+        mirrorJar = testPlugin("mirror");
         int adminPort = Ports.free();
         appPort = Ports.free();
         pinnedPort = Ports.free();
@@ -87,6 +91,48 @@ public class PluginPlatformIT {
         Path project = dir.resolve(artifactId);
         assertTrue("generated " + project, Files.isRegularFile(project.resolve("pom.xml")));
         return project;
+    }
+
+    /**
+     * A test plugin kind (src/test/resources/plugins/KIND): a project generated from the archetype whose sources
+     * are replaced by the test's own, built with Maven; returns its jar.
+     */
+    private static Path testPlugin(String kind) throws Exception {
+        String artifactId = kind + "-plugin";
+        mvn(work, "org.apache.maven.plugins:maven-archetype-plugin:3.3.1:generate",
+                "-DarchetypeGroupId=io.gatehouse", "-DarchetypeArtifactId=gatehouse-plugin-archetype",
+                "-DarchetypeVersion=" + System.getProperty("gatehouse.version"), "-DgroupId=it.example",
+                "-DartifactId=" + artifactId, "-Dkind=" + kind, "-Dpackage=it.example." + kind, "-Dversion=1.0.0");
+        Path project = work.resolve(artifactId);
+        Path sources = project.resolve("src/main/java/it/example/" + kind + "/internal");
+        try (var generated = Files.list(sources)) {
+            for (Path f : generated.toList()) {
+                Files.delete(f);
+            }
+        }
+        deleteTree(project.resolve("src/test"));
+        deleteTree(project.resolve("src/main/resources"));
+        Path mine = Paths.get(System.getProperty("plugin.sources", "src/test/resources/plugins")).resolve(kind);
+        try (var files = Files.list(mine)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, sources.resolve(f.getFileName()));
+            }
+        }
+        mvn(project, "package");
+        Path kept = work.resolve(artifactId + "-1.0.0.jar");
+        Files.copy(project.resolve("target/" + artifactId + "-1.0.0.jar"), kept, StandardCopyOption.REPLACE_EXISTING);
+        return kept;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /**
@@ -326,6 +372,110 @@ public class PluginPlatformIT {
             load.close();
             assertEquals("failed requests during the in-place update: " + load.failures, List.of(), load.failures);
             System.out.printf("plugin updated in place under load: %d requests, 0 failed%n", load.sent.get());
+        }
+    }
+
+    /** An HTTP server on 127.0.0.1 for the hedge and mirror plugins; stopped by the test. */
+    private static com.sun.net.httpserver.HttpServer origin(com.sun.net.httpserver.HttpHandler handler)
+            throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 16);
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", handler);
+        server.start();
+        return server;
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getRequestBody().readAllBytes();
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    private static void stop(com.sun.net.httpserver.HttpServer server) {
+        server.stop(0);
+        ((ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    @Test
+    public void hedgeAndMirrorPluginsMakeSeveralAttemptsPerRequest() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicLong slowSeen = new AtomicLong();
+        AtomicLong shadowSeen = new AtomicLong();
+        AtomicLong shadowBytes = new AtomicLong();
+        // the slow server holds its answer until the test ends: a hedge must not wait for it
+        com.sun.net.httpserver.HttpServer slow = origin(ex -> {
+            slowSeen.incrementAndGet();
+            try {
+                release.await(20, SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answer(ex, 200, "slow");
+        });
+        com.sun.net.httpserver.HttpServer fast = origin(ex -> answer(ex, 200, "fast"));
+        com.sun.net.httpserver.HttpServer shadow = origin(ex -> {
+            shadowBytes.addAndGet(ex.getRequestBody().readAllBytes().length);
+            shadowSeen.incrementAndGet();
+            answer(ex, 500, "the shadow's answer is dropped");
+        });
+        try {
+            deploy(hedgeJar);
+            deploy(mirrorJar);
+            await().atMost(60, SECONDS).until(() -> {
+                String kinds = http.get(admin + "/api/v1/kinds").body();
+                return kinds.contains("\"hedge\"") && kinds.contains("\"mirror\"");
+            });
+            int hedgePort = Ports.free();
+            int mirrorPort = Ports.free();
+            int slowPort = slow.getAddress().getPort();
+            int fastPort = fast.getAddress().getPort();
+            apply("""
+                    kind: Pipeline
+                    name: hedged
+                    spec:
+                      plugins:
+                        - {name: race, kind: hedge, spec: {primary: %d, secondary: %d, afterMs: 100}}
+                    ---
+                    kind: Pipeline
+                    name: mirrored
+                    spec:
+                      plugins:
+                        - {name: copy, kind: mirror, spec: {port: %d}}
+                        - name: backend
+                          kind: proxy
+                          spec: {pools: [{servers: [{url: "http://127.0.0.1:%d"}]}]}
+                    ---
+                    """.formatted(slowPort, fastPort, shadow.getAddress().getPort(), fastPort)
+                    + server("hedged", hedgePort, "hedged") + "---\n" + server("mirrored", mirrorPort, "mirrored"));
+
+            // hedging: the primary holds its answer; 100 ms later the secondary is asked and wins
+            long t0 = System.nanoTime();
+            HttpResponse<String> hedged = http.get("http://127.0.0.1:" + hedgePort + "/");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(hedged.body(), 200, hedged.statusCode());
+            assertEquals("fast", hedged.body());
+            assertEquals("2", hedged.headers().firstValue("X-Hedge-Attempts").orElse(null));
+            assertTrue("answered in " + ms + " ms, not after the slow server", ms < 5_000);
+            assertEquals("the slow server was asked first", 1, slowSeen.get());
+            System.out.printf("hedge: the second server's answer won after %d ms%n", ms);
+
+            // mirroring: the client gets the backend's answer; the shadow got a copy of the request and its body
+            byte[] body = new byte[10_000];
+            java.util.Arrays.fill(body, (byte) 'm');
+            HttpResponse<String> mirrored = http.send("POST", "http://127.0.0.1:" + mirrorPort + "/orders",
+                    "application/octet-stream", new String(body, StandardCharsets.US_ASCII));
+            assertEquals(200, mirrored.statusCode());
+            assertEquals("fast", mirrored.body());
+            await().atMost(30, SECONDS).until(() -> shadowSeen.get() == 1);
+            assertEquals(10_000, shadowBytes.get());
+        } finally {
+            release.countDown();
+            stop(slow);
+            stop(fast);
+            stop(shadow);
         }
     }
 }

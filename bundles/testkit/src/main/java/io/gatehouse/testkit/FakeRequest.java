@@ -1,12 +1,15 @@
 package io.gatehouse.testkit;
 
 import io.gatehouse.api.plugin.HttpRequest;
+import io.gatehouse.api.plugin.HttpRequests;
 import java.util.Objects;
 
 /**
- * Test double of {@link HttpRequest}. The request target is kept as given (no decoding), {@link #host()}
- * and {@link #contentLength()} derive from the headers as the gateway's do, and once the exchange has
- * forwarded the request its method and target can no longer be changed ({@link IllegalStateException}).
+ * Test double of {@link HttpRequest}. The request target is kept as given (no decoding); {@link #host()},
+ * {@link #path()}, {@link #query()} and the checks of a new method or target are the gateway's own code
+ * ({@link HttpRequests}); {@link #contentLength()} derives from the headers as the gateway's does; once the
+ * exchange has forwarded the request its method and target can no longer be changed
+ * ({@link IllegalStateException}).
  */
 public final class FakeRequest implements HttpRequest {
     private final FakeHeaders headers = new FakeHeaders();
@@ -60,7 +63,7 @@ public final class FakeRequest implements HttpRequest {
     @Override
     public void method(String method) {
         checkNotSent();
-        this.method = Objects.requireNonNull(method, "method");
+        this.method = HttpRequests.checkMethod(method);
     }
 
     @Override
@@ -71,19 +74,17 @@ public final class FakeRequest implements HttpRequest {
     @Override
     public void uri(String uri) {
         checkNotSent();
-        this.uri = Objects.requireNonNull(uri, "uri");
+        this.uri = HttpRequests.checkTarget(uri);
     }
 
     @Override
     public String path() {
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q);
+        return HttpRequests.path(uri);
     }
 
     @Override
     public String query() {
-        int q = uri.indexOf('?');
-        return q < 0 ? null : uri.substring(q + 1);
+        return HttpRequests.query(uri);
     }
 
     @Override
@@ -99,12 +100,7 @@ public final class FakeRequest implements HttpRequest {
     /** The {@code Host} header without its port (an IPv6 literal keeps its brackets); null without one. */
     @Override
     public String host() {
-        String host = headers.get("Host");
-        if (host == null) {
-            return null;
-        }
-        int colon = host.lastIndexOf(':');
-        return colon > 0 && host.indexOf(']') < colon ? host.substring(0, colon) : host;
+        return HttpRequests.host(headers.get("Host"));
     }
 
     /** {@code Content-Length}; -1 with a {@code Transfer-Encoding} (chunked); 0 without either. */

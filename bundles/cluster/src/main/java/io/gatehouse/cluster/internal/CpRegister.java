@@ -28,13 +28,34 @@ final class CpRegister {
     }
 
     CompletableFuture<String> get(Duration timeout) {
-        return proxy(timeout).thenCompose(p -> forget(p, copy(p.getAsync())))
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return call(timeout, IAtomicReference::getAsync);
     }
 
     CompletableFuture<Boolean> compareAndSet(String expected, String next, Duration timeout) {
-        return proxy(timeout).thenCompose(p -> forget(p, copy(p.compareAndSetAsync(expected, next))))
+        return call(timeout, p -> p.compareAndSetAsync(expected, next));
+    }
+
+    /**
+     * Runs {@code op} on the proxy, and once more on a new proxy when the CP group of the first was destroyed (a
+     * CP subsystem restart): the call is then made on the new, empty register, where it means what it meant
+     * (the destroyed group's state is gone, whatever the first call did there). All within {@code timeout}.
+     */
+    private <T> CompletableFuture<T> call(Duration timeout,
+                                          java.util.function.Function<IAtomicReference<String>, CompletionStage<T>> op) {
+        return proxy(timeout).thenCompose(p -> forget(p, copy(op.apply(p))))
+                .handle((v, t) -> destroyed(t)
+                        ? proxy(timeout).thenCompose(p -> forget(p, copy(op.apply(p))))
+                        : t != null ? CompletableFuture.<T>failedFuture(t) : CompletableFuture.completedFuture(v))
+                .thenCompose(f -> f)
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean destroyed(Throwable t) {
+        Throwable c = t;
+        while (c != null && !(c instanceof CPGroupDestroyedException) && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c != null;
     }
 
     /**
@@ -43,11 +64,7 @@ final class CpRegister {
      */
     private <T> CompletableFuture<T> forget(IAtomicReference<String> p, CompletableFuture<T> f) {
         return f.whenComplete((v, t) -> {
-            Throwable c = t;
-            while (c != null && !(c instanceof CPGroupDestroyedException) && c.getCause() != c) {
-                c = c.getCause();
-            }
-            if (c != null) {
+            if (destroyed(t)) {
                 synchronized (this) {
                     if (proxy == p) {
                         proxy = null;

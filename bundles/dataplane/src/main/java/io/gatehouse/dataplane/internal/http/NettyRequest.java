@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.internal.http;
 
 import io.gatehouse.api.plugin.Headers;
 import io.gatehouse.api.plugin.HttpRequest;
+import io.gatehouse.api.plugin.HttpRequests;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 
@@ -45,7 +46,7 @@ final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
     @Override
     public void method(String method) {
         checkMutable();
-        head.setMethod(HttpMethod.valueOf(method));
+        head.setMethod(HttpMethod.valueOf(HttpRequests.checkMethod(method)));
     }
 
     @Override
@@ -56,31 +57,18 @@ final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
     @Override
     public void uri(String uri) {
         checkMutable();
-        if (uri == null || uri.isEmpty()) {
-            throw new IllegalArgumentException("the request target must not be empty");
-        }
-        for (int i = 0; i < uri.length(); i++) {
-            char c = uri.charAt(i);
-            if (c <= ' ' || c >= 0x7f) {
-                throw new IllegalArgumentException("the request target must be encoded: illegal character at "
-                        + i);
-            }
-        }
+        HttpRequests.checkTarget(uri);
         head.setUri(uri);
     }
 
     @Override
     public String path() {
-        String uri = head.uri();
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q);
+        return HttpRequests.path(head.uri());
     }
 
     @Override
     public String query() {
-        String uri = head.uri();
-        int q = uri.indexOf('?');
-        return q < 0 ? null : uri.substring(q + 1);
+        return HttpRequests.query(head.uri());
     }
 
     @Override
@@ -99,16 +87,7 @@ final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
 
     @Override
     public String host() {
-        String host = head.headers().get(HttpHeaderNames.HOST);
-        if (host == null || host.isEmpty()) {
-            return null;
-        }
-        if (host.charAt(0) == '[') {
-            int end = host.indexOf(']');
-            return end < 0 ? host : host.substring(0, end + 1);
-        }
-        int colon = host.indexOf(':');
-        return colon < 0 ? host : host.substring(0, colon);
+        return HttpRequests.host(head.headers().get(HttpHeaderNames.HOST));
     }
 
     @Override
