@@ -17,12 +17,16 @@ public final class ExecutorScheduler implements Scheduler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorScheduler.class);
 
     private final ScheduledThreadPoolExecutor executor;
+    /** The threads the executor made (one at a time): {@link #close()} waits until they have ended. */
+    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ExecutorScheduler(String threadName) {
         executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = Executors.defaultThreadFactory().newThread(r);
             t.setName(threadName);
             t.setDaemon(true);
+            threads.removeIf(old -> !old.isAlive());
+            threads.add(t);
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
@@ -58,7 +62,10 @@ public final class ExecutorScheduler implements Scheduler, AutoCloseable {
         }
     }
 
-    /** Stops the thread, waiting briefly for a running task. */
+    /**
+     * Stops the thread, waiting briefly for a running task, then for the thread itself to end (the pool counts
+     * as terminated a moment before its last thread has returned: a deactivated component leaves no thread).
+     */
     @Override
     public void close() {
         ScheduledExecutorService e = executor;
@@ -66,6 +73,12 @@ public final class ExecutorScheduler implements Scheduler, AutoCloseable {
         try {
             if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.warn("Replication thread did not stop within 5 s");
+                return;
+            }
+            for (Thread t : threads) {
+                if (t != Thread.currentThread()) {
+                    t.join(1000);
+                }
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
