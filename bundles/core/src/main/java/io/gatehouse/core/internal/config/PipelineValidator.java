@@ -126,7 +126,7 @@ public final class PipelineValidator {
         return new PipelineDefinition(o.name(), List.copyOf(defs));
     }
 
-    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
 
     /** A canary: a version (required), and exactly one of a weight (1..99) or a header condition. */
     private static PluginDefinition.Canary canary(PipelineSpec.Canary c, String path, List<Violation> invalid) {

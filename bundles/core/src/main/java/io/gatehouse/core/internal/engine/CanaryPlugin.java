@@ -72,10 +72,6 @@ public final class CanaryPlugin implements Plugin {
         return canaryCounts;
     }
 
-    public PluginDefinition.Canary rule() {
-        return rule;
-    }
-
     private boolean toCanary(Exchange exchange) {
         if (rule.header() != null) {
             return exchange.request().headers().contains(rule.header(), rule.value(), false);

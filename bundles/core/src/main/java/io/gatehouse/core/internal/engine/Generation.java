@@ -159,19 +159,6 @@ public final class Generation {
         return true;
     }
 
-    /** True when a plugin or canary of this generation was made by {@code kind}. */
-    public boolean uses(PluginKind<?> kind) {
-        if (bound == null) {
-            return false;
-        }
-        for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] == kind || bound.canaries()[i] != null && bound.canaries()[i].kind() == kind) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Index to run after plugin {@code i} completed with {@code result}; {@link #size()} ends the pipeline. */
     int next(int i, String result) {
         if (result == null || result.isEmpty()) {

@@ -20,7 +20,6 @@ public final class PluginStats {
     private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder blocked = new LongAdder();
-    private final AtomicLong longestBlockNanos = new AtomicLong();
     private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
 
     void call() {
@@ -37,7 +36,6 @@ public final class PluginStats {
             return;
         }
         blocked.increment();
-        longestBlockNanos.accumulateAndGet(nanos, Math::max);
         long now = System.nanoTime();
         long last = lastLog.get();
         if (now - last >= LOG_EVERY_NANOS && lastLog.compareAndSet(last, now)) {
@@ -57,9 +55,5 @@ public final class PluginStats {
 
     public long blocked() {
         return blocked.sum();
-    }
-
-    public long longestBlockMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(longestBlockNanos.get());
     }
 }

@@ -219,13 +219,6 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         return response;
     }
 
-    boolean isDone() {
-        return done;
-    }
-
-    CompletableFuture<HttpResponse> promise() {
-        return promise;
-    }
 
     /** Set when the upstream response broke before commit; the exchange answers with this instead. */
     UpstreamException brokenResponse() {
