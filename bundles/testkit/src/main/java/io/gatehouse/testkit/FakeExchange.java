@@ -367,6 +367,32 @@ public class FakeExchange implements Exchange {
         return !request.hasBody() || !bodySent || (request.contentLength() >= 0 && request.contentLength() <= bodyKept);
     }
 
+    /** Reads the client's body ({@link FakeRequest#withBody}) at once; refused after the first attempt. */
+    @Override
+    public CompletionStage<byte[]> readRequestBody(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        checkNoAttempt();
+        return request.read(maxBytes);
+    }
+
+    /** Records the transformation ({@link FakeRequest#transforms()}, {@link FakeRequest#sentBody()}). */
+    @Override
+    public void transformRequestBody(io.gatehouse.api.plugin.BodyTransform transform) {
+        Objects.requireNonNull(transform, "transform");
+        checkNoAttempt();
+        request.transform(transform);
+    }
+
+    private void checkNoAttempt() {
+        checkNotCommitted();
+        if (!attempts.isEmpty()) {
+            throw new IllegalStateException("an upstream attempt was already made: the request body can only be "
+                    + "read, replaced or transformed before the first one");
+        }
+    }
+
     void checkNotCommitted() {
         FakeResponse current = response;
         if (current != null && current.committed()) {

@@ -1,8 +1,14 @@
 package io.gatehouse.testkit;
 
+import io.gatehouse.api.plugin.BodyTooLargeException;
+import io.gatehouse.api.plugin.BodyTransform;
 import io.gatehouse.api.plugin.HttpRequest;
 import io.gatehouse.api.plugin.HttpRequests;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Test double of {@link HttpRequest}. The request target is kept as given (no decoding); {@link #host()},
@@ -17,6 +23,10 @@ public final class FakeRequest implements HttpRequest {
     private String uri;
     private String protocol = "HTTP/1.1";
     private boolean sent;
+    /** The body the client sends; replaced by {@link #body(byte[])}. */
+    private byte[] body = new byte[0];
+    private boolean bodyRead;
+    private final List<BodyTransform> transforms = new ArrayList<>();
 
     /** A request with no headers, for example {@code new FakeRequest("GET", "/items?page=2")}. */
     public FakeRequest(String method, String uri) {
@@ -34,6 +44,61 @@ public final class FakeRequest implements HttpRequest {
     public FakeRequest header(String name, String value) {
         headers.add(name, value);
         return this;
+    }
+
+    /** The body the client sends, with its {@code Content-Length}. */
+    public FakeRequest withBody(byte[] bytes) {
+        this.body = bytes.clone();
+        headers.remove("Transfer-Encoding");
+        headers.set("Content-Length", Integer.toString(bytes.length));
+        return this;
+    }
+
+    /** The body as it stands (the client's, or the one a plugin set), before transformations. */
+    public byte[] body() {
+        return body.clone();
+    }
+
+    /** The body as the upstream would get it: {@link #body()} through the transformations, in one piece. */
+    public byte[] sentBody() throws Exception {
+        return Transforms.apply(transforms, body);
+    }
+
+    /** The transformations added with {@link FakeExchange#transformRequestBody}, in order. */
+    public List<BodyTransform> transforms() {
+        return List.copyOf(transforms);
+    }
+
+    /** {@link FakeExchange#readRequestBody}: the client's body was read whole. */
+    CompletionStage<byte[]> read(long maxBytes) {
+        if (body.length > maxBytes) {
+            return CompletableFuture.failedFuture(new BodyTooLargeException(maxBytes));
+        }
+        bodyRead = true;
+        return CompletableFuture.completedFuture(body.clone());
+    }
+
+    void transform(BodyTransform t) {
+        transforms.add(t);
+    }
+
+    @Override
+    public void body(byte[] bytes) {
+        Objects.requireNonNull(bytes, "body");
+        checkNotSent();
+        if (hasBody() && !bodyRead) {
+            throw new IllegalStateException("the client's request body was not read whole: read it with "
+                    + "Exchange.readRequestBody before replacing it");
+        }
+        transforms.clear();
+        this.body = bytes.clone();
+        headers.remove("Transfer-Encoding");
+        if (bytes.length > 0) {
+            headers.set("Content-Length", Integer.toString(bytes.length));
+        } else {
+            headers.remove("Content-Length");
+        }
+        bodyRead = true;
     }
 
     /** A copy of this request (method, target, protocol, headers), not sent: an attempt's own request. */

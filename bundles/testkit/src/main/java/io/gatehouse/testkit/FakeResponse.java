@@ -1,6 +1,13 @@
 package io.gatehouse.testkit;
 
+import io.gatehouse.api.plugin.BodyTooLargeException;
+import io.gatehouse.api.plugin.BodyTransform;
 import io.gatehouse.api.plugin.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Test double of {@link HttpResponse}: either "received" from the upstream
@@ -15,6 +22,10 @@ public final class FakeResponse implements HttpResponse {
     private int status;
     private byte[] body = new byte[0];
     private boolean committed;
+    /** What the upstream sends as the body (an upstream response), until read whole. */
+    private byte[] upstreamBody = new byte[0];
+    private boolean held;
+    private final List<BodyTransform> transforms = new ArrayList<>();
 
     /** A response with {@code status} and no headers; {@code fromUpstream} for one "received" upstream. */
     public FakeResponse(int status, boolean fromUpstream) {
@@ -53,19 +64,79 @@ public final class FakeResponse implements HttpResponse {
         committed = true;
     }
 
+    /** The body the upstream sends with this response (an upstream response only; empty by default). */
+    public FakeResponse upstreamBody(byte[] bytes) {
+        if (!fromUpstream) {
+            throw new IllegalStateException("a gateway-made response has no upstream body: use body(byte[])");
+        }
+        this.upstreamBody = bytes.clone();
+        return this;
+    }
+
     @Override
     public void body(byte[] body) {
-        if (fromUpstream) {
-            throw new IllegalStateException("the body of an upstream response cannot be set");
+        if (fromUpstream && !held) {
+            throw new IllegalStateException("the body of an upstream response can only be replaced once it was "
+                    + "read whole (readBody)");
         }
         checkNotCommitted();
         this.body = body.clone();
+        headers.remove("Transfer-Encoding");
         headers.set("Content-Length", Integer.toString(body.length));
     }
 
-    /** A copy of the body set with {@link #body(byte[])}; empty when none was set (or from upstream). */
+    /**
+     * A copy of the body: set with {@link #body(byte[])}, or read whole from the upstream; empty when none was
+     * set, and for an upstream body that was not read (see {@link #sentBody()}).
+     */
     public byte[] body() {
         return body.clone();
+    }
+
+    /** True once the upstream body was read whole ({@link #readBody}). */
+    public boolean held() {
+        return held;
+    }
+
+    /**
+     * The body as the client would get it: the gateway-made or read body, or else the upstream's, through the
+     * transformations added with {@link #transformBody}, in one piece (as the gateway does for a body in hand).
+     */
+    public byte[] sentBody() throws Exception {
+        byte[] b = fromUpstream && !held ? upstreamBody : body;
+        return Transforms.apply(transforms, b);
+    }
+
+    @Override
+    public CompletionStage<byte[]> readBody(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        checkNotCommitted();
+        if (fromUpstream && !held) {
+            if (upstreamBody.length > maxBytes) {
+                return CompletableFuture.failedFuture(new BodyTooLargeException(maxBytes));
+            }
+            held = true;
+            body = upstreamBody.clone();
+            headers.remove("Transfer-Encoding");
+            headers.set("Content-Length", Integer.toString(body.length));
+        } else if (body.length > maxBytes) {
+            return CompletableFuture.failedFuture(new BodyTooLargeException(maxBytes));
+        }
+        return CompletableFuture.completedFuture(body.clone());
+    }
+
+    @Override
+    public void transformBody(BodyTransform transform) {
+        Objects.requireNonNull(transform, "transform");
+        checkNotCommitted();
+        transforms.add(transform);
+    }
+
+    /** The transformations added with {@link #transformBody}, in order. */
+    public List<BodyTransform> transforms() {
+        return List.copyOf(transforms);
     }
 
     private void checkNotCommitted() {

@@ -97,6 +97,33 @@ public interface Exchange {
     boolean replayable();
 
     /**
+     * Reads the whole request body, up to {@code maxBytes}, before any of it goes upstream. The stage completes
+     * on the event loop with a copy of the body (empty for a request without one); the body stays the
+     * request's and is sent to the attempts made afterwards, unless the plugin replaces it
+     * ({@link HttpRequest#body(byte[])}). A body larger than {@code maxBytes} fails the stage with
+     * {@link BodyTooLargeException} once the bound is passed; nothing is lost (the part read so far streams
+     * first when the request is forwarded), and the plugin usually answers 413. Calling it again returns the
+     * same stage. The gateway's own body limit and body idle timeout still apply while it reads.
+     *
+     * @throws IllegalStateException when an attempt was already sent, or a response is committed
+     * @throws IllegalArgumentException when {@code maxBytes} is negative
+     * @since 2.1
+     */
+    CompletionStage<byte[]> readRequestBody(long maxBytes);
+
+    /**
+     * Passes the request body through {@code transform} on its way upstream (all attempts get the transformed
+     * bytes; a kept body is kept transformed). The upstream request is then sent with
+     * {@code Transfer-Encoding: chunked} (its length is no longer known), unless the body was read whole and
+     * replaced ({@link HttpRequest#body(byte[])}) after the transformation was added, which sets the length.
+     * Several transformations apply in the order they were added.
+     *
+     * @throws IllegalStateException when an attempt was already sent, or a response is committed
+     * @since 2.1
+     */
+    void transformRequestBody(BodyTransform transform);
+
+    /**
      * Runs blocking work on the gateway's bounded blocking executor and completes on this exchange's event
      * loop. When the executor's queue is full the stage fails at once with
      * {@link java.util.concurrent.RejectedExecutionException}; answer 503 then.

@@ -13,7 +13,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * client sent them. {@code OPTIONS *} is answered by the gateway and never reaches a pipeline.
  *
  * <p>The request body streams to the attempts that send it (with backpressure); it is kept for replays only
- * when asked ({@link Exchange#bufferRequestBody}), and discarded when a plugin answers instead.
+ * when asked ({@link Exchange#bufferRequestBody}), and discarded when a plugin answers instead. A plugin may
+ * read it whole within a bound ({@link Exchange#readRequestBody}) and replace it ({@link #body(byte[])}), or
+ * transform it as it streams ({@link Exchange#transformRequestBody}).
  */
 @ProviderType
 public interface HttpRequest {
@@ -48,4 +50,15 @@ public interface HttpRequest {
 
     /** True when the request carries a body (a non-zero or unknown length). */
     boolean hasBody();
+
+    /**
+     * Replaces the request body sent upstream with {@code body} and sets {@code Content-Length} (an empty
+     * array sends no body). Allowed before the first attempt is sent, once the client's body was read whole
+     * ({@link Exchange#readRequestBody}) or when the request has none: the client's bytes are not needed any
+     * more then. Body transformations added before this call do not apply to {@code body}.
+     *
+     * @throws IllegalStateException when an attempt was already sent, or the client's body was not read whole
+     * @since 2.1
+     */
+    void body(byte[] body);
 }

@@ -17,12 +17,17 @@
  * {@code PluginKind.create(spec, context, previous)} became {@code create(spec, context)} with
  * {@code context.previous()}; see docs/plugins/developing.md.
  *
+ * <h2>Version 2.1</h2>
+ * Bodies: a request or response body read whole within a bound and replaced
+ * ({@link io.gatehouse.api.plugin.Exchange#readRequestBody}, {@link io.gatehouse.api.plugin.HttpResponse#readBody}),
+ * or transformed as it streams ({@link io.gatehouse.api.plugin.BodyTransform}).
+ *
  * <h2>Versioning</h2>
  * Semantic versioning of this package: {@code PluginKind} and {@code Plugin} are consumer types (adding
  * a method without a default is a major change); the exchange types are provider types (the gateway
  * implements them; adding a method is a minor change).
  */
-@Version("2.0.0")
+@Version("2.1.0")
 package io.gatehouse.api.plugin;
 
 import org.osgi.annotation.versioning.Version;

@@ -98,7 +98,7 @@ public class ClusterNodeComponent {
         String suspectAfter() default "600ms";
 
         @AttributeDefinition(name = "Dead after", description = "Silence before Hazelcast removes a member (whole seconds)")
-        String deadAfter() default "2s";
+        String deadAfter() default "5s";
 
         @AttributeDefinition(name = "Lease renew", description = "How often the leader renews its lease")
         String lease_renew() default "200ms";

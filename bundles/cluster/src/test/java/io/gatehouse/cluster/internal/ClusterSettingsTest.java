@@ -45,7 +45,7 @@ public class ClusterSettingsTest {
         assertFalse(s.multicast());
         assertEquals(Duration.ofMillis(200), s.heartbeat());
         assertEquals(Duration.ofMillis(600), s.suspectAfter());
-        assertEquals(Duration.ofSeconds(2), s.deadAfter());
+        assertEquals(Duration.ofSeconds(5), s.deadAfter());
         assertEquals(Duration.ofMillis(200), s.leaseRenew());
         assertEquals(Duration.ofMillis(800), s.leaseStepDown());
         assertEquals(Duration.ofSeconds(1), s.leaseTakeover());

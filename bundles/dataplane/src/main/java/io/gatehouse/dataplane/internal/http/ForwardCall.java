@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.internal.http;
 
+import io.gatehouse.api.plugin.BodyTooLargeException;
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.HttpResponse;
 import io.gatehouse.api.plugin.UpstreamException;
@@ -65,6 +66,10 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     private long lastActivity;
     private long pendingBytes;
     private boolean inRead;
+    /** A plugin's read of the whole response body, or null; {@code reading} while it waits for more. */
+    private CompletableFuture<byte[]> bodyRead;
+    private long bodyReadLimit;
+    private boolean reading;
 
     ForwardCall(NettyExchange exchange, Forward target, UpstreamPool pool, boolean shadow) {
         this.exchange = exchange;
@@ -361,7 +366,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (via != null) {
             UpstreamRequest.appendVia(r.headers(), via);
         }
-        NettyResponse response = NettyResponse.fromUpstream(r);
+        NettyResponse response = NettyResponse.fromUpstream(r, this);
         this.response = response;
         state = State.RESPONDED;
         elapsedNanos = System.nanoTime() - sentNanos;
@@ -425,9 +430,75 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             }
             pending.add(content);
             pendingBytes += content.content().readableBytes();
-            if (!last && pendingBytes > MAX_PENDING_BYTES) {
+            if (reading) {
+                if (pendingBytes > bodyReadLimit) {
+                    reading = false;
+                    bodyRead.completeExceptionally(new BodyTooLargeException(bodyReadLimit));
+                } else if (last) {
+                    reading = false;
+                    completeRead();
+                    return;
+                }
+            }
+            if (!last && !reading && pendingBytes > MAX_PENDING_BYTES) {
                 setUpstreamRead(false);
             }
+        }
+    }
+
+    /**
+     * Reads the whole response body within {@code max} bytes before the commit ({@link NettyResponse#readBody}):
+     * reading goes on past the usual window; once the last piece is in, the response holds the bytes.
+     */
+    CompletionStage<byte[]> readBody(long max) {
+        if (bodyRead != null) {
+            return bodyRead;
+        }
+        if (shadow) {
+            throw new IllegalStateException("a shadow attempt's response body is dropped");
+        }
+        if (streaming) {
+            throw new IllegalStateException("the response is already committed");
+        }
+        bodyRead = new CompletableFuture<>();
+        bodyReadLimit = max;
+        if (broken != null) {
+            bodyRead.completeExceptionally(broken);
+        } else if (state == State.CANCELLED || done && !responseComplete) {
+            bodyRead.completeExceptionally(error != null ? error
+                    : new UpstreamException(Reason.CANCELLED, "the attempt is over", null));
+        } else if (pendingBytes > max) {
+            bodyRead.completeExceptionally(new BodyTooLargeException(max));
+        } else if (responseComplete) {
+            completeRead();
+        } else {
+            reading = true;
+            lastActivity = System.nanoTime();
+            setUpstreamRead(true);
+        }
+        return bodyRead;
+    }
+
+    /** The whole body is pending: copy it into the response, release the pieces, complete the read. */
+    private void completeRead() {
+        byte[] bytes = new byte[(int) pendingBytes];
+        int at = 0;
+        HttpContent c;
+        while (pending != null && (c = pending.poll()) != null) {
+            int n = c.content().readableBytes();
+            c.content().getBytes(c.content().readerIndex(), bytes, at, n);
+            at += n;
+            c.release();
+        }
+        pendingBytes = 0;
+        response.hold(bytes);
+        bodyRead.complete(bytes.clone());
+    }
+
+    private void failRead(UpstreamException e) {
+        if (reading) {
+            reading = false;
+            bodyRead.completeExceptionally(e);
         }
     }
 
@@ -480,6 +551,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     /** A plugin replaced the upstream response with its own: drop the body, free the connection. */
     void discardResponse() {
+        failRead(new UpstreamException(Reason.CANCELLED, "the response was replaced", null));
         exchange.body().remove(this);
         releasePending();
         if (!responseComplete) {
@@ -540,7 +612,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         if (done || responseComplete) {
             return 0;
         }
-        boolean waiting = requestComplete && (!headReceived || (streaming || shadow) && !readPaused);
+        boolean waiting = requestComplete && (!headReceived || (streaming || shadow || reading) && !readPaused);
         if (!waiting) {
             // still sending, or the pipeline/the client holds the response: not the upstream's fault
             lastActivity = now;
@@ -568,6 +640,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     /** The response head was received but its body cannot complete. */
     private void breakResponse(UpstreamException e) {
         broken = e;
+        failRead(e);
         releasePending();
         if (streaming) {
             done = true;
@@ -601,6 +674,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             return; // never sent: nothing to abort (it fails when sent)
         }
         exchange.body().remove(this);
+        failRead(cause);
         UpstreamConnection c = detach();
         if (c != null) {
             c.close();
@@ -637,6 +711,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
                 c.close();
             }
         }
+        failRead(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended", cause));
         releasePending();
         if (!done && !headReceived) {
             promise.completeExceptionally(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended",

@@ -10,6 +10,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,6 +23,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.gatehouse.api.plugin.Attempt;
+import io.gatehouse.api.plugin.BodyTransform;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -62,6 +65,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     private boolean ended;
     private boolean committed;
     private boolean closeAfter;
+    /** The committed upstream response's body transformations, or null. */
+    private BodyTransforms responseTransforms;
 
     NettyExchange(ServerStreamHandler stream, io.netty.handler.codec.http.HttpRequest head, long contentLength,
                   boolean expectContinue) {
@@ -73,7 +78,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         this.keepAlive = stream.h2 || HttpUtil.isKeepAlive(head);
         this.headRequest = HttpMethod.HEAD.equals(head.method());
         this.expectContinue = expectContinue;
-        this.request = new NettyRequest(head, stream.h2 ? "HTTP/2.0" : clientVersion.text(), contentLength);
+        this.request = new NettyRequest(head, stream.h2 ? "HTTP/2.0" : clientVersion.text(), contentLength, this);
         this.body = new RequestBody(this, contentLength, stream.conn.settings.maxRequestBody(),
                 stream.conn.settings.bodyIdleTimeout().toNanos());
     }
@@ -190,6 +195,40 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     @Override
     public boolean replayable() {
         return body.replayable();
+    }
+
+    @Override
+    public CompletionStage<byte[]> readRequestBody(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+        }
+        checkNoAttempt();
+        return body.read(maxBytes);
+    }
+
+    @Override
+    public void transformRequestBody(BodyTransform transform) {
+        Objects.requireNonNull(transform, "transform");
+        checkNoAttempt();
+        body.transform(transform);
+    }
+
+    /** {@link NettyRequest#body(byte[])}: the checks and the new body; the request sets its own framing. */
+    void replaceRequestBody(byte[] bytes) {
+        checkNoAttempt();
+        if (!body.replaceable()) {
+            throw new IllegalStateException("the client's request body was not read whole: read it with "
+                    + "Exchange.readRequestBody before replacing it");
+        }
+        body.replace(bytes);
+    }
+
+    private void checkNoAttempt() {
+        checkNotCommitted();
+        if (first != null) {
+            throw new IllegalStateException("an upstream attempt was already made: the request body can only be "
+                    + "read, replaced or transformed before the first one");
+        }
     }
 
     void checkNotCommitted() {
@@ -319,15 +358,30 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     }
 
     private void commit(NettyResponse r) {
-        committed = true;
-        r.markCommitted();
         int status = r.status();
         boolean noBody = headRequest || status == 204 || status == 304 || status < 200;
+        BodyTransforms transforms = noBody ? null : r.transforms();
+        if (transforms != null && r.bodyInHand()) {
+            try {
+                r.body(transforms.applyAll(r.bodyBytes()));
+            } catch (Exception | Error e) {
+                LOG.error("pipeline {}: a response body transformation failed for {}", pipeline(), request, e);
+                NettyResponse failed = errorResponse(500, "transform_failed", "a body transformation failed");
+                replaceResponse(failed);
+                r = failed;
+                status = 500;
+            }
+            transforms = null;
+        }
+        committed = true;
+        r.markCommitted();
         boolean h2 = stream.h2;
         closeAfter = !h2 && (!keepAlive || stream.conn.draining() || !body.complete() || forced != null);
         HttpHeaders hs = r.nettyHeaders();
-        if (!r.fromUpstream()) {
-            body.discard();
+        if (r.bodyInHand()) {
+            if (!r.fromUpstream()) {
+                body.discard();
+            }
             byte[] bytes = r.bodyBytes();
             ByteBuf content = bytes == null || bytes.length == 0 || noBody ? Unpooled.EMPTY_BUFFER
                     : Unpooled.wrappedBuffer(bytes);
@@ -346,6 +400,11 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
         io.netty.handler.codec.http.HttpResponse upstreamHead = r.upstreamHead();
         // the gateway speaks HTTP/1.1, also to HTTP/1.0 clients (RFC 9110 6.2); framing follows the client
         upstreamHead.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (transforms != null) {
+            // the transformations change the length
+            hs.remove(HttpHeaderNames.CONTENT_LENGTH);
+            responseTransforms = transforms;
+        }
         if (status == 204 || status < 200) {
             hs.remove(HttpHeaderNames.CONTENT_LENGTH);
         } else if (!noBody && !hs.contains(HttpHeaderNames.CONTENT_LENGTH)) {
@@ -381,11 +440,36 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             content.release();
             return;
         }
+        if (responseTransforms != null) {
+            content = transformed(content);
+            if (content == null) {
+                return;
+            }
+        }
         if (content instanceof LastHttpContent) {
             ctx.writeAndFlush(content).addListener(this);
         } else {
             ctx.write(content, ctx.voidPromise());
         }
+    }
+
+    /** A piece of the upstream body through the response's transformations; null when the exchange failed. */
+    private HttpContent transformed(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        ByteBuf out;
+        try {
+            out = responseTransforms.apply(content.content(), last);
+        } catch (Exception | Error e) {
+            responseTransforms = null;
+            transformFailed(e);
+            return null;
+        }
+        if (last) {
+            LastHttpContent l = new DefaultLastHttpContent(out);
+            l.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+            return l;
+        }
+        return new DefaultHttpContent(out);
     }
 
     void flush() {
@@ -464,6 +548,20 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             return;
         }
         forced = errorResponse(400, "bad_request", "malformed request body");
+        abortCalls(e);
+        stream.updateAutoRead();
+    }
+
+    /** A body transformation threw: the exchange fails (500 before the commit, a close after it). */
+    void transformFailed(Throwable cause) {
+        LOG.error("pipeline {}: a body transformation failed for {}", pipeline(), request, cause);
+        UpstreamException e = new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                "a body transformation failed", cause);
+        if (committed) {
+            abort(e);
+            return;
+        }
+        forced = errorResponse(500, "transform_failed", "a body transformation failed");
         abortCalls(e);
         stream.updateAutoRead();
     }

@@ -4,6 +4,7 @@ import io.gatehouse.api.plugin.Headers;
 import io.gatehouse.api.plugin.HttpRequest;
 import io.gatehouse.api.plugin.HttpRequests;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 
 /**
@@ -13,14 +14,22 @@ import io.netty.handler.codec.http.HttpMethod;
 final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
     private final io.netty.handler.codec.http.HttpRequest head;
     private final String protocol;
-    private final long contentLength;
+    private long contentLength;
     private NettyHeaders headers;
     private boolean sealed;
+    /** The exchange whose body this request carries; null for an attempt's own copy of the head. */
+    private final NettyExchange exchange;
 
     NettyRequest(io.netty.handler.codec.http.HttpRequest head, String protocol, long contentLength) {
+        this(head, protocol, contentLength, null);
+    }
+
+    NettyRequest(io.netty.handler.codec.http.HttpRequest head, String protocol, long contentLength,
+                 NettyExchange exchange) {
         this.head = head;
         this.protocol = protocol;
         this.contentLength = contentLength;
+        this.exchange = exchange;
     }
 
     io.netty.handler.codec.http.HttpRequest netty() {
@@ -98,6 +107,25 @@ final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
     @Override
     public boolean hasBody() {
         return contentLength != 0;
+    }
+
+    @Override
+    public void body(byte[] body) {
+        java.util.Objects.requireNonNull(body, "body");
+        if (exchange == null) {
+            throw new IllegalStateException("an attempt's request carries the exchange's body: set it on "
+                    + "Exchange.request() before the first attempt is made");
+        }
+        checkMutable();
+        exchange.replaceRequestBody(body);
+        contentLength = body.length;
+        HttpHeaders h = head.headers();
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (body.length > 0) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        } else {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
     }
 
     @Override

@@ -1,10 +1,19 @@
 package io.gatehouse.dataplane.internal.http;
 
+import io.gatehouse.api.plugin.BodyTooLargeException;
+import io.gatehouse.api.plugin.BodyTransform;
+import io.gatehouse.api.plugin.UpstreamException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * up to the bound; a later attempt gets the kept pieces first and then follows the live stream. A body that
  * went over the bound is no longer kept (the attempts already sending it go on). Without a kept copy, only
  * the attempts that start before any body byte went upstream can send it.
+ *
+ * <p><b>Read whole.</b> A plugin may read the body before any attempt ({@link #read}): the pieces wait in the
+ * queue, reading goes on up to the plugin's bound, and the stage completes with a copy once the last piece
+ * arrived; the plugin may then replace the body ({@link #replace}). <b>Transformations</b> ({@link #transform})
+ * apply to every piece as it arrives (and to the queued ones when added), before it is kept, queued or sent.
  *
  * <p>While the body streams and the gateway wants to read (the upstreams accept more), a gap longer than the
  * listener's body idle timeout between two pieces fails the exchange (408, or a close once the response has
@@ -51,6 +65,14 @@ final class RequestBody {
     private final long idleNanos;
     private long lastActivity;
     private ScheduledFuture<?> idleTimer;
+    /** Body bytes waiting in the queue. */
+    private long queuedBytes;
+    /** A plugin's read of the whole body, or null. */
+    private CompletableFuture<byte[]> read;
+    private long readLimit;
+    /** True while the read waits for more of the body (the gateway reads although nothing streams). */
+    private boolean reading;
+    private BodyTransforms transforms;
 
     RequestBody(NettyExchange exchange, long contentLength, long limit, long idleNanos) {
         this.exchange = exchange;
@@ -170,6 +192,12 @@ final class RequestBody {
             exchange.bodyTooLarge(limit);
             return;
         }
+        if (transforms != null) {
+            content = transformed(content, last);
+            if (content == null) {
+                return;
+            }
+        }
         if (kept != null) {
             keepOne(content);
         }
@@ -181,12 +209,172 @@ final class RequestBody {
             return;
         }
         if (content == LastHttpContent.EMPTY_LAST_CONTENT) {
-            return; // complete is set: each target gets its own end when it starts
+            // complete is set: each target gets its own end when it starts
+            if (reading) {
+                reading = false;
+                cancelIdleTimer();
+                read.complete(queuedCopy());
+            }
+            return;
         }
         if (queue == null) {
             queue = new ArrayDeque<>(4);
         }
         queue.add(content);
+        queuedBytes += content.content().readableBytes();
+        if (reading) {
+            if (queuedBytes > readLimit) {
+                reading = false;
+                cancelIdleTimer();
+                read.completeExceptionally(new BodyTooLargeException(readLimit));
+                exchange.stream().updateAutoRead();
+            } else if (last) {
+                reading = false;
+                cancelIdleTimer();
+                read.complete(queuedCopy());
+            }
+        }
+    }
+
+    private HttpContent transformed(HttpContent content, boolean last) {
+        ByteBuf out;
+        try {
+            out = transforms.apply(content.content(), last);
+        } catch (Exception | Error e) {
+            // apply released the piece
+            fail();
+            exchange.transformFailed(e);
+            exchange.stream().updateAutoRead();
+            return null;
+        }
+        if (last) {
+            LastHttpContent l = new DefaultLastHttpContent(out);
+            l.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+            return l;
+        }
+        return new DefaultHttpContent(out);
+    }
+
+    /** A copy of the queued body. */
+    private byte[] queuedCopy() {
+        byte[] bytes = new byte[(int) queuedBytes];
+        int at = 0;
+        if (queue != null) {
+            for (HttpContent c : queue) {
+                ByteBuf b = c.content();
+                int n = b.readableBytes();
+                b.getBytes(b.readerIndex(), bytes, at, n);
+                at += n;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads the whole body within {@code max} bytes (no attempt was made yet). Reading goes on although nothing
+     * streams; the stage completes with a copy when the last piece arrives, or fails once the bound is passed.
+     */
+    CompletionStage<byte[]> read(long max) {
+        if (read != null) {
+            return read;
+        }
+        read = new CompletableFuture<>();
+        readLimit = max;
+        if (state == FAILED || state == DISCARDING) {
+            read.completeExceptionally(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                    "the request body cannot be read any more", null));
+        } else if (queuedBytes > max) {
+            read.completeExceptionally(new BodyTooLargeException(max));
+        } else if (complete) {
+            read.complete(queuedCopy());
+        } else {
+            reading = true;
+            exchange.continueIfExpected();
+            exchange.stream().updateAutoRead();
+            if (idleTimer == null) {
+                lastActivity = System.nanoTime();
+                idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+        return read;
+    }
+
+    /** True when the client's body was read whole (or there is none), so that it may be replaced. */
+    boolean replaceable() {
+        return state == PENDING && complete && !reading;
+    }
+
+    /** Replaces the body with {@code bytes} (nothing of it went upstream, and the client's is all here). */
+    void replace(byte[] bytes) {
+        transforms = null; // they applied to the client's body, not to this one
+        releaseQueue();
+        boolean keep = kept != null || keepLimit > 0 && notKept != null;
+        releaseKept();
+        notKept = null;
+        if (bytes.length > 0) {
+            queue = new ArrayDeque<>(1);
+            queue.add(new DefaultLastHttpContent(Unpooled.wrappedBuffer(bytes)));
+            queuedBytes = bytes.length;
+        }
+        if (keep) {
+            if (bytes.length > keepLimit) {
+                notKept = "the request body (" + bytes.length + " bytes) is larger than the replay bound ("
+                        + keepLimit + " bytes)";
+            } else {
+                kept = new ArrayDeque<>(1);
+                if (queue != null) {
+                    keepOne(queue.peek());
+                }
+            }
+        }
+    }
+
+    /** Adds a transformation (no attempt was made yet): the queued pieces go through it now, the rest later. */
+    void transform(BodyTransform t) {
+        if (transforms == null) {
+            transforms = new BodyTransforms();
+        }
+        transforms.add(t);
+        if (queue == null || queue.isEmpty()) {
+            return;
+        }
+        // only t applies to what is queued: the earlier transformations already did
+        BodyTransforms only = new BodyTransforms();
+        only.add(t);
+        ArrayDeque<HttpContent> before = queue;
+        queue = new ArrayDeque<>(before.size());
+        queuedBytes = 0;
+        boolean keep = kept != null;
+        releaseKept();
+        if (keep) {
+            kept = new ArrayDeque<>(4);
+        }
+        HttpContent c;
+        while ((c = before.poll()) != null) {
+            boolean last = c instanceof LastHttpContent;
+            ByteBuf out;
+            try {
+                out = only.apply(c.content(), last);
+            } catch (Exception | Error e) {
+                while ((c = before.poll()) != null) {
+                    c.release();
+                }
+                fail();
+                exchange.transformFailed(e);
+                return;
+            }
+            HttpContent n = last ? new DefaultLastHttpContent(out) : new DefaultHttpContent(out);
+            queue.add(n);
+            queuedBytes += out.readableBytes();
+            if (kept != null) {
+                keepOne(n);
+            }
+        }
+    }
+
+    /** True when transformations change the body's length (the upstream request is then chunked). */
+    boolean transformed() {
+        return transforms != null;
     }
 
     /** Hands a piece to every target (the last one gets the piece itself, the others a duplicate). */
@@ -213,6 +401,11 @@ final class RequestBody {
             return false;
         }
         boolean firstStream = state == PENDING;
+        if (reading) {
+            reading = false;
+            read.completeExceptionally(new IllegalStateException(
+                    "an attempt was sent before the request body was read whole"));
+        }
         if (sentBytes == 0) {
             // nothing went upstream yet: the queued originals go to this attempt
             HttpContent c;
@@ -220,6 +413,7 @@ final class RequestBody {
                 sentBytes += c.content().readableBytes();
                 call.writeRequestContent(c, c instanceof LastHttpContent);
             }
+            queuedBytes = 0;
         } else if (kept != null && notKept == null) {
             call.replayed();
             for (HttpContent c : kept) {
@@ -279,7 +473,7 @@ final class RequestBody {
 
     private void checkIdle() {
         idleTimer = null;
-        if (complete || state != STREAMING) {
+        if (complete || state != STREAMING && !reading) {
             return;
         }
         long now = System.nanoTime();
@@ -305,6 +499,9 @@ final class RequestBody {
 
     /** Whether the client channel should read: only while streaming to attempts that all accept more. */
     boolean wantsRead() {
+        if (reading) {
+            return true;
+        }
         if (state != STREAMING || targets == null || targets.isEmpty()) {
             return false;
         }
@@ -332,8 +529,18 @@ final class RequestBody {
         release();
     }
 
+    /** A pending read fails when the body breaks, the exchange ends, or the gateway answers. */
+    private void failRead() {
+        if (reading) {
+            reading = false;
+            read.completeExceptionally(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
+                    "the request body could not be read whole", null));
+        }
+    }
+
     /** Releases what is still buffered or kept (and stops watching for idleness). */
     void release() {
+        failRead();
         cancelIdleTimer();
         releaseQueue();
         releaseKept();
@@ -344,6 +551,7 @@ final class RequestBody {
         while (queue != null && (c = queue.poll()) != null) {
             c.release();
         }
+        queuedBytes = 0;
     }
 
     private void releaseKept() {

@@ -56,7 +56,11 @@ final class UpstreamRequest {
             appendVia(h, via);
         }
         if (exchange.request().hasBody()) {
-            if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (exchange.body().transformed()) {
+                // transformations change the length: chunked
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
