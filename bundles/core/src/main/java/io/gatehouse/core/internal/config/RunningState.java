@@ -44,6 +44,8 @@ final class RunningState {
     private final PluginRuntime runtime = new PluginRuntime();
     private final Map<String, Long> graceUntil = new HashMap<>();
     private Duration kindGrace = Duration.ZERO;
+    /** Pipelines kept on their versions because the version they now resolve to cannot run them, and why. */
+    private final Map<String, String> heldBack = new java.util.concurrent.ConcurrentHashMap<>();
     private final GenerationFactory factory;
     private final PipelineRegistry pipelines = new PipelineRegistry();
     private final ListenerManager listeners;
@@ -190,6 +192,7 @@ final class RunningState {
             }
         });
         deletedPipelines.forEach(runtime::drop);
+        deletedPipelines.forEach(heldBack::remove);
         generations.values().stream().filter(g -> !g.available()).forEach(g ->
                 LOG.info("Pipeline '{}' is unavailable for now: {}", g.pipeline(), g.unavailableReason()));
     }
@@ -223,6 +226,18 @@ final class RunningState {
                 continue;
             }
             Generation next = factory.rebuild(def, snapshot, cur);
+            if (cur != null && cur.available() && !next.available() && cur.kindsStillIn(snapshot)) {
+                // a new version refuses this pipeline (its spec, or creating its instances): the versions it runs
+                // on are all still here, so it stays on them rather than going out of service
+                graceUntil.remove(def.name());
+                if (!Objects.equals(heldBack.put(def.name(), next.unavailableReason()), next.unavailableReason())) {
+                    LOG.warn("Pipeline '{}' stays on generation {} ({}): the version plugin kind '{}' now resolves "
+                            + "to cannot run it: {}", def.name(), cur.number(), cur.describeVersions(), kindName,
+                            next.unavailableReason());
+                }
+                continue;
+            }
+            heldBack.remove(def.name());
             if (cur != null && cur.available() && !next.available() && !kindGrace.isZero()) {
                 long deadline = graceUntil.computeIfAbsent(def.name(), n -> now + kindGrace.toNanos());
                 if (now < deadline) {

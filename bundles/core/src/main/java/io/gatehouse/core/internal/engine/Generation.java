@@ -124,6 +124,18 @@ public final class Generation {
         return contexts[i].kindVersion();
     }
 
+    /** The versions the plugins run, for messages: {@code m: mock 1.0.0, p: proxy 2.1.0}. */
+    public String describeVersions() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < names.length; i++) {
+            if (i > 0) {
+                b.append(", ");
+            }
+            b.append(names[i]).append(": ").append(kinds[i].name()).append(' ').append(version(i));
+        }
+        return b.toString();
+    }
+
     /** The instance of the plugin named {@code name} if it was made by {@code kind}, else null. */
     Plugin instanceOf(String name, PluginKind<?> kind) {
         for (int i = 0; i < names.length; i++) {
@@ -157,6 +169,36 @@ public final class Generation {
             }
         }
         return true;
+    }
+
+    /**
+     * True when every kind object this generation's plugins (and canaries) were made by is still registered in
+     * {@code current}: the generation can go on serving as it is.
+     */
+    public boolean kindsStillIn(KindSet current) {
+        if (definition == null) {
+            return false;
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            PluginDefinition p = definition.plugins().get(i);
+            if (!registered(current, p.kind(), kinds[i])) {
+                return false;
+            }
+            KindEntry c = bound.canaries()[i];
+            if (c != null && !registered(current, p.kind(), c.kind())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean registered(KindSet current, String name, PluginKind<?> kind) {
+        for (KindEntry e : current.versions(name)) {
+            if (e.kind() == kind) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Index to run after plugin {@code i} completed with {@code result}; {@link #size()} ends the pipeline. */

@@ -143,6 +143,36 @@ public class KindVersionsTest {
     }
 
     @Test
+    public void aPipelineStaysOnItsVersionWhenTheNewHighestRefusesItsSpec() throws Exception {
+        start("200ms");
+        TestKind v1 = answering(201);
+        f.service.addKind(v1, 0, 1, "mock.bundle", "1.0.0");
+        f.apply(pipeline("demo", "") + "---\n" + server("web", 10080, "demo"));
+        FakeListener l = f.dataPlane.on(10080);
+        Generation before = current("demo");
+        TestKind v2 = new TestKind("mock") {
+            @Override
+            public void validate(Spec spec, io.gatehouse.api.config.Violations violations) {
+                violations.add("status", "version 2 no longer takes a status");
+            }
+        };
+        f.service.addKind(v2, 0, 2, "mock.bundle", "2.0.0");
+        // past the grace: still on 1.0.0, serving
+        await().atMost(Duration.ofSeconds(5)).until(() -> f.service.pluginKinds().size() == 2);
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5))
+                .until(() -> current("demo") == before && l.serve(FakeExchange.get("/")).status() == 201);
+        assertTrue(current("demo").available());
+        assertEquals("1.0.0", current("demo").version(0));
+        assertTrue(v2.created.isEmpty());
+
+        // the version it runs on goes away: now the refusal shows, after the grace
+        f.service.removeKind(v1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !current("demo").available());
+        assertTrue(current("demo").unavailableReason(),
+                current("demo").unavailableReason().contains("version 2 no longer takes a status"));
+    }
+
+    @Test
     public void theGraceEndsWithThePipelineUnavailable() throws Exception {
         start("200ms");
         TestKind v1 = answering(201);
