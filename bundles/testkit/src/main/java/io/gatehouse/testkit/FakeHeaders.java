@@ -1,13 +1,13 @@
 package io.gatehouse.testkit;
 
 import io.gatehouse.api.plugin.Headers;
+import io.gatehouse.api.plugin.HttpRequests;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
@@ -16,14 +16,12 @@ import java.util.function.BooleanSupplier;
  * Test double of {@link Headers} with the documented semantics: an ordered list of fields, names compared
  * case-insensitively, values of the same name kept in order, {@link #names()} in the case first seen.
  *
- * <p>Like the gateway, it refuses what cannot go on the wire: a name that is not an HTTP token and a value
- * with a line break ({@link IllegalArgumentException}). Headers of a committed {@link FakeResponse} are
- * read-only ({@link IllegalStateException}). Iteration works on a snapshot, so a plugin may change the
- * headers while it iterates.
+ * <p>It refuses what cannot go on the wire with the gateway's own rule ({@link HttpRequests#checkField}): a
+ * name that is not an HTTP token and a value with a control character ({@link IllegalArgumentException}).
+ * Headers of a committed {@link FakeResponse} are read-only ({@link IllegalStateException}). Iteration works
+ * on a snapshot, so a plugin may change the headers while it iterates.
  */
 public final class FakeHeaders implements Headers {
-    private static final String TOKEN_CHARS = "!#$%&'*+-.^_`|~";
-
     private final List<Map.Entry<String, String>> fields = new ArrayList<>();
     private final BooleanSupplier readOnly;
 
@@ -126,17 +124,7 @@ public final class FakeHeaders implements Headers {
     }
 
     private static void checkField(String name, String value) {
-        Objects.requireNonNull(name, "header name");
-        Objects.requireNonNull(value, "value of header " + name);
-        if (name.isEmpty() || !name.chars().allMatch(FakeHeaders::isTokenChar)) {
-            throw new IllegalArgumentException("not a valid header name: '" + name + "'");
-        }
-        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-            throw new IllegalArgumentException("the value of header " + name + " contains a line break");
-        }
-    }
-
-    private static boolean isTokenChar(int c) {
-        return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || TOKEN_CHARS.indexOf(c) >= 0;
+        // the gateway's own rule
+        HttpRequests.checkField(name, value);
     }
 }

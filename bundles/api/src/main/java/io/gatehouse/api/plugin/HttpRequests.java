@@ -66,13 +66,49 @@ public final class HttpRequests {
             throw new IllegalArgumentException("the method must not be empty");
         }
         for (int i = 0; i < method.length(); i++) {
-            char c = method.charAt(i);
-            boolean token = c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!token) {
+            if (!isToken(method.charAt(i))) {
                 throw new IllegalArgumentException("the method must be an HTTP token: illegal character at " + i);
             }
         }
         return method;
+    }
+
+    /**
+     * Checks a header field a plugin sets, on a request or a response ({@link Headers#set}, {@link Headers#add}):
+     * the name an HTTP token, the value free of control characters other than horizontal tab (RFC 9110 5.5), so
+     * that nothing a plugin sets can split a message or smuggle another field.
+     *
+     * @throws IllegalArgumentException naming the field and the first offending position
+     * @throws NullPointerException     when the name or the value is null
+     * @since 2.1
+     */
+    public static void checkField(String name, String value) {
+        if (name == null) {
+            throw new NullPointerException("header name");
+        }
+        if (value == null) {
+            throw new NullPointerException("value of header " + name);
+        }
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("a header name must not be empty");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (!isToken(name.charAt(i))) {
+                throw new IllegalArgumentException("not a valid header name: '" + name + "' (illegal character at "
+                        + i + ")");
+            }
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < ' ' && c != '\t' || c == 0x7f) {
+                throw new IllegalArgumentException("the value of header " + name + " contains a control character at "
+                        + i + (c == '\r' || c == '\n' ? " (a line break)" : ""));
+            }
+        }
+    }
+
+    private static boolean isToken(char c) {
+        return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 }

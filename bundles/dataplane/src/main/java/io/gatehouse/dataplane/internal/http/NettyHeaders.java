@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.internal.http;
 
 import io.gatehouse.api.plugin.Headers;
+import io.gatehouse.api.plugin.HttpRequests;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Collections;
 import java.util.Iterator;
@@ -62,6 +63,7 @@ final class NettyHeaders implements Headers {
     @Override
     public Headers set(String name, String value) {
         owner.checkMutable();
+        HttpRequests.checkField(name, value);
         headers.set(name, value);
         return this;
     }
@@ -69,6 +71,7 @@ final class NettyHeaders implements Headers {
     @Override
     public Headers add(String name, String value) {
         owner.checkMutable();
+        HttpRequests.checkField(name, value);
         headers.add(name, value);
         return this;
     }

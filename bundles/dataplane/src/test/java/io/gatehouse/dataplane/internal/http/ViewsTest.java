@@ -68,4 +68,19 @@ public class ViewsTest {
         assertThrows(IllegalStateException.class, () -> r.status(200));
         assertThrows(IllegalStateException.class, () -> r.headers().add("X", "y"));
     }
+
+    @Test
+    public void aHeaderThatCouldSplitTheMessageIsRefusedOnGatewayResponsesAndRequests() {
+        NettyResponse made = NettyResponse.gateway(200);
+        NettyRequest req = request("/", "h");
+        for (io.gatehouse.api.plugin.Headers h : List.of(made.headers(), req.headers())) {
+            assertThrows(IllegalArgumentException.class, () -> h.set("X-Split", "a\r\nSet-Cookie: evil=1"));
+            assertThrows(IllegalArgumentException.class, () -> h.add("X-Nul", "a\u0000b"));
+            assertThrows(IllegalArgumentException.class, () -> h.add("Bad Name", "1"));
+            assertThrows(IllegalArgumentException.class, () -> h.set("", "1"));
+            h.set("X-Tab", "a\tb");
+            assertEquals("a\tb", h.get("X-Tab"));
+            assertNull(h.get("X-Split"));
+        }
+    }
 }
