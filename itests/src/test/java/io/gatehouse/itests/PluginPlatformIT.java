@@ -42,6 +42,7 @@ import org.junit.Test;
 public class PluginPlatformIT {
     private static final String KIND = "stamp";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
+    private static final String LEAK_DETECTION = "-Dio.netty.leakDetection.level=paranoid";
 
     private static Path work;
     private static Path v1Jar;
@@ -70,7 +71,8 @@ public class PluginPlatformIT {
         appPort = Ports.free();
         pinnedPort = Ports.free();
         karaf = KarafProcess.unpack(work, adminPort);
-        karaf.start();
+        // every buffer is tracked: a leak shows as a "LEAK:" line in the log (checked after the hedge)
+        karaf.start(Map.of("EXTRA_JAVA_OPTS", LEAK_DETECTION));
         admin = "http://127.0.0.1:" + adminPort;
         await().atMost(180, SECONDS).until(() -> new Http().writable(admin));
     }
@@ -399,22 +401,97 @@ public class PluginPlatformIT {
         ((ExecutorService) server.getExecutor()).shutdownNow();
     }
 
+    /**
+     * An origin that reads a request head and never answers; it counts the requests it got and the connections
+     * the gateway closed on it (a cancelled attempt's connection must be closed: its response never came).
+     */
+    private static final class HoldingOrigin implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 16,
+                java.net.InetAddress.getByName("127.0.0.1"));
+        final AtomicLong seen = new AtomicLong();
+        final AtomicLong closedByPeer = new AtomicLong();
+        private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+
+        HoldingOrigin() throws IOException {
+            threads.execute(this::accept);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void accept() {
+            for (int i = 0; i < 64 && !server.isClosed(); i++) {
+                try {
+                    java.net.Socket s = server.accept();
+                    sockets.add(s);
+                    threads.execute(() -> hold(s));
+                } catch (IOException e) {
+                    return; // closed by the test
+                }
+            }
+        }
+
+        private void hold(java.net.Socket s) {
+            try (s) {
+                s.setSoTimeout(60_000);
+                java.io.InputStream in = s.getInputStream();
+                int matched = 0;
+                int b;
+                while (matched < 4 && (b = in.read()) >= 0) {
+                    matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                }
+                seen.incrementAndGet();
+                try {
+                    while (in.read() >= 0) {
+                        // a request body, if any: read until the gateway closes the connection
+                    }
+                } catch (java.net.SocketException e) {
+                    // reset by the gateway, or closed by the test (then not counted below)
+                }
+                if (!server.isClosed()) {
+                    closedByPeer.incrementAndGet();
+                }
+            } catch (IOException e) {
+                // closed by the test
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (java.net.Socket s : sockets) {
+                s.close();
+            }
+            threads.shutdownNow();
+        }
+    }
+
+    /** The gateway's JVM (bin/karaf's child, or the process itself), found by its command line (Linux). */
+    private static ProcessHandle gatewayJvm() {
+        ProcessHandle launcher = karaf.process().orElseThrow();
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(launcher), launcher.descendants())
+                .filter(h -> commandLine(h).contains("org.apache.karaf.main.Main")).findFirst()
+                .orElseThrow(() -> new AssertionError("no Karaf JVM under " + launcher.pid()));
+    }
+
+    /** The process's command line, arguments separated by spaces ({@code /proc/<pid>/cmdline}). */
+    private static String commandLine(ProcessHandle h) {
+        try {
+            return Files.readString(Paths.get("/proc", Long.toString(h.pid()), "cmdline"), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     public void hedgeAndMirrorPluginsMakeSeveralAttemptsPerRequest() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        AtomicLong slowSeen = new AtomicLong();
         AtomicLong shadowSeen = new AtomicLong();
         AtomicLong shadowBytes = new AtomicLong();
-        // the slow server holds its answer until the test ends: a hedge must not wait for it
-        com.sun.net.httpserver.HttpServer slow = origin(ex -> {
-            slowSeen.incrementAndGet();
-            try {
-                release.await(20, SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            answer(ex, 200, "slow");
-        });
+        // the slow server never answers: a hedge must not wait for it, and must close the loser's connection
+        HoldingOrigin slow = new HoldingOrigin();
         com.sun.net.httpserver.HttpServer fast = origin(ex -> answer(ex, 200, "fast"));
         com.sun.net.httpserver.HttpServer shadow = origin(ex -> {
             shadowBytes.addAndGet(ex.getRequestBody().readAllBytes().length);
@@ -430,7 +507,7 @@ public class PluginPlatformIT {
             });
             int hedgePort = Ports.free();
             int mirrorPort = Ports.free();
-            int slowPort = slow.getAddress().getPort();
+            int slowPort = slow.port();
             int fastPort = fast.getAddress().getPort();
             apply("""
                     kind: Pipeline
@@ -459,7 +536,10 @@ public class PluginPlatformIT {
             assertEquals("fast", hedged.body());
             assertEquals("2", hedged.headers().firstValue("X-Hedge-Attempts").orElse(null));
             assertTrue("answered in " + ms + " ms, not after the slow server", ms < 5_000);
-            assertEquals("the slow server was asked first", 1, slowSeen.get());
+            assertEquals("the slow server was asked first", 1, slow.seen.get());
+            // the loser was cancelled: its connection closed (an attempt without its response cannot be pooled)
+            await("the losing attempt's connection closed").atMost(10, SECONDS)
+                    .until(() -> slow.closedByPeer.get() == 1);
             System.out.printf("hedge: the second server's answer won after %d ms%n", ms);
 
             // mirroring: the client gets the backend's answer; the shadow got a copy of the request and its body
@@ -471,11 +551,34 @@ public class PluginPlatformIT {
             assertEquals("fast", mirrored.body());
             await().atMost(30, SECONDS).until(() -> shadowSeen.get() == 1);
             assertEquals(10_000, shadowBytes.get());
+
+            // no buffer leaked: collect garbage in the gateway (unreleased buffers are reported when their wrapper
+            // is collected, at the next tracked allocation), make more requests, read the log
+            ProcessHandle jvm = gatewayJvm();
+            String cmd = commandLine(jvm);
+            assertTrue("the gateway runs with " + LEAK_DETECTION + " last: " + cmd,
+                    cmd.lastIndexOf(LEAK_DETECTION) > cmd.lastIndexOf("-Dio.netty.leakDetection.level=disabled"));
+            Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+            for (int round = 0; round < 2; round++) {
+                Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(jvm.pid()), "GC.run")
+                        .redirectErrorStream(true).start();
+                assertTrue("jcmd GC.run ended", gc.waitFor(60, SECONDS));
+                for (int i = 0; i < 20; i++) {
+                    assertEquals(200, http.send("POST", "http://127.0.0.1:" + mirrorPort + "/orders",
+                            "application/octet-stream", "after gc " + i).statusCode());
+                }
+            }
+            await().atMost(30, SECONDS).until(() -> shadowSeen.get() == 41);
+            String log = Files.readString(karaf.home().resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+            assertTrue("no buffer leak reported: " + leakLines(log), leakLines(log).isEmpty());
         } finally {
-            release.countDown();
-            stop(slow);
+            slow.close();
             stop(fast);
             stop(shadow);
         }
+    }
+
+    private static List<String> leakLines(String log) {
+        return log.lines().filter(l -> l.contains("LEAK:")).limit(5).toList();
     }
 }
