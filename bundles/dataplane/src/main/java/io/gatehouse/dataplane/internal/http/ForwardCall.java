@@ -551,7 +551,9 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
 
     /** A plugin replaced the upstream response with its own: drop the body, free the connection. */
     void discardResponse() {
-        failRead(new UpstreamException(Reason.CANCELLED, "the response was replaced", null));
+        if (reading) {
+            failRead(new UpstreamException(Reason.CANCELLED, "the response was replaced", null));
+        }
         exchange.body().remove(this);
         releasePending();
         if (!responseComplete) {
@@ -711,7 +713,10 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
                 c.close();
             }
         }
-        failRead(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended", cause));
+        if (reading) {
+            // only then: an exception is costly, and this runs for every exchange
+            failRead(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended", cause));
+        }
         releasePending();
         if (!done && !headReceived) {
             promise.completeExceptionally(new UpstreamException(Reason.CLIENT_ABORTED, "the exchange ended",
