@@ -3,6 +3,10 @@ package io.gatehouse.dataplane.internal.http;
 import io.gatehouse.api.plugin.BodyTransform;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +69,21 @@ final class BodyTransforms {
             throw e;
         }
         return out;
+    }
+
+    /**
+     * Transforms a piece of a body (released here, whatever happens) into a new piece of the same kind: the last
+     * one ends the body and keeps its trailers.
+     */
+    HttpContent apply(HttpContent content) throws Exception {
+        boolean last = content instanceof LastHttpContent;
+        ByteBuf out = apply(content.content(), last);
+        if (last) {
+            LastHttpContent l = new DefaultLastHttpContent(out);
+            l.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
+            return l;
+        }
+        return new DefaultHttpContent(out);
     }
 
     /** Transforms one whole body at once (a gateway-made or read body). */

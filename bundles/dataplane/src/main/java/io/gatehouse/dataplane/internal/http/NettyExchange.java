@@ -10,8 +10,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -455,21 +453,13 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     /** A piece of the upstream body through the response's transformations; null when the exchange failed. */
     private HttpContent transformed(HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
-        ByteBuf out;
         try {
-            out = responseTransforms.apply(content.content(), last);
+            return responseTransforms.apply(content);
         } catch (Exception | Error e) {
             responseTransforms = null;
             transformFailed(e);
             return null;
         }
-        if (last) {
-            LastHttpContent l = new DefaultLastHttpContent(out);
-            l.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
-            return l;
-        }
-        return new DefaultHttpContent(out);
     }
 
     void flush() {

@@ -5,7 +5,6 @@ import io.gatehouse.api.plugin.BodyTransform;
 import io.gatehouse.api.plugin.UpstreamException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -237,9 +236,8 @@ final class RequestBody {
     }
 
     private HttpContent transformed(HttpContent content, boolean last) {
-        ByteBuf out;
         try {
-            out = transforms.apply(content.content(), last);
+            return transforms.apply(content);
         } catch (Exception | Error e) {
             // apply released the piece
             fail();
@@ -247,12 +245,6 @@ final class RequestBody {
             exchange.stream().updateAutoRead();
             return null;
         }
-        if (last) {
-            LastHttpContent l = new DefaultLastHttpContent(out);
-            l.trailingHeaders().set(((LastHttpContent) content).trailingHeaders());
-            return l;
-        }
-        return new DefaultHttpContent(out);
     }
 
     /** A copy of the queued body. */
@@ -351,10 +343,9 @@ final class RequestBody {
         }
         HttpContent c;
         while ((c = before.poll()) != null) {
-            boolean last = c instanceof LastHttpContent;
-            ByteBuf out;
+            HttpContent n;
             try {
-                out = only.apply(c.content(), last);
+                n = only.apply(c);
             } catch (Exception | Error e) {
                 while ((c = before.poll()) != null) {
                     c.release();
@@ -363,9 +354,8 @@ final class RequestBody {
                 exchange.transformFailed(e);
                 return;
             }
-            HttpContent n = last ? new DefaultLastHttpContent(out) : new DefaultHttpContent(out);
             queue.add(n);
-            queuedBytes += out.readableBytes();
+            queuedBytes += n.content().readableBytes();
             if (kept != null) {
                 keepOne(n);
             }
