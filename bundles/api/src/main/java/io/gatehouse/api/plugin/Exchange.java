@@ -103,7 +103,8 @@ public interface Exchange {
      * ({@link HttpRequest#body(byte[])}). A body larger than {@code maxBytes} fails the stage with
      * {@link BodyTooLargeException} once the bound is passed; nothing is lost (the part read so far streams
      * first when the request is forwarded), and the plugin usually answers 413. Calling it again returns the
-     * same stage. The gateway's own body limit and body idle timeout still apply while it reads.
+     * same stage. The gateway's own body limit and body idle timeout still apply while it reads. A body read
+     * whole is an array: {@code maxBytes} counts as at most {@code Integer.MAX_VALUE - 8}.
      *
      * @throws IllegalStateException when an attempt was already sent, or a response is committed
      * @throws IllegalArgumentException when {@code maxBytes} is negative

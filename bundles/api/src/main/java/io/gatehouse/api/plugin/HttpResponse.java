@@ -44,7 +44,8 @@ public interface HttpResponse {
      * {@link #body(byte[])} may replace them. For a gateway-made response it completes at once with its body.
      * A body larger than {@code maxBytes} fails the stage with {@link BodyTooLargeException}: the response
      * keeps streaming unchanged when committed (what was read first). The upstream's read timeout applies
-     * while it is read. Calling it again returns the same stage.
+     * while it is read. Calling it again returns the same stage. A body read whole is an array: {@code maxBytes}
+     * counts as at most {@code Integer.MAX_VALUE - 8}.
      *
      * @throws IllegalStateException when the response is committed, or is not the exchange's response
      * @throws IllegalArgumentException when {@code maxBytes} is negative

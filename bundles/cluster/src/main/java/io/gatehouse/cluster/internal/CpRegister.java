@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A CP {@link IAtomicReference} of strings where every call has our own deadline: a CP call to the local
@@ -41,10 +43,10 @@ final class CpRegister {
      * (the destroyed group's state is gone, whatever the first call did there). All within {@code timeout}.
      */
     private <T> CompletableFuture<T> call(Duration timeout,
-                                          java.util.function.Function<IAtomicReference<String>, CompletionStage<T>> op) {
-        return proxy(timeout).thenCompose(p -> forget(p, copy(op.apply(p))))
-                .handle((v, t) -> destroyed(t)
-                        ? proxy(timeout).thenCompose(p -> forget(p, copy(op.apply(p))))
+                                          Function<IAtomicReference<String>, CompletionStage<T>> op) {
+        Supplier<CompletableFuture<T>> once = () -> proxy(timeout).thenCompose(p -> forget(p, copy(op.apply(p))));
+        return once.get()
+                .handle((v, t) -> destroyed(t) ? once.get()
                         : t != null ? CompletableFuture.<T>failedFuture(t) : CompletableFuture.completedFuture(v))
                 .thenCompose(f -> f)
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,6 +1,8 @@
 package io.gatehouse.cluster.internal.replication;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -18,7 +20,7 @@ public final class ExecutorScheduler implements Scheduler, AutoCloseable {
 
     private final ScheduledThreadPoolExecutor executor;
     /** The threads the executor made (one at a time): {@link #close()} waits until they have ended. */
-    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     public ExecutorScheduler(String threadName) {
         executor = new ScheduledThreadPoolExecutor(1, r -> {

@@ -45,7 +45,7 @@ final class RunningState {
     private final Map<String, Long> graceUntil = new HashMap<>();
     private Duration kindGrace = Duration.ZERO;
     /** Pipelines kept on their versions because the version they now resolve to cannot run them, and why. */
-    private final Map<String, String> heldBack = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> heldBack = new HashMap<>();
     private final GenerationFactory factory;
     private final PipelineRegistry pipelines = new PipelineRegistry();
     private final ListenerManager listeners;

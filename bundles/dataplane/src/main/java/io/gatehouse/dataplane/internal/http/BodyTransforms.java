@@ -28,10 +28,6 @@ final class BodyTransforms {
         transforms.add(t);
     }
 
-    boolean isEmpty() {
-        return transforms.isEmpty();
-    }
-
     /**
      * Transforms {@code in} (released here, whatever happens) and, when {@code last}, ends the body.
      *

@@ -224,7 +224,6 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
         return response;
     }
 
-
     /** Set when the upstream response broke before commit; the exchange answers with this instead. */
     UpstreamException brokenResponse() {
         return broken;
@@ -461,14 +460,14 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
             throw new IllegalStateException("the response is already committed");
         }
         bodyRead = new CompletableFuture<>();
-        bodyReadLimit = max;
+        bodyReadLimit = Math.min(max, RequestBody.MAX_WHOLE);
         if (broken != null) {
             bodyRead.completeExceptionally(broken);
         } else if (state == State.CANCELLED || done && !responseComplete) {
             bodyRead.completeExceptionally(error != null ? error
                     : new UpstreamException(Reason.CANCELLED, "the attempt is over", null));
-        } else if (pendingBytes > max) {
-            bodyRead.completeExceptionally(new BodyTooLargeException(max));
+        } else if (pendingBytes > bodyReadLimit) {
+            bodyRead.completeExceptionally(new BodyTooLargeException(bodyReadLimit));
         } else if (responseComplete) {
             completeRead();
         } else {

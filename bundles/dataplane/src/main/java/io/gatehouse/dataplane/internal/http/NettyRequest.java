@@ -6,6 +6,7 @@ import io.gatehouse.api.plugin.HttpRequests;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import java.util.Objects;
 
 /**
  * The plugin view of the client's request head. It wraps the decoded Netty request, which is the very
@@ -111,7 +112,7 @@ final class NettyRequest implements HttpRequest, NettyHeaders.Owner {
 
     @Override
     public void body(byte[] body) {
-        java.util.Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(body, "body");
         if (exchange == null) {
             throw new IllegalStateException("an attempt's request carries the exchange's body: set it on "
                     + "Exchange.request() before the first attempt is made");

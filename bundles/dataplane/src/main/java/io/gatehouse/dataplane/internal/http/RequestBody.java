@@ -40,6 +40,8 @@ final class RequestBody {
     private static final int STREAMING = 1;
     private static final int DISCARDING = 2;
     private static final int FAILED = 3;
+    /** The most a body read whole can hold: the largest array. */
+    static final long MAX_WHOLE = Integer.MAX_VALUE - 8;
 
     private final NettyExchange exchange;
     private final long contentLength;
@@ -192,7 +194,7 @@ final class RequestBody {
             return;
         }
         if (transforms != null) {
-            content = transformed(content, last);
+            content = transformed(content);
             if (content == null) {
                 return;
             }
@@ -210,9 +212,7 @@ final class RequestBody {
         if (content == LastHttpContent.EMPTY_LAST_CONTENT) {
             // complete is set: each target gets its own end when it starts
             if (reading) {
-                reading = false;
-                cancelIdleTimer();
-                read.complete(queuedCopy());
+                readComplete();
             }
             return;
         }
@@ -228,14 +228,19 @@ final class RequestBody {
                 read.completeExceptionally(new BodyTooLargeException(readLimit));
                 exchange.stream().updateAutoRead();
             } else if (last) {
-                reading = false;
-                cancelIdleTimer();
-                read.complete(queuedCopy());
+                readComplete();
             }
         }
     }
 
-    private HttpContent transformed(HttpContent content, boolean last) {
+    /** The last piece arrived while a plugin reads the whole body: it gets its copy. */
+    private void readComplete() {
+        reading = false;
+        cancelIdleTimer();
+        read.complete(queuedCopy());
+    }
+
+    private HttpContent transformed(HttpContent content) {
         try {
             return transforms.apply(content);
         } catch (Exception | Error e) {
@@ -271,22 +276,19 @@ final class RequestBody {
             return read;
         }
         read = new CompletableFuture<>();
-        readLimit = max;
+        readLimit = Math.min(max, MAX_WHOLE);
         if (state == FAILED || state == DISCARDING) {
             read.completeExceptionally(new UpstreamException(UpstreamException.Reason.CLIENT_ABORTED,
                     "the request body cannot be read any more", null));
-        } else if (queuedBytes > max) {
-            read.completeExceptionally(new BodyTooLargeException(max));
+        } else if (queuedBytes > readLimit) {
+            read.completeExceptionally(new BodyTooLargeException(readLimit));
         } else if (complete) {
             read.complete(queuedCopy());
         } else {
             reading = true;
             exchange.continueIfExpected();
             exchange.stream().updateAutoRead();
-            if (idleTimer == null) {
-                lastActivity = System.nanoTime();
-                idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
-            }
+            watchIdle();
         }
         return read;
     }
@@ -430,11 +432,18 @@ final class RequestBody {
         }
         call.flushRequest();
         exchange.stream().updateAutoRead();
-        if (!complete && idleTimer == null) {
+        if (!complete) {
+            watchIdle();
+        }
+        return true;
+    }
+
+    /** Starts watching the client's body for idleness (the gateway reads it now), unless already watching. */
+    private void watchIdle() {
+        if (idleTimer == null) {
             lastActivity = System.nanoTime();
             idleTimer = exchange.ctx().executor().schedule(this::checkIdle, idleNanos, TimeUnit.NANOSECONDS);
         }
-        return true;
     }
 
     /** An attempt stopped sending (done, failed, cancelled): it no longer holds the client's reading back. */
