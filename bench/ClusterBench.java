@@ -1,5 +1,6 @@
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,7 +63,8 @@ public final class ClusterBench {
     /** Whether the group was ready once (before that, a failure measured nothing). */
     private boolean everReady;
 
-    record Node(int index, String name, int port, Path dir) {
+    /** A node; {@code token} is the cluster's admin token (admin.token in the cluster folder), sent as a bearer token. */
+    record Node(int index, String name, int port, Path dir, String token) {
         URI uri(String path) {
             return URI.create("http://127.0.0.1:" + port + "/api/v1" + path);
         }
@@ -89,9 +91,15 @@ public final class ClusterBench {
         this.clusterDir = Path.of(required("cluster"));
         this.voters = Integer.parseInt(required("voters"));
         String[] ports = required("ports").split(",");
+        String token;
+        try {
+            token = Files.readString(clusterDir.resolve("admin.token")).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no admin token in " + clusterDir + " (./gatehouse cluster start writes it)", e);
+        }
         for (int i = 0; i < ports.length; i++) {
             String name = "node" + (i + 1);
-            nodes.add(new Node(i + 1, name, Integer.parseInt(ports[i].trim()), clusterDir.resolve(name)));
+            nodes.add(new Node(i + 1, name, Integer.parseInt(ports[i].trim()), clusterDir.resolve(name), token));
         }
     }
 
@@ -845,7 +853,7 @@ public final class ClusterBench {
     private static Reply get(HttpClient client, Node node, String path, Duration timeout)
             throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(node.uri(path)).timeout(timeout)
-                .header("Accept", "application/json").GET().build();
+                .header("Accept", "application/json").header("Authorization", "Bearer " + node.token()).GET().build();
         long sent = System.nanoTime();
         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body(), sent, System.nanoTime());
@@ -858,6 +866,7 @@ public final class ClusterBench {
                 + "\"kind\":\"mock\",\"spec\":{\"body\":\"" + name + "\\n\"}}]}}";
         HttpRequest request = HttpRequest.newBuilder(node.uri("/objects/Pipeline/" + name + "?timeout=" + timeoutParam))
                 .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .header("Authorization", "Bearer " + node.token())
                 .PUT(HttpRequest.BodyPublishers.ofString(body)).build();
         long sent = System.nanoTime();
         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -45,6 +45,8 @@ public abstract class GatehouseKarafTestSupport {
             // the cluster node's Hazelcast member on a free port (5701 may be held by a running ./gatehouse)
             editConfigurationFilePut("etc/io.gatehouse.cluster.cfg", "bind.port", String.valueOf(Ports.free())),
             systemProperty(ADMIN_PORT_PROPERTY).value(String.valueOf(adminPort)),
+            // the node's bootstrap admin token (Pax Exam's JVM does not take the test's environment)
+            systemProperty("gatehouse.admin.token").value(Http.TOKEN),
             // the probe's extender waits this long for Pax Exam's invoker factory (default 10 s); on a loaded
             // machine that service came later, the probe was never served and the test client waited forever
             systemProperty("org.ops4j.pax.exam.raw.extender.intern.Parser.DEFAULT_TIMEOUT").value("180000"),

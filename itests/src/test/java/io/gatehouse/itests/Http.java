@@ -8,11 +8,18 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
-/** A tiny blocking HTTP client for tests; every call has a timeout. */
+/**
+ * A tiny blocking HTTP client for tests; every call has a timeout. Requests to the admin API (paths under
+ * {@code /api/v1}) carry a bearer token: {@link #TOKEN}, the bootstrap token every node the tests start is
+ * given, unless {@link #token} chose another (or none).
+ */
 public final class Http {
+    /** The admin token of the nodes the tests start (GATEHOUSE_ADMIN_TOKEN, or gatehouse.admin.token). */
+    public static final String TOKEN = "gh_integration-tests-admin-token-0123456789";
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private final Duration timeout;
     private final HttpClient client;
+    private final String token;
 
     public Http() {
         this(DEFAULT_TIMEOUT);
@@ -20,16 +27,33 @@ public final class Http {
 
     /** A client whose connections and requests time out after {@code timeout}. */
     public Http(Duration timeout) {
-        this.timeout = timeout;
-        this.client = HttpClient.newBuilder()
+        this(timeout, HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
-                .build();
+                .build(), TOKEN);
+    }
+
+    private Http(Duration timeout, HttpClient client, String token) {
+        this.timeout = timeout;
+        this.client = client;
+        this.token = token;
+    }
+
+    /** The same client sending {@code token} to the admin API instead (null: no token). */
+    public Http token(String token) {
+        return new Http(timeout, client, token);
     }
 
     public HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build(),
+        return client.send(authorized(HttpRequest.newBuilder(URI.create(url)).timeout(timeout), url).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder b, String url) {
+        if (token != null && URI.create(url).getPath().startsWith("/api/v1")) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
     }
 
     public HttpResponse<String> send(String method, String url, String contentType, String body)
@@ -41,6 +65,9 @@ public final class Http {
     public HttpResponse<String> send(String method, String url, String contentType, String body,
                                      Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+        if (headers.keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
+            authorized(b, url);
+        }
         headers.forEach(b::header);
         if (contentType != null) {
             b.header("Content-Type", contentType);

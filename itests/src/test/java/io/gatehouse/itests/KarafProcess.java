@@ -98,6 +98,7 @@ public final class KarafProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("KARAF_") || k.startsWith("GATEHOUSE_")
                 || k.startsWith("IO_GATEHOUSE_") || k.startsWith("ORG_APACHE_KARAF_"));
         pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("GATEHOUSE_ADMIN_TOKEN", Http.TOKEN);
         pb.environment().putAll(env);
         process = pb.start();
     }

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -158,12 +159,28 @@ public class LauncherIT {
         assertEquals(200, welcome.statusCode());
         assertTrue(welcome.body(), welcome.body().contains("Welcome to Gatehouse"));
 
-        // 3. every example applies as written (ports moved to free ones), serves, and applies again as a no-op
+        // 3. the admin API: the first start generated its token into data/admin.token (owner-only), which
+        // ./gatehouse token prints; without it, 401. The Karaf console's user got a generated password.
+        Path tokenFile = gatehouse.runtime().resolve("data/admin.token");
+        String token = Files.readString(tokenFile).trim();
+        assertTrue(token, token.startsWith("gh_") && token.length() >= 40);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        assertEquals(token, gatehouse.run("token").output().trim());
+        assertEquals(401, http.token(null).get(gatehouse.admin("/api/v1/objects")).statusCode());
+        assertEquals(401, http.get(gatehouse.admin("/api/v1/objects")).statusCode());
+        Http admin = http.token(token);
+        Path users = gatehouse.runtime().resolve("etc/users.properties");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(users)));
+        Matcher karafUser = Pattern.compile("(?m)^karaf = ([^,]+),").matcher(Files.readString(users));
+        assertTrue(Files.readString(users), karafUser.find());
+        assertTrue("a generated password, not karaf", karafUser.group(1).length() >= 24);
+
+        // 4. every example applies as written (ports moved to free ones), serves, and applies again as a no-op
         Map<Integer, Integer> ports = examplePorts(demo);
         Map<String, String> examples = examples(ports);
         assertTrue("more than one example ships: " + examples.keySet(), examples.size() > 1);
         for (Map.Entry<String, String> e : examples.entrySet()) {
-            HttpResponse<String> applied = http.send("POST", gatehouse.admin("/api/v1/apply"), "application/yaml",
+            HttpResponse<String> applied = admin.send("POST", gatehouse.admin("/api/v1/apply"), "application/yaml",
                     e.getValue());
             assertEquals(e.getKey() + ": " + applied.body(), 200, applied.statusCode());
             for (JsonNode o : json.readTree(applied.body())) {
@@ -174,7 +191,7 @@ public class LauncherIT {
         checkExamples(ports, demo);
         long index = health(gatehouse).get("appliedIndex").asLong();
         for (Map.Entry<String, String> e : examples.entrySet()) {
-            HttpResponse<String> again = http.send("POST", gatehouse.admin("/api/v1/apply"), "application/yaml",
+            HttpResponse<String> again = admin.send("POST", gatehouse.admin("/api/v1/apply"), "application/yaml",
                     e.getValue());
             assertEquals(e.getKey() + ": " + again.body(), 200, again.statusCode());
             for (JsonNode o : json.readTree(again.body())) {
@@ -185,7 +202,7 @@ public class LauncherIT {
         String objects = objects(gatehouse);
         String nodeId = node.get("id").asText();
 
-        // 4. a rebuild replaces the distribution: the configuration lives in the runtime folder and survives
+        // 5. a rebuild replaces the distribution: the configuration lives in the runtime folder and survives
         assertEquals(0, gatehouse.run("stop").exit());
         gatehouse.rebuild();
         Launcher.Result restart = gatehouse.run("start");
@@ -210,7 +227,8 @@ public class LauncherIT {
     /** Every object as kind/name@revision, spec included. */
     private String objects(Launcher gatehouse) throws Exception {
         StringBuilder out = new StringBuilder();
-        for (JsonNode o : json.readTree(http.get(gatehouse.admin("/api/v1/objects")).body())) {
+        Http admin = http.token(Files.readString(gatehouse.runtime().resolve("data/admin.token")).trim());
+        for (JsonNode o : json.readTree(admin.get(gatehouse.admin("/api/v1/objects")).body())) {
             out.append(o.get("kind").asText()).append('/').append(o.get("name").asText()).append('@')
                     .append(o.get("revision").asLong()).append(' ').append(o.get("spec")).append('\n');
         }

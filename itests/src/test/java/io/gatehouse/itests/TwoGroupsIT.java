@@ -11,8 +11,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -96,6 +98,20 @@ public class TwoGroupsIT {
         assertEquals(retry.body(), 200, retry.statusCode());
         assertEquals(revision, json.readTree(retry.body()).get(0).path("revision").asLong());
         assertEquals("the retry appended nothing", appliedBefore, cluster.appliedIndex(cluster.leaderOf("b1")));
+        // the statistics of the whole cluster, asked on a node of a: b's report comes over HTTP with a GET signed
+        // with the cluster secret (no user token crosses groups), and names every node of b as answered
+        await("a1's cluster statistics include every node of b").atMost(CATCH_UP).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    JsonNode stats = json.readTree(http.get(cluster.node("a1").adminUrl()
+                            + "/api/v1/stats?scope=cluster&timeout=5s").body());
+                    Set<String> answered = new HashSet<>();
+                    stats.path("nodes").forEach(n -> {
+                        if (n.path("answered").asBoolean()) {
+                            answered.add(n.path("name").asText());
+                        }
+                    });
+                    return answered.containsAll(B);
+                });
         // a group nobody configured: 503 naming it
         HttpResponse<String> unknown = write("a1", "nowhere", "lost", "lost");
         assertEquals(unknown.body(), 503, unknown.statusCode());

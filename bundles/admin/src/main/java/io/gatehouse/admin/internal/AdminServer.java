@@ -7,6 +7,7 @@ import io.gatehouse.api.config.Units;
 import io.gatehouse.api.stats.ClusterTraffic;
 import io.gatehouse.api.stats.TrafficStats;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -76,6 +77,7 @@ public class AdminServer {
     }
 
     private final Server server;
+    private final AdminTokens tokens = new AdminTokens();
     private final ServerConnector connector;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -99,13 +101,17 @@ public class AdminServer {
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
                        Map.Entry<Map<String, ?>, ConfigService> config,
                        Config settings) {
-        this(config.getValue(), settings, NodeIdentity.load(NodeIdentity.karafDirectory()), null,
-                standalone(config.getKey().get("standalone")));
+        this(config.getValue(), settings, NodeIdentity.load(NodeIdentity.karafDirectory()), null, null,
+                standalone(config.getKey().get("standalone")), bootstrap());
     }
 
-    /** A standalone node without a cluster service, with a given node identity (tests). */
-    AdminServer(ConfigService config, Config settings, NodeIdentity node) {
-        this(config, settings, node, null, true);
+    /**
+     * A standalone node without a cluster service, with a given node identity and bootstrap token (tests).
+     *
+     * @param bootstrap the SHA-256 of the node's bootstrap token, or null for none
+     */
+    AdminServer(ConfigService config, Config settings, NodeIdentity node, String bootstrap) {
+        this(config, settings, node, null, null, true, bootstrap);
     }
 
     /**
@@ -115,8 +121,8 @@ public class AdminServer {
      * @param standalone whether the core commits locally without a cluster service
      */
     AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
-                boolean standalone) {
-        this(config, settings, node, consensus, null, standalone);
+                boolean standalone, String bootstrap) {
+        this(config, settings, node, consensus, null, standalone, bootstrap);
     }
 
     /**
@@ -126,9 +132,10 @@ public class AdminServer {
      * @param authenticator checks writes forwarded from other groups (read on every request), or null for the
      *                      one DS binds
      * @param standalone    whether the core commits locally without a cluster service
+     * @param bootstrap     the SHA-256 of the node's bootstrap token, or null for none
      */
     AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
-                Supplier<GroupAuthenticator> authenticator, boolean standalone) {
+                Supplier<GroupAuthenticator> authenticator, boolean standalone, String bootstrap) {
         Settings s = Settings.of(settings);
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
@@ -159,11 +166,26 @@ public class AdminServer {
         new ObjectsEndpoints(config, rendering, view::group).register(router);
         new StatsEndpoints(() -> trafficStats, () -> clusterTraffic, () -> ClusterView.STANDALONE_NODE)
                 .register(router);
-        new ForwardEndpoint(cluster, authenticator != null ? authenticator : () -> this.authenticator, rendering)
-                .register(router);
-        server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize));
+        Supplier<GroupAuthenticator> signatures = authenticator != null ? authenticator : () -> this.authenticator;
+        new ForwardEndpoint(cluster, signatures, rendering).register(router);
+        new TokensEndpoints(config, tokens, bootstrap != null).register(router);
+        server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize,
+                new Authenticator(config, bootstrap, signatures)));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);
+    }
+
+    /**
+     * The SHA-256 of this node's bootstrap token, set at its first start (BootstrapToken); null outside Karaf,
+     * where only tokens of the configuration count.
+     */
+    private static String bootstrap() {
+        Path data = BootstrapToken.karafData();
+        if (data == null) {
+            LOG.warn("No karaf.data: the admin API has no bootstrap token, only ApiToken objects open it");
+            return null;
+        }
+        return BootstrapToken.load(data, BootstrapToken.given(), new AdminTokens()).sha256();
     }
 
     /** Binds the statistics services as DS would (tests). */

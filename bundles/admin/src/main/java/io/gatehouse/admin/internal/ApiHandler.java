@@ -1,6 +1,7 @@
 package io.gatehouse.admin.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.Violation;
@@ -34,11 +35,13 @@ final class ApiHandler extends Handler.Abstract {
     private final Router router;
     private final Rendering rendering;
     private final int maxRequestSize;
+    private final Authenticator authenticator;
 
-    ApiHandler(Router router, Rendering rendering, int maxRequestSize) {
+    ApiHandler(Router router, Rendering rendering, int maxRequestSize, Authenticator authenticator) {
         this.router = router;
         this.rendering = rendering;
         this.maxRequestSize = maxRequestSize;
+        this.authenticator = authenticator;
     }
 
     @Override
@@ -47,6 +50,10 @@ final class ApiHandler extends Handler.Abstract {
         try {
             String path = request.getHttpURI().getCanonicalPath();
             Router.Match match = path == null ? null : router.match(request.getMethod(), path);
+            // who asks comes first: without a token, every path answers the same 401 (none tells whether it exists)
+            Caller caller = match != null && match.found() && match.route().open()
+                    ? (match.route().method().equals("GET") ? Caller.ANONYMOUS : Caller.CLUSTER)
+                    : authenticate(request, response);
             if (match == null) {
                 throw new ApiException(404, ConfigException.NOT_FOUND, "no such resource: " + path);
             }
@@ -55,11 +62,15 @@ final class ApiHandler extends Handler.Abstract {
                 throw new ApiException(405, "method_not_allowed", request.getMethod() + " is not allowed on "
                         + path + ": use " + String.join(", ", match.allowed()));
             }
+            if (caller.access() == Caller.Access.READ && match.route().access() == Caller.Access.ADMIN) {
+                throw new ApiException(403, "forbidden", "token '" + caller.name() + "' has the read role: "
+                        + request.getMethod() + " needs an admin token");
+            }
             Fields query = query(request, match.route());
             String target = request.getHttpURI().getPathQuery();
             if (!match.route().body()) {
                 exchange.run(new ApiRequest(match.params(), query, new byte[0], ConfigFormat.JSON, request.getHeaders(),
-                        target), match.route());
+                        target, caller), match.route());
                 return true;
             }
             Optional<ConfigFormat> declared = declaredFormat(request.getHeaders());
@@ -68,13 +79,62 @@ final class ApiHandler extends Handler.Abstract {
             }
             new BodyReader(request, maxRequestSize,
                     body -> exchange.run(new ApiRequest(match.params(), query, body,
-                            declared.orElseGet(() -> MediaTypes.sniff(body)), request.getHeaders(), target),
+                            declared.orElseGet(() -> MediaTypes.sniff(body)), request.getHeaders(), target,
+                            caller),
                             match.route()),
                     exchange::fail).run();
         } catch (Throwable t) {
             exchange.fail(t);
         }
         return true;
+    }
+
+    /** The caller named by the request's bearer token; 401 with a Bearer challenge when there is none. */
+    private Caller authenticate(Request request, Response response) {
+        if (request.getHeaders().contains(GroupAuthenticator.SIGNATURE_HEADER)) {
+            return signed(request, response);
+        }
+        List<String> authorization = request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION);
+        Caller caller = authenticator.authenticate(authorization);
+        if (caller != null) {
+            return caller;
+        }
+        if (authorization.isEmpty()) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
+            throw new ApiException(401, "unauthorized", "this API needs a token: send 'Authorization: Bearer <token>'"
+                    + " (a node's first start writes one to data/admin.token, or takes " + BootstrapToken.VARIABLE
+                    + "; docs/operations.md)");
+        }
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+        throw new ApiException(401, "unauthorized", "the bearer token is not valid here: unknown, revoked, made for"
+                + " another group, or not sent as one 'Authorization: Bearer <token>' field");
+    }
+
+    /**
+     * A GET signed by another node with the cluster secret (cluster-wide statistics gather other groups'
+     * reports so): it may read, nothing more. Checked by the cluster bundle's authenticator (401 while it is
+     * absent or when the signature is wrong, stale or replayed).
+     */
+    private Caller signed(Request request, Response response) {
+        GroupAuthenticator cluster = authenticator.cluster();
+        HttpFields h = request.getHeaders();
+        GroupAuthenticator.Verdict verdict = cluster == null
+                ? GroupAuthenticator.Verdict.refuse("this node's cluster service is not running")
+                : cluster.verify(request.getMethod(), request.getHttpURI().getPathQuery(), new byte[0],
+                        one(h, GroupAuthenticator.NODE_HEADER), one(h, GroupAuthenticator.TIMESTAMP_HEADER),
+                        one(h, GroupAuthenticator.SIGNATURE_HEADER));
+        if (!verdict.accepted() || !request.getMethod().equals("GET")) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+            throw new ApiException(401, "unauthorized", "a signed request must be a GET signed with the cluster secret: "
+                    + (verdict.accepted() ? request.getMethod() + " is not" : verdict.reason()));
+        }
+        return new Caller("node " + one(h, GroupAuthenticator.NODE_HEADER), Caller.Access.READ);
+    }
+
+    /** The one value of a header; null when it is absent or given more than once. */
+    private static String one(HttpFields headers, String name) {
+        List<String> values = headers.getValuesList(name);
+        return values.size() == 1 ? values.get(0) : null;
     }
 
     /** The query parameters, each one the route takes and given at most once (400 otherwise). */

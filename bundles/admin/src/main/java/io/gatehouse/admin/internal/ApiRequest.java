@@ -18,9 +18,10 @@ import org.eclipse.jetty.util.Fields;
  * @param format the body's format (declared by Content-Type or sniffed)
  * @param headers the request's header fields
  * @param target  the path and query exactly as received (for signatures)
+ * @param caller  who sent it ({@link Caller#ANONYMOUS} on an open route, {@link Caller#CLUSTER} on a signed one)
  */
 record ApiRequest(Map<String, String> params, Fields query, byte[] body, ConfigFormat format, HttpFields headers,
-                  String target) {
+                  String target, Caller caller) {
 
     String param(String name) {
         return params.get(name);

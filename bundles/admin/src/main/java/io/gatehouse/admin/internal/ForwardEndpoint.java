@@ -55,7 +55,7 @@ final class ForwardEndpoint {
     }
 
     void register(Router router) {
-        router.async("POST", GroupAuthenticator.FORWARD_PATH, Set.of("group", "timeout"), this::forward);
+        router.signed("POST", GroupAuthenticator.FORWARD_PATH, Set.of("group", "timeout"), this::forward);
     }
 
     private CompletionStage<ApiResponse> forward(ApiRequest request) {

@@ -60,15 +60,47 @@ final class ObjectsEndpoints {
 
     private ApiResponse list(ApiRequest request) {
         String kind = request.query("kind");
-        if (kind != null && !config.objectKinds().contains(kind)) {
+        refuseTokens(kind);
+        if (kind != null && !kinds().contains(kind)) {
             throw new ApiException(400, ConfigException.INVALID,
-                    "unknown kind '" + kind + "': known kinds are " + String.join(", ", config.objectKinds()));
+                    "unknown kind '" + kind + "': known kinds are " + String.join(", ", kinds()));
         }
-        return ApiResponse.objects(200, rendering.objects(config.list(kind), this::status), Map.of());
+        List<ConfigObject> objects = config.list(kind).stream()
+                .filter(o -> !o.kind().equals(Authenticator.KIND)).toList();
+        return ApiResponse.objects(200, rendering.objects(objects, this::status), Map.of());
+    }
+
+    /** The kinds this API manages: every kind of the core but tokens, which {@link TokensEndpoints} manages. */
+    private List<String> kinds() {
+        return config.objectKinds().stream().filter(k -> !k.equals(Authenticator.KIND)).toList();
+    }
+
+    /** Tokens are made at /api/v1/tokens (the token is generated there; its hash is never shown). */
+    private static void refuseTokens(String kind) {
+        if (Authenticator.KIND.equals(kind)) {
+            throw new ApiException(400, ConfigException.INVALID, "ApiToken objects are managed at "
+                    + TokensEndpoints.TOKENS + ", not here");
+        }
+    }
+
+    /** The same, for each object of a write: 400 at each offending object's kind. */
+    private static List<ConfigObject> refuseTokens(List<ConfigObject> objects) throws ConfigException {
+        List<Violation> invalid = new ArrayList<>();
+        for (int i = 0; i < objects.size(); i++) {
+            if (Authenticator.KIND.equals(objects.get(i).kind())) {
+                invalid.add(new Violation((objects.size() > 1 ? "$[" + i + "]" : "$") + ".kind",
+                        "ApiToken objects are managed at " + TokensEndpoints.TOKENS + ", not here"));
+            }
+        }
+        if (!invalid.isEmpty()) {
+            throw ConfigException.invalid(invalid);
+        }
+        return objects;
     }
 
     private ApiResponse get(ApiRequest request) throws ConfigException {
         String kind = request.param("kind");
+        refuseTokens(kind);
         String name = request.param("name");
         ConfigObject object = config.get(kind, name).orElseThrow(() -> ConfigException.notFound(kind, name));
         return ApiResponse.ok(rendering.object(object, status(object)));
@@ -114,6 +146,7 @@ final class ObjectsEndpoints {
         WriteOptions options = WriteOptions.of(request);
         requireBody(request);
         ConfigObject object = config.parseObject(request.body(), request.format());
+        refuseTokens(List.of(object));
         List<Violation> violations = new ArrayList<>();
         if (!object.kind().equals(request.param("kind"))) {
             violations.add(new Violation("$.kind", "'" + object.kind() + "' does not match the kind in the URL, '"
@@ -133,6 +166,7 @@ final class ObjectsEndpoints {
     }
 
     private CompletionStage<ApiResponse> delete(ApiRequest request) {
+        refuseTokens(request.param("kind"));
         WriteOptions options = WriteOptions.of(request);
         DeleteRequest delete = new DeleteRequest(options.requestId(), options.group(), request.param("kind"),
                 request.param("name"), options.timeout());
@@ -149,7 +183,7 @@ final class ObjectsEndpoints {
      * The service completes a write by its deadline; should it not, the client still gets 504 shortly after
      * (the connection is never left waiting for ever).
      */
-    private static <T> CompletableFuture<T> bounded(CompletableFuture<T> future, Duration timeout) {
+    static <T> CompletableFuture<T> bounded(CompletableFuture<T> future, Duration timeout) {
         CompletableFuture<T> out = new CompletableFuture<>();
         future.orTimeout(timeout.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
             if (e == null) {
@@ -171,7 +205,7 @@ final class ObjectsEndpoints {
         if (objects.isEmpty()) {
             throw ConfigException.invalid("$", "the request body holds no object");
         }
-        return objects;
+        return refuseTokens(objects);
     }
 
     private static void requireBody(ApiRequest request) throws ConfigException {

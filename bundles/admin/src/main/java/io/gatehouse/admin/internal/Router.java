@@ -38,7 +38,12 @@ final class Router {
      * {@code endpoint} and {@code async} is set.
      */
     record Route(String method, List<String> template, boolean body, Set<String> query, Endpoint endpoint,
-                 AsyncEndpoint async) {
+                 AsyncEndpoint async, boolean open) {
+
+        /** What a caller needs to run it: reading for GET, admin for the rest. */
+        Caller.Access access() {
+            return method.equals("GET") ? Caller.Access.READ : Caller.Access.ADMIN;
+        }
 
         /** Runs the endpoint; a synchronous one answers with a completed stage. */
         CompletionStage<ApiResponse> run(ApiRequest request) throws ConfigException {
@@ -57,6 +62,12 @@ final class Router {
 
     Router get(String template, Endpoint endpoint) {
         return add("GET", template, false, Set.of(), endpoint);
+    }
+
+    /** A GET route that needs no token (health and readiness: load balancers and launchers call them). */
+    Router open(String template, Endpoint endpoint) {
+        routes.add(new Route("GET", segments(template), false, Set.of(), endpoint, null, true));
+        return this;
     }
 
     /** A GET route that takes the named query parameters (each at most once). */
@@ -78,13 +89,25 @@ final class Router {
 
     /** An asynchronous route taking the named query parameters. */
     Router async(String method, String template, Set<String> query, AsyncEndpoint endpoint) {
+        return async(method, template, query, endpoint, false);
+    }
+
+    /**
+     * An asynchronous route that needs no token because it authenticates its requests itself (the internal
+     * endpoints, signed with the cluster secret).
+     */
+    Router signed(String method, String template, Set<String> query, AsyncEndpoint endpoint) {
+        return async(method, template, query, endpoint, true);
+    }
+
+    private Router async(String method, String template, Set<String> query, AsyncEndpoint endpoint, boolean open) {
         boolean body = method.equals("POST") || method.equals("PUT");
-        routes.add(new Route(method, segments(template), body, Set.copyOf(query), null, endpoint));
+        routes.add(new Route(method, segments(template), body, Set.copyOf(query), null, endpoint, open));
         return this;
     }
 
     private Router add(String method, String template, boolean body, Set<String> query, Endpoint endpoint) {
-        routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint, null));
+        routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint, null, false));
         return this;
     }
 

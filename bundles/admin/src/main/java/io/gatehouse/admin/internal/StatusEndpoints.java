@@ -35,7 +35,7 @@ final class StatusEndpoints {
     }
 
     void register(Router router) {
-        router.get("/api/v1/health", this::health)
+        router.open("/api/v1/health", this::health)
                 .get("/api/v1/kinds", this::kinds);
     }
 

@@ -18,6 +18,9 @@ import org.junit.Before;
 abstract class AdminApiTestSupport {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     static final String YAML = "application/yaml";
+    /** The node's bootstrap token in these tests (every request of {@link #request} carries it). */
+    static final String TOKEN = "gh_test-bootstrap-token-0123456789abcdef";
+    static final String TOKEN_SHA256 = AdminTokens.hash(TOKEN);
 
     final ObjectMapper json = new ObjectMapper();
     static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -28,7 +31,8 @@ abstract class AdminApiTestSupport {
     @Before
     public void startServer() {
         service = new FakeConfigService();
-        server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()));
+        server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()),
+                TOKEN_SHA256);
     }
 
     @After
@@ -86,7 +90,13 @@ abstract class AdminApiTestSupport {
         };
     }
 
+    /** A request to the server with the bootstrap token. */
     HttpRequest.Builder request(String path) {
+        return anonymous(path).header("Authorization", "Bearer " + TOKEN);
+    }
+
+    /** A request to the server without a token. */
+    HttpRequest.Builder anonymous(String path) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(TIMEOUT);
     }
 

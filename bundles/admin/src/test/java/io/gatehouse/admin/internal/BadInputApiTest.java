@@ -71,7 +71,8 @@ public class BadInputApiTest extends AdminApiTestSupport {
     }
 
     private static String request(String method, String target, String headers, String body) {
-        return method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers
+        return method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                + "Authorization: Bearer " + TOKEN + "\r\n" + headers
                 + (body == null ? "" : "Content-Length: " + body.getBytes(StandardCharsets.ISO_8859_1).length + "\r\n")
                 + "\r\n" + (body == null ? "" : body);
     }

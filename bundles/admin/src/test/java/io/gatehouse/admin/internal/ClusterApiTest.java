@@ -5,11 +5,13 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.Consensus;
 import io.gatehouse.api.cluster.MemberState;
 import io.gatehouse.api.cluster.MemberStatus;
 import io.gatehouse.api.cluster.Role;
+import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.log.Change;
 import io.gatehouse.api.log.LogEntry;
@@ -61,7 +63,7 @@ public class ClusterApiTest extends AdminApiTestSupport {
     private void restart(boolean standalone) {
         server.stop();
         server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()),
-                () -> bound, standalone);
+                () -> bound, standalone, TOKEN_SHA256);
     }
 
     private static ClusterStatus threeVoters(String leader, boolean stale, String reason) {
@@ -209,6 +211,9 @@ public class ClusterApiTest extends AdminApiTestSupport {
 
     @Test
     public void theCoresStandaloneSettingIsReadFromItsServiceProperty() throws Exception {
+        // outside Karaf the production constructor has no bootstrap token: a token of the configuration opens it
+        service.apply(List.of(new ConfigObject("ApiToken", "ops", (ObjectNode) json.readTree(
+                "{\"role\":\"read\",\"sha256\":\"" + TOKEN_SHA256 + "\"}"), 0)));
         server.stop();
         server = new AdminServer(Map.<Map<String, ?>, ConfigService>entry(
                 Map.of("standalone", "false"), service), settings(0, "16KiB", 8));

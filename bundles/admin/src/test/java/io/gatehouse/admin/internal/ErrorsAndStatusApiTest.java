@@ -47,7 +47,7 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         server.stop();
         NodeIdentity launched = new NodeIdentity("8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10", true, 4242,
                 Instant.parse("2025-01-02T03:04:05Z"), "launch-1");
-        server = new AdminServer(service, settings(0, "16KiB", 8), launched);
+        server = new AdminServer(service, settings(0, "16KiB", 8), launched, TOKEN_SHA256);
         assertEquals("{\"id\":\"8a7e3c52-1d7e-4b8e-9f11-2f4d0c6a9b10\",\"pid\":4242,\"launchId\":\"launch-1\","
                 + "\"startedAt\":\"2025-01-02T03:04:05Z\"}", json(get("/api/v1/health")).get("node").toString());
     }
@@ -89,6 +89,7 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertError(get("/api/v1/objects?kind=Bogus"), 400, "invalid");
         // java.net.URI refuses to send a malformed escape: write it by hand
         String raw = raw(server.port(), "GET /api/v1/objects?kind=%ZZ HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + TOKEN + "\r\n"
                 + "Connection: close\r\n\r\n");
         assertTrue(raw, raw.startsWith("HTTP/1.1 400 "));
         assertTrue(raw, raw.contains("\"error\":\"bad_request\""));
@@ -154,8 +155,9 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
     @Test
     public void bodyThatStopsArrivingIs408() throws Exception {
         server.stop();
-        server = new AdminServer(registered(service), settings(0, "4MiB", 8, "1s"));
+        server = new AdminServer(service, settings(0, "4MiB", 8, "1s"), NodeIdentity.load(null), TOKEN_SHA256);
         String response = raw(server.port(), "POST /api/v1/objects HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + TOKEN + "\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"kind\"");
         assertTrue(response, response.startsWith("HTTP/1.1 408 "));
         assertTrue(response, response.contains("\"error\":\"request_timeout\""));

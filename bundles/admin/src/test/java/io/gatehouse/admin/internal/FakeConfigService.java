@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  */
 final class FakeConfigService implements ConfigService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-    private static final List<String> KINDS = List.of("HTTPServer", "Pipeline");
+    private static final List<String> KINDS = List.of("HTTPServer", "Pipeline", "ApiToken");
     private static final Set<String> PLUGIN_KINDS = Set.of("mock", "proxy");
 
     private final ObjectMapper json = new ObjectMapper();

@@ -85,7 +85,7 @@ public class ForwardApiTest extends AdminApiTestSupport {
         boundConsensus = consensus;
         boundAuthenticator = authenticator;
         server = new AdminServer(service, settings(0, "16KiB", 8), NodeIdentity.load(NodeIdentity.karafDirectory()),
-                () -> boundConsensus, () -> boundAuthenticator, false);
+                () -> boundConsensus, () -> boundAuthenticator, false, TOKEN_SHA256);
     }
 
     private HttpResponse<String> forward(String query, String signature) throws Exception {
@@ -123,6 +123,32 @@ public class ForwardApiTest extends AdminApiTestSupport {
         assertNull("this node's own group: the normal path", f.group());
         assertArrayEquals(WRITE, f.request());
         assertEquals(Duration.ofMillis(1500), f.timeout());
+    }
+
+    /** Another group's node reads this group's statistics with a signed GET instead of a token; it only reads. */
+    @Test
+    public void aSignedGetReadsAndNothingElseIsTakenSigned() throws Exception {
+        HttpResponse<String> r = send(anonymous("/api/v1/objects?kind=Pipeline")
+                .header(GroupAuthenticator.NODE_HEADER, "us1").header(GroupAuthenticator.TIMESTAMP_HEADER, "17")
+                .header(GroupAuthenticator.SIGNATURE_HEADER, GOOD).GET());
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals(List.of("GET /api/v1/objects?kind=Pipeline us1 17 0"), authenticator.asked);
+
+        error(send(anonymous("/api/v1/objects").header(GroupAuthenticator.NODE_HEADER, "us1")
+                .header(GroupAuthenticator.TIMESTAMP_HEADER, "17")
+                .header(GroupAuthenticator.SIGNATURE_HEADER, "d3JvbmctZDN2aWNlLXNpZ25hdHVyZS13cm9uZy13cm9u").GET()),
+                401, "unauthorized");
+        HttpResponse<String> write = send(anonymous("/api/v1/apply").header("Content-Type", "application/json")
+                .header(GroupAuthenticator.NODE_HEADER, "us1").header(GroupAuthenticator.TIMESTAMP_HEADER, "17")
+                .header(GroupAuthenticator.SIGNATURE_HEADER, GOOD)
+                .POST(HttpRequest.BodyPublishers.ofString(pipeline("p"))));
+        assertTrue(write.body(), error(write, 401, "unauthorized").path("message").asText().contains("POST is not"));
+        assertTrue(service.get("Pipeline", "p").isEmpty());
+
+        boundAuthenticator = null;
+        error(send(anonymous("/api/v1/objects").header(GroupAuthenticator.NODE_HEADER, "us1")
+                .header(GroupAuthenticator.TIMESTAMP_HEADER, "17").header(GroupAuthenticator.SIGNATURE_HEADER, GOOD)
+                .GET()), 401, "unauthorized");
     }
 
     @Test

@@ -107,7 +107,8 @@ public class WritesApiTest extends AdminApiTestSupport {
     @Test
     public void stalledWritesAre504AndHoldNoJettyThread() throws Exception {
         server.stop();
-        server = new AdminServer(service, settings(0, "16KiB", 4), NodeIdentity.load(NodeIdentity.karafDirectory()));
+        server = new AdminServer(service, settings(0, "16KiB", 4), NodeIdentity.load(NodeIdentity.karafDirectory()),
+                TOKEN_SHA256);
         service.stall = true;
         // more stalled writes than the server has threads (4, acceptor and selector included): if each held a
         // thread, health could not answer; the connection limit (8) leaves room for the health request

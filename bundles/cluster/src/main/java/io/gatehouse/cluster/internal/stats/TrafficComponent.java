@@ -3,6 +3,7 @@ package io.gatehouse.cluster.internal.stats;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.api.cluster.ClusterStatus;
+import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.api.cluster.MemberState;
 import io.gatehouse.api.cluster.MemberStatus;
 import io.gatehouse.api.stats.ClusterTraffic;
@@ -12,6 +13,7 @@ import io.gatehouse.api.stats.TrafficReport.NodeAnswer;
 import io.gatehouse.api.stats.TrafficSnapshot;
 import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.cluster.internal.ClusterNode;
+import io.gatehouse.cluster.internal.groups.GroupSignature;
 import io.gatehouse.cluster.internal.Messaging;
 import java.io.IOException;
 import java.net.URI;
@@ -60,6 +62,7 @@ public class TrafficComponent implements ClusterTraffic {
     private final Messaging.Handler handler;
     private final ExecutorService http;
     private final HttpClient client;
+    private final GroupSignature signature;
 
     @Activate
     public TrafficComponent(@Reference(name = "node", policyOption = ReferencePolicyOption.GREEDY) ClusterNode node) {
@@ -72,6 +75,7 @@ public class TrafficComponent implements ClusterTraffic {
         });
         this.client = HttpClient.newBuilder().executor(http).connectTimeout(Duration.ofSeconds(2))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.signature = new GroupSignature(node.secret(), System::currentTimeMillis);
         node.messaging().register(TYPE, handler);
     }
 
@@ -226,8 +230,14 @@ public class TrafficComponent implements ClusterTraffic {
         long inner = Math.max(50, TimeUnit.NANOSECONDS.toMillis(left) * 3 / 4);
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create("http://" + address + "/api/v1/stats?scope=group&snapshots=true"
-                    + "&timeout=" + inner + "ms")).timeout(Duration.ofNanos(left)).GET().build();
+            // signed with the cluster secret: the other group's admin API takes it instead of a bearer token
+            String target = "/api/v1/stats?scope=group&snapshots=true&timeout=" + inner + "ms";
+            GroupSignature.Signed signed = signature.sign("GET", target, new byte[0], node.settings().nodeName());
+            request = HttpRequest.newBuilder(URI.create("http://" + address + target)).timeout(Duration.ofNanos(left))
+                    .header(GroupAuthenticator.NODE_HEADER, signed.node())
+                    .header(GroupAuthenticator.TIMESTAMP_HEADER, signed.timestamp())
+                    .header(GroupAuthenticator.SIGNATURE_HEADER, signed.signature())
+                    .GET().build();
         } catch (IllegalArgumentException e) {
             return tryAddress(group, addresses, i + 1, end, address + ": " + e.getMessage());
         }

@@ -7,9 +7,11 @@ import java.util.regex.Pattern;
 public final class ObjectKinds {
     public static final String HTTP_SERVER = "HTTPServer";
     public static final String PIPELINE = "Pipeline";
+    /** An admin API token: its name, role and SHA-256 (docs/operations.md, "Authentication"). */
+    public static final String API_TOKEN = "ApiToken";
 
     /** Accepted kinds, in the order they are reported. */
-    public static final List<String> ALL = List.of(HTTP_SERVER, PIPELINE);
+    public static final List<String> ALL = List.of(HTTP_SERVER, PIPELINE, API_TOKEN);
 
     /** Object and plugin names. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");

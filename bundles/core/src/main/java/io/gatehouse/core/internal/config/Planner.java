@@ -36,6 +36,7 @@ final class Planner {
     private final HttpServerValidator serverValidator;
     private final PipelineValidator pipelineValidator;
     private final GenerationFactory factory;
+    private final SpecBinder binder;
 
     /**
      * A plan: the changes to commit as one entry, or, when every object is unchanged, the answer at once.
@@ -55,6 +56,7 @@ final class Planner {
         this.serverValidator = running.serverValidator();
         this.pipelineValidator = new PipelineValidator(binder);
         this.factory = new GenerationFactory(binder);
+        this.binder = binder;
     }
 
     /**
@@ -149,6 +151,8 @@ final class Planner {
                 if (m != null) {
                     servers.put(o.name(), m);
                 }
+            } else if (o.kind().equals(ObjectKinds.API_TOKEN)) {
+                ApiTokenSpec.validate(binder, o, p, invalid);
             } else {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);

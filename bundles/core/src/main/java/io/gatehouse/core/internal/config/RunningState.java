@@ -99,7 +99,8 @@ final class RunningState {
         if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
             return listeners.has(o.name()) && !unstartedServers.containsKey(o.name());
         }
-        return false;
+        // a token runs nothing: stored is accepted (the planner validated it)
+        return o.kind().equals(ObjectKinds.API_TOKEN);
     }
 
     /**
@@ -120,6 +121,9 @@ final class RunningState {
                 problem = unstartedServers.get(name);
             }
             return Optional.of(problem == null ? ObjectStatus.READY : ObjectStatus.notReady(problem));
+        }
+        if (kind.equals(ObjectKinds.API_TOKEN)) {
+            return Optional.of(ObjectStatus.READY);
         }
         return Optional.of(ObjectStatus.notReady("kind '" + kind + "' is not known to this node; the object is ignored"));
     }
@@ -173,7 +177,7 @@ final class RunningState {
                 } else {
                     servers.put(key.name(), m);
                 }
-            } else if (o != null) {
+            } else if (o != null && !key.kind().equals(ObjectKinds.API_TOKEN)) {
                 LOG.error("Stored object {} has a kind this node does not know; it is kept but ignored", key);
             }
         }

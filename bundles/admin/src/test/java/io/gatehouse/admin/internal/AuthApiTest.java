@@ -1,0 +1,128 @@
+package io.gatehouse.admin.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.Test;
+
+/** Bearer tokens on the admin API: 401 before anything else, roles, and tokens made and revoked through it. */
+public class AuthApiTest extends AdminApiTestSupport {
+
+    private HttpResponse<String> as(String token, HttpRequest.Builder request) throws Exception {
+        return send(request.header("Authorization", "Bearer " + token));
+    }
+
+    private void assertUnauthorized(HttpResponse<String> r, String challenge) throws Exception {
+        assertEquals(r.body(), 401, r.statusCode());
+        assertEquals(challenge, r.headers().firstValue("WWW-Authenticate").orElse(null));
+        JsonNode body = json(r);
+        assertEquals("unauthorized", body.get("error").asText());
+        assertEquals(401, body.get("status").asInt());
+    }
+
+    @Test
+    public void withoutATokenEveryPathButHealthIs401() throws Exception {
+        String challenge = "Bearer realm=\"gatehouse\"";
+        assertUnauthorized(send(anonymous("/api/v1/objects").GET()), challenge);
+        // the same answer for a path that does not exist and a method that is not allowed: no hint either way
+        assertUnauthorized(send(anonymous("/api/v1/no-such-thing").GET()), challenge);
+        assertUnauthorized(send(anonymous("/api/v1/health").DELETE()), challenge);
+        assertUnauthorized(send(anonymous("/api/v1/apply").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(pipeline("p")))), challenge);
+        assertEquals(0, service.list(null).size());
+        assertEquals(200, send(anonymous("/api/v1/health").GET()).statusCode());
+
+        String invalid = "Bearer realm=\"gatehouse\", error=\"invalid_token\"";
+        assertUnauthorized(as("gh_not-a-token-of-this-node-0123456789", anonymous("/api/v1/objects").GET()), invalid);
+        assertUnauthorized(send(anonymous("/api/v1/objects").header("Authorization", "Basic a2FyYWY6a2FyYWY=")
+                .GET()), invalid);
+        assertUnauthorized(send(anonymous("/api/v1/objects").header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + TOKEN).GET()), invalid);
+        assertEquals(200, send(anonymous("/api/v1/objects").header("Authorization", "bearer  " + TOKEN).GET())
+                .statusCode());
+    }
+
+    @Test
+    public void aReadTokenReadsAndCannotWrite() throws Exception {
+        HttpResponse<String> made = write("POST", "/api/v1/tokens", "application/json",
+                "{\"name\":\"dashboard\",\"role\":\"read\"}");
+        assertEquals(made.body(), 201, made.statusCode());
+        assertEquals("no-store", made.headers().firstValue("Cache-Control").orElse(null));
+        String token = json(made).get("token").asText();
+        assertTrue(token, token.startsWith("gh_") && token.length() >= 40);
+        assertEquals("the store keeps the hash, not the token", AdminTokens.hash(token),
+                service.get("ApiToken", "dashboard").orElseThrow().spec().get("sha256").asText());
+
+        assertEquals(200, as(token, anonymous("/api/v1/objects").GET()).statusCode());
+        HttpResponse<String> refused = as(token, anonymous("/api/v1/apply").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(pipeline("p"))));
+        assertEquals(refused.body(), 403, refused.statusCode());
+        assertEquals("forbidden", json(refused).get("error").asText());
+        assertTrue(refused.body(), json(refused).get("message").asText().contains("'dashboard' has the read role"));
+        assertEquals(403, as(token, anonymous("/api/v1/tokens/dashboard").DELETE()).statusCode());
+        assertTrue(service.get("Pipeline", "p").isEmpty());
+
+        JsonNode listed = json(get("/api/v1/tokens"));
+        assertEquals(listed.toString(), 2, listed.size());
+        assertEquals("bootstrap", listed.get(0).get("name").asText());
+        assertEquals("node", listed.get(0).get("scope").asText());
+        assertEquals("dashboard", listed.get(1).get("name").asText());
+        assertEquals("read", listed.get(1).get("role").asText());
+        assertFalse("the hash is never shown", listed.toString().contains(AdminTokens.hash(token)));
+    }
+
+    @Test
+    public void anAdminTokenWritesAndARevokedOneIsRefused() throws Exception {
+        String token = json(write("POST", "/api/v1/tokens", YAML, "name: deploy\nrole: admin\n")).get("token").asText();
+        HttpResponse<String> applied = as(token, anonymous("/api/v1/apply").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(pipeline("p"))));
+        assertEquals(applied.body(), 200, applied.statusCode());
+        assertEquals(409, write("POST", "/api/v1/tokens", "application/json",
+                "{\"name\":\"deploy\",\"role\":\"read\"}").statusCode());
+
+        assertEquals(204, delete("/api/v1/tokens/deploy").statusCode());
+        assertUnauthorized(as(token, anonymous("/api/v1/objects").GET()),
+                "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+        assertEquals(404, delete("/api/v1/tokens/deploy").statusCode());
+        HttpResponse<String> bootstrap = delete("/api/v1/tokens/bootstrap");
+        assertEquals(bootstrap.body(), 409, bootstrap.statusCode());
+    }
+
+    @Test
+    public void badTokenRequestsNameTheirFields() throws Exception {
+        HttpResponse<String> r = write("POST", "/api/v1/tokens", "application/json",
+                "{\"name\":\"bad name\",\"role\":\"root\",\"token\":\"mine\"}");
+        assertEquals(r.body(), 400, r.statusCode());
+        JsonNode violations = json(r).get("violations");
+        assertEquals(r.body(), 3, violations.size());
+        assertEquals("$.token", violations.get(0).get("path").asText());
+        assertEquals("$.name", violations.get(1).get("path").asText());
+        assertEquals("$.role", violations.get(2).get("path").asText());
+        assertEquals(400, write("POST", "/api/v1/tokens", "application/json", "{\"name\":\"bootstrap\",\"role\":\"read\"}")
+                .statusCode());
+        assertEquals(400, write("POST", "/api/v1/tokens", "application/json", "[1]").statusCode());
+        assertEquals(400, write("POST", "/api/v1/tokens", "application/json", "{\"name\":").statusCode());
+        assertTrue(service.list("ApiToken").isEmpty());
+    }
+
+    @Test
+    public void theObjectsApiLeavesTokensToTheTokensApi() throws Exception {
+        write("POST", "/api/v1/tokens", "application/json", "{\"name\":\"ci\",\"role\":\"read\"}");
+        JsonNode all = json(get("/api/v1/objects"));
+        assertEquals(all.toString(), 0, all.size());
+        assertEquals(400, get("/api/v1/objects?kind=ApiToken").statusCode());
+        assertEquals(400, get("/api/v1/objects/ApiToken/ci").statusCode());
+        assertEquals(400, delete("/api/v1/objects/ApiToken/ci").statusCode());
+        HttpResponse<String> r = write("POST", "/api/v1/apply", "application/json", "[" + pipeline("p")
+                + ",{\"kind\":\"ApiToken\",\"name\":\"mine\",\"spec\":{\"role\":\"admin\",\"sha256\":\""
+                + TOKEN_SHA256 + "\"}}]");
+        assertEquals(r.body(), 400, r.statusCode());
+        assertEquals("$[1].kind", json(r).get("violations").get(0).get("path").asText());
+        assertTrue(service.get("Pipeline", "p").isEmpty());
+        assertTrue(service.get("ApiToken", "mine").isEmpty());
+    }
+}
