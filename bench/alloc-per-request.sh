@@ -16,7 +16,9 @@
 #   -j  run this Gatehouse bundle instead of the assembly's copy of it (repeatable; matched by artifactId,
 #       e.g. -j bundles/dataplane/target/gatehouse-dataplane-0.1.0-SNAPSHOT.jar after building one module)
 #   -k  keep the work dir (gateway log, JFR recording)
-#   env GW_JAVA_OPTS  extra JVM flags for the gateway (e.g. -XX:+UseParallelGC); HEAP (default 1g)
+#   env GW_JAVA_OPTS  extra JVM flags for the gateway (e.g. -XX:+UseParallelGC); HEAP (default 1g);
+#       GW_SETTINGS  settings for the gateway's etc, space-separated file:key=value (e.g.
+#       "io.gatehouse.core.cfg:accessLog=false" to measure the access log's cost against the same build)
 #
 # Like bench/run.sh: a private copy of karaf-assembly/target/assembly with bench/proxy-only.yaml as its
 # embedded default, an nginx upstream on 127.0.0.1:18080 answering "hello\n" (as
@@ -149,6 +151,11 @@ set_prop io.gatehouse.admin.cfg port "$(free_port 19900)"
 set_prop org.apache.karaf.shell.cfg sshPort "$(free_port 18101)"
 set_prop org.apache.karaf.management.cfg rmiRegistryPort "$(free_port 11099)"
 set_prop org.apache.karaf.management.cfg rmiServerPort "$(free_port 44544)"
+for setting in ${GW_SETTINGS:-}; do
+  file=${setting%%:*} kv=${setting#*:}
+  [ "$file" != "$setting" ] && [ "${kv#*=}" != "$kv" ] || die "GW_SETTINGS: '$setting' is not file:key=value"
+  set_prop "$file" "${kv%%=*}" "${kv#*=}"
+done
 JFR_SETTINGS=profile
 JVM_OPTS=${GW_JAVA_OPTS:-}
 if [ "$EXACT" = 1 ]; then

@@ -203,6 +203,31 @@ public class GatewayIT extends GatehouseKarafTestSupport {
             assertEquals(stats.toString(), 1, stats.at("/pipelines/it-proxy/latencyMs/count").asLong());
             assertTrue(stats.toString(), stats.at("/pipelines/it-proxy/latencyMs/max").asDouble() > 0);
         }
+        // and scraped by Prometheus (the admin API's /metrics, with a token)
+        HttpResponse<String> metrics = http.get(admin("/metrics"));
+        assertEquals(metrics.body(), 200, metrics.statusCode());
+        assertTrue(metrics.body(), metrics.body().contains("gatehouse_requests_total{code=\"2xx\",server=\"it-proxy\"} 1.0"));
+        assertTrue(metrics.body(), metrics.body().contains(
+                "gatehouse_pipeline_request_duration_seconds_count{pipeline=\"it-proxy\"} 1"));
+        assertTrue(metrics.body(), metrics.body().contains("gatehouse_cluster_role{group=\"default\",role=\"leader\"} 1.0"));
+        assertEquals(401, http.token(null).get(admin("/metrics")).statusCode());
+
+        // the request is a JSON line of data/log/access.log, the apply a line of data/log/audit.log
+        java.nio.file.Path logs = java.nio.file.Path.of(System.getProperty("karaf.log"));
+        await().atMost(30, SECONDS).until(() -> lines(logs.resolve("access.log")).stream()
+                .anyMatch(l -> l.contains("\"server\":\"it-proxy\"") && l.contains("\"status\":200")
+                        && l.contains("\"pipeline\":\"it-proxy\"") && l.contains("\"upstream\":\"127.0.0.1:")));
+        JsonNode access = new ObjectMapper().readTree(lines(logs.resolve("access.log")).stream()
+                .filter(l -> l.contains("\"server\":\"it-proxy\"")).findFirst().orElseThrow());
+        assertEquals(access.toString(), "GET", access.path("method").asText());
+        assertEquals(access.toString(), "127.0.0.1", access.path("client").asText());
+        assertTrue(access.toString(), access.path("bytesOut").asLong() > 0);
+        assertTrue(lines(logs.resolve("audit.log")).stream().anyMatch(l -> l.contains("\"target\":\"/api/v1/apply\"")
+                && l.contains("\"token\":\"bootstrap\"") && l.contains("\"name\":\"it-proxy\"")));
+    }
+
+    private static java.util.List<String> lines(java.nio.file.Path file) throws java.io.IOException {
+        return java.nio.file.Files.exists(file) ? java.nio.file.Files.readAllLines(file) : java.util.List.of();
     }
 
     @Test

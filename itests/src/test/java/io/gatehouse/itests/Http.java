@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * A tiny blocking HTTP client for tests; every call has a timeout. Requests to the admin API (paths under
- * {@code /api/v1}) carry a bearer token: {@link #TOKEN}, the bootstrap token every node the tests start is
+ * {@code /api/v1}, and {@code /metrics}) carry a bearer token: {@link #TOKEN}, the bootstrap token every node the tests start is
  * given, unless {@link #token} chose another (or none).
  */
 public final class Http {
@@ -50,7 +50,8 @@ public final class Http {
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder b, String url) {
-        if (token != null && URI.create(url).getPath().startsWith("/api/v1")) {
+        String path = URI.create(url).getPath();
+        if (token != null && (path.startsWith("/api/v1") || path.equals("/metrics"))) {
             b.header("Authorization", "Bearer " + token);
         }
         return b;

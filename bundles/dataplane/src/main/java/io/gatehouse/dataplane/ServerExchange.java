@@ -16,4 +16,27 @@ public interface ServerExchange extends Exchange {
      * gateway's JSON error body. Event loop only; exactly once.
      */
     void end();
+
+    /**
+     * Request body bytes received from the client so far (as decoded: without chunk framing).
+     *
+     * @since 0.3
+     */
+    long bytesReceived();
+
+    /**
+     * Response body bytes written to the client so far (as sent: after the body transformations, without
+     * framing).
+     *
+     * @since 0.3
+     */
+    long bytesSent();
+
+    /**
+     * The upstream ({@code host:port}) whose response is the exchange's, or null when the gateway made the
+     * response (or none was chosen yet).
+     *
+     * @since 0.3
+     */
+    String upstreamAddress();
 }

@@ -78,6 +78,7 @@ public class AdminServer {
 
     private final Server server;
     private final AdminTokens tokens = new AdminTokens();
+    private final AuditLog audit = new AuditLog();
     private final ServerConnector connector;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -169,8 +170,9 @@ public class AdminServer {
         Supplier<GroupAuthenticator> signatures = authenticator != null ? authenticator : () -> this.authenticator;
         new ForwardEndpoint(cluster, signatures, rendering).register(router);
         new TokensEndpoints(config, tokens, bootstrap != null).register(router);
+        new MetricsEndpoint(config, () -> trafficStats, cluster).register(router);
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize,
-                new Authenticator(config, bootstrap, signatures)));
+                new Authenticator(config, bootstrap, signatures), audit));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);
     }
@@ -186,6 +188,11 @@ public class AdminServer {
             return null;
         }
         return BootstrapToken.load(data, BootstrapToken.given(), new AdminTokens()).sha256();
+    }
+
+    /** Sends the audit log's lines to {@code sink} (tests). */
+    void audit(java.util.function.Consumer<String> sink) {
+        audit.sink(sink);
     }
 
     /** Binds the statistics services as DS would (tests). */

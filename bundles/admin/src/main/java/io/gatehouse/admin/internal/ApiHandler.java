@@ -36,12 +36,14 @@ final class ApiHandler extends Handler.Abstract {
     private final Rendering rendering;
     private final int maxRequestSize;
     private final Authenticator authenticator;
+    private final AuditLog audit;
 
-    ApiHandler(Router router, Rendering rendering, int maxRequestSize, Authenticator authenticator) {
+    ApiHandler(Router router, Rendering rendering, int maxRequestSize, Authenticator authenticator, AuditLog audit) {
         this.router = router;
         this.rendering = rendering;
         this.maxRequestSize = maxRequestSize;
         this.authenticator = authenticator;
+        this.audit = audit;
     }
 
     @Override
@@ -54,6 +56,7 @@ final class ApiHandler extends Handler.Abstract {
             Caller caller = match != null && match.found() && match.route().open()
                     ? (match.route().method().equals("GET") ? Caller.ANONYMOUS : Caller.CLUSTER)
                     : authenticate(request, response);
+            exchange.caller = caller;
             if (match == null) {
                 throw new ApiException(404, ConfigException.NOT_FOUND, "no such resource: " + path);
             }
@@ -186,6 +189,8 @@ final class ApiHandler extends Handler.Abstract {
         private final Request request;
         private final Response response;
         private final Callback callback;
+        /** Who sent it, once authenticated. */
+        Caller caller;
 
         Exchange(Request request, Response response, Callback callback) {
             this.request = request;
@@ -234,6 +239,7 @@ final class ApiHandler extends Handler.Abstract {
                 return;
             }
             answer.headers().forEach((name, value) -> response.getHeaders().put(name, value));
+            audit(answer.status(), answer.body(), null);
             write(answer.status(), contentType, body);
         }
 
@@ -261,11 +267,26 @@ final class ApiHandler extends Handler.Abstract {
                 body = rendering.error(500, "internal", "internal error (" + failure.getClass().getSimpleName()
                         + "); the server log has the details", List.<Violation>of());
             }
+            audit(status, null, body);
             if (response.isCommitted()) {
                 callback.failed(failure);
                 return;
             }
             write(status, MediaTypes.JSON, rendering.json(body));
+        }
+
+        /** A line in the audit log for every request that is not a read. */
+        private void audit(int status, JsonNode body, JsonNode error) {
+            String method = request.getMethod();
+            if (method.equals("GET") || method.equals("HEAD")) {
+                return;
+            }
+            try {
+                audit.write(caller, Request.getRemoteAddr(request), method, request.getHttpURI().getPathQuery(),
+                        status, body, error);
+            } catch (RuntimeException e) {
+                LOG.warn("An audit line could not be written", e);
+            }
         }
 
         private void write(int status, String contentType, byte[] body) {

@@ -7,6 +7,8 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.Test;
 
 /** Bearer tokens on the admin API: 401 before anything else, roles, and tokens made and revoked through it. */
@@ -90,6 +92,39 @@ public class AuthApiTest extends AdminApiTestSupport {
         assertEquals(404, delete("/api/v1/tokens/deploy").statusCode());
         HttpResponse<String> bootstrap = delete("/api/v1/tokens/bootstrap");
         assertEquals(bootstrap.body(), 409, bootstrap.statusCode());
+    }
+
+    /** Every write, accepted or refused, is a line of the audit log: who, what, the outcome; never a token. */
+    @Test
+    public void writesAreAuditedWithTheTokensNameNeverTheToken() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        server.audit(lines::add);
+        String token = json(write("POST", "/api/v1/tokens", "application/json",
+                "{\"name\":\"deploy\",\"role\":\"admin\"}")).get("token").asText();
+        as(token, anonymous("/api/v1/apply?timeout=5s").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(pipeline("p"))));
+        send(anonymous("/api/v1/objects/Pipeline/p").DELETE());
+        get("/api/v1/objects");
+        assertEquals(lines.toString(), 3, lines.size());
+        assertFalse("the made token is not in the audit log", String.join("\n", lines).contains(token));
+        JsonNode made = json.readTree(lines.get(0));
+        assertEquals("bootstrap", made.get("token").asText());
+        assertEquals("POST", made.get("method").asText());
+        assertEquals("/api/v1/tokens", made.get("target").asText());
+        assertEquals(201, made.get("status").asInt());
+        assertEquals("deploy", made.at("/objects/0/name").asText());
+        assertEquals("admin", made.at("/objects/0/role").asText());
+        JsonNode applied = json.readTree(lines.get(1));
+        assertEquals("deploy", applied.get("token").asText());
+        assertEquals("127.0.0.1", applied.get("client").asText());
+        assertEquals("/api/v1/apply?timeout=5s", applied.get("target").asText());
+        assertEquals("Pipeline", applied.at("/objects/0/kind").asText());
+        assertEquals("created", applied.at("/objects/0/change").asText());
+        assertTrue(applied.toString(), applied.at("/objects/0/revision").asLong() > 0);
+        JsonNode refused = json.readTree(lines.get(2));
+        assertTrue(refused.get("token").isNull());
+        assertEquals(401, refused.get("status").asInt());
+        assertEquals("unauthorized", refused.get("error").asText());
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.engine.PluginStats;
 import io.gatehouse.core.internal.kinds.KindEntry;
 import io.gatehouse.core.internal.kinds.PluginKindRegistry;
+import io.gatehouse.core.internal.stats.AccessLog;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
 import java.io.IOException;
@@ -142,6 +143,14 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 + "other registered version they accept (its bundle being updated in place), leaves them served "
                 + "by their current instances this long before they become unavailable (0s..1m)")
         String kindGrace() default "5s";
+
+        @AttributeDefinition(description = "Write one JSON line per request to the logger gatehouse.access "
+                + "(data/log/access.log); asynchronous, never waits for the disk")
+        boolean accessLog() default true;
+
+        @AttributeDefinition(description = "Access log entries that may wait for the writer (1024..1048576); "
+                + "more are dropped and counted")
+        int accessLogQueue() default 65_536;
     }
 
     /** The parts of a running core, published together once replay is done. */
@@ -185,6 +194,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private volatile ScheduledFuture<?> trafficFold;
     /** This node's traffic counters (since this activation); registered as the {@link TrafficStats} service. */
     final Traffic traffic = new Traffic();
+    /** The access log while the core runs with it on; null otherwise. */
+    private volatile AccessLog accessLog;
     /** The spread of bind-retry delays (tests pin it). */
     DoubleSupplier bindRetryJitter = BindRetry::randomJitter;
     /** How the planner checks that a port is free (tests use their fake data plane's). */
@@ -274,6 +285,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         writeTimeout = duration("writeTimeout", config.writeTimeout(), Duration.ofMillis(100), Duration.ofSeconds(60));
         Duration kindGrace = duration("kindGrace", config.kindGrace(), Duration.ZERO, Duration.ofMinutes(1));
         standalone = config.standalone();
+        if (config.accessLogQueue() < 1024 || config.accessLogQueue() > 1_048_576) {
+            throw new IllegalArgumentException("accessLogQueue must be between 1024 and 1048576: "
+                    + config.accessLogQueue());
+        }
         if (config.portOffset() < 0 || config.portOffset() > MAX_PORT_OFFSET) {
             throw new IllegalArgumentException("portOffset must be between 0 and " + MAX_PORT_OFFSET + ": "
                     + config.portOffset());
@@ -295,6 +310,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         timer = t;
         BindRetry retry = new BindRetry(this::schedule, retryInitial, retryMax, bindRetryJitter);
+        if (config.accessLog()) {
+            accessLog = AccessLog.toLogger(config.accessLogQueue());
+            traffic.accessLog(accessLog);
+        }
         RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset(), traffic);
         running.kindGrace(kindGrace);
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
@@ -482,6 +501,12 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         Parts p = parts;
         parts = null;
         shutdown(p);
+        traffic.accessLog(null);
+        AccessLog a = accessLog;
+        accessLog = null;
+        if (a != null) {
+            a.close();
+        }
     }
 
     private void shutdown(Parts p) {

@@ -3,6 +3,7 @@ package io.gatehouse.core.internal.routing;
 import io.gatehouse.core.internal.engine.Generation;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
 import io.gatehouse.core.internal.engine.PipelineRunner;
+import io.gatehouse.core.internal.stats.AccessLog;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.core.internal.stats.TrafficRecorder;
 import io.gatehouse.dataplane.RequestHandler;
@@ -47,6 +48,10 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
 
     @Override
     public void handle(ServerExchange exchange) {
+        AccessLog log = traffic.accessLog();
+        if (log != null) {
+            log.watch(exchange);
+        }
         Generation generation;
         try {
             generation = route(exchange);

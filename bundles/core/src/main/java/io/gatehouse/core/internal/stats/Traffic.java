@@ -33,6 +33,7 @@ public final class Traffic implements TrafficStats {
     private final LongSupplier nanos;
     private final Clock clock;
     private final Instant since;
+    private volatile AccessLog accessLog;
 
     public Traffic() {
         this(System::nanoTime, Clock.systemUTC());
@@ -42,6 +43,16 @@ public final class Traffic implements TrafficStats {
         this.nanos = nanos;
         this.clock = clock;
         this.since = clock.instant();
+    }
+
+    /** Sets the access log every request is written to (null: none). */
+    public void accessLog(AccessLog log) {
+        this.accessLog = log;
+    }
+
+    /** The access log, or null when it is off. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     /** The recorder of HTTPServer {@code name} (created on first use). */

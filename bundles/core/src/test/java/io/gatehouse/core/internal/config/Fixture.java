@@ -106,6 +106,16 @@ final class Fixture implements AutoCloseable {
             }
 
             @Override
+            public boolean accessLog() {
+                return false;
+            }
+
+            @Override
+            public int accessLogQueue() {
+                return 65_536;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return CoreConfigService.Config.class;
             }

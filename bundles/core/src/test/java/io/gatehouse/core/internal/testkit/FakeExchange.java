@@ -34,6 +34,21 @@ public final class FakeExchange extends io.gatehouse.testkit.FakeExchange implem
         return this;
     }
 
+    @Override
+    public long bytesReceived() {
+        return 0;
+    }
+
+    @Override
+    public long bytesSent() {
+        return 0;
+    }
+
+    @Override
+    public String upstreamAddress() {
+        return null;
+    }
+
     /** Status of the response, or 0 when there is none. */
     public int status() {
         return response() == null ? 0 : response().status();

@@ -65,6 +65,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     private boolean closeAfter;
     /** The committed upstream response's body transformations, or null. */
     private BodyTransforms responseTransforms;
+    /** Response body bytes written to the client. */
+    private long bytesSent;
 
     NettyExchange(ServerStreamHandler stream, io.netty.handler.codec.http.HttpRequest head, long contentLength,
                   boolean expectContinue) {
@@ -383,6 +385,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
             byte[] bytes = r.bodyBytes();
             ByteBuf content = bytes == null || bytes.length == 0 || noBody ? Unpooled.EMPTY_BUFFER
                     : Unpooled.wrappedBuffer(bytes);
+            bytesSent = content.readableBytes();
             hs.remove(HttpHeaderNames.TRANSFER_ENCODING);
             if (status == 204 || status < 200) {
                 hs.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -444,6 +447,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
                 return;
             }
         }
+        bytesSent += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
             ctx.writeAndFlush(content).addListener(this);
         } else {
@@ -595,6 +599,22 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     boolean isCommitted() {
         return committed;
+    }
+
+    @Override
+    public long bytesReceived() {
+        return body.received();
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public String upstreamAddress() {
+        ForwardCall u = used;
+        return u == null ? null : u.target().authority();
     }
 
     @Override

@@ -89,6 +89,11 @@ final class RequestBody {
     }
 
     /** True when no more body bytes are expected from the client. */
+    /** Body bytes received from the client so far. */
+    long received() {
+        return received;
+    }
+
     boolean complete() {
         return complete;
     }

@@ -1,0 +1,78 @@
+package io.gatehouse.admin.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit log of admin API writes (docs/operations.md, "Logs"): one JSON line per request that is not a
+ * GET, accepted or refused, written through the logger {@value #LOGGER} (Karaf's logging sends it to
+ * {@code data/log/audit.log}) when the answer is sent: who (the token's name, never the token), from where,
+ * what (method and target), the status, and the objects the write touched with their revisions and changes
+ * (or the error). Writes are rare: the line is written on the answering thread.
+ */
+final class AuditLog {
+    static final String LOGGER = "gatehouse.audit";
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The fields of an answer's objects that the line keeps (a made token's answer holds the token: never kept). */
+    private static final List<String> KEPT = List.of("kind", "name", "role", "revision", "change");
+
+    private final ObjectMapper json = new ObjectMapper();
+    private volatile Consumer<String> sink = LoggerFactory.getLogger(LOGGER)::info;
+
+    /** Sends the lines to {@code sink} instead of the logger (tests). */
+    void sink(Consumer<String> sink) {
+        this.sink = sink;
+    }
+
+    /**
+     * One write's line.
+     *
+     * @param caller who sent it; null when it was not authenticated
+     * @param body   the answer's body (objects written), or null
+     * @param error  the error's body, or null
+     */
+    void write(Caller caller, String client, String method, String target, int status, JsonNode body,
+               JsonNode error) {
+        ObjectNode line = NODES.objectNode();
+        line.put("time", Instant.now().toString());
+        line.put("token", caller == null ? null : caller.name());
+        line.put("client", client);
+        line.put("method", method);
+        line.put("target", target);
+        line.put("status", status);
+        if (body != null) {
+            ArrayNode objects = line.putArray("objects");
+            if (body.isArray()) {
+                body.forEach(o -> objects.add(kept(o)));
+            } else if (body.isObject()) {
+                objects.add(kept(body));
+            }
+        }
+        if (error != null) {
+            line.put("error", error.path("error").asText());
+            line.put("message", error.path("message").asText());
+        }
+        try {
+            sink.accept(json.writeValueAsString(line));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            LoggerFactory.getLogger(AuditLog.class).warn("An audit line could not be written", e);
+        }
+    }
+
+    private static ObjectNode kept(JsonNode o) {
+        ObjectNode k = NODES.objectNode();
+        for (String field : KEPT) {
+            if (o.has(field)) {
+                k.set(field, o.get(field));
+            }
+        }
+        return k;
+    }
+}

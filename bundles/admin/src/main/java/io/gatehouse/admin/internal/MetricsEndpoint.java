@@ -1,0 +1,213 @@
+package io.gatehouse.admin.internal;
+
+import io.gatehouse.api.cluster.ClusterStatus;
+import io.gatehouse.api.cluster.Consensus;
+import io.gatehouse.api.cluster.Role;
+import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.KindUse;
+import io.gatehouse.api.stats.TrafficCounters;
+import io.gatehouse.api.stats.TrafficStats;
+import io.gatehouse.api.stats.TrafficSnapshot;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code GET /metrics} in the Prometheus text format (docs/operations.md, "Metrics"), built at scrape time from
+ * what the gateway counts anyway (the traffic statistics' counters and HdrHistogram latencies, the plugin
+ * kinds' counters, the configuration and cluster state) plus the JVM's and Netty's memory: a scrape costs the
+ * request path nothing. Snapshots and the text come from the Prometheus Java client.
+ */
+final class MetricsEndpoint {
+    static final String PATH = "/metrics";
+    /** The histogram buckets, in seconds (the latencies are kept in microseconds). */
+    static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+        Double.POSITIVE_INFINITY};
+    /** The largest latency the statistics keep (TrafficRecorder): one hour, in microseconds. */
+    private static final long HIGHEST_MICROS = 3_600_000_000L;
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final ConfigService config;
+    private final Supplier<TrafficStats> stats;
+    private final Supplier<Consensus> cluster;
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    MetricsEndpoint(ConfigService config, Supplier<TrafficStats> stats, Supplier<Consensus> cluster) {
+        this.config = config;
+        this.stats = stats;
+        this.cluster = cluster;
+    }
+
+    void register(Router router) {
+        router.get(PATH, this::scrape);
+    }
+
+    private ApiResponse scrape(ApiRequest request) {
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        TrafficStats traffic = stats.get();
+        if (traffic != null) {
+            TrafficSnapshot s = traffic.snapshot();
+            traffic(out, "gatehouse_requests", "Requests served, by HTTPServer and status class", "server",
+                    s.servers());
+            traffic(out, "gatehouse_pipeline_requests", "Requests that ran a pipeline, by pipeline and status class",
+                    "pipeline", s.pipelines());
+        }
+        plugins(out);
+        configuration(out);
+        memory(out);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
+        try {
+            writer.write(bytes, out.build(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the metrics", e);
+        }
+        return ApiResponse.raw(200, PrometheusTextFormatWriter.CONTENT_TYPE, bytes.toByteArray());
+    }
+
+    /** A counter by name and status class, and a latency histogram by name. */
+    private static void traffic(MetricSnapshots.Builder out, String metric, String help, String label,
+                                Map<String, TrafficCounters> byName) {
+        CounterSnapshot.Builder requests = CounterSnapshot.builder().name(metric).help(help);
+        HistogramSnapshot.Builder durations = HistogramSnapshot.builder()
+                .name(metric.replace("_requests", "_request_duration_seconds")).unit(Unit.SECONDS)
+                .help("Time from the request head to the end of the pipeline, by " + label);
+        for (Map.Entry<String, TrafficCounters> e : new TreeMap<>(byName).entrySet()) {
+            TrafficCounters c = e.getValue();
+            long[] counts = {c.status1xx(), c.status2xx(), c.status3xx(), c.status4xx(), c.status5xx()};
+            for (int i = 0; i < counts.length; i++) {
+                requests.dataPoint(CounterDataPointSnapshot.builder().value(counts[i])
+                        .labels(Labels.of(label, e.getKey(), "code", CLASSES[i])).build());
+            }
+            Histogram h = decode(c.latency());
+            if (h != null) {
+                durations.dataPoint(histogram(h).labels(Labels.of(label, e.getKey())).build());
+            }
+        }
+        out.metricSnapshot(requests.build());
+        out.metricSnapshot(durations.build());
+    }
+
+    /** The histogram's counts per bucket (not cumulative; the writer adds them up) and its sum, in seconds. */
+    static HistogramDataPointSnapshot.Builder histogram(Histogram h) {
+        long[] counts = new long[BUCKETS.length];
+        long below = 0;
+        for (int i = 0; i < BUCKETS.length - 1; i++) {
+            long upTo = h.getCountBetweenValues(0, (long) (BUCKETS[i] * 1_000_000));
+            counts[i] = Math.max(0, upTo - below);
+            below = Math.max(below, upTo);
+        }
+        counts[BUCKETS.length - 1] = Math.max(0, h.getTotalCount() - below);
+        return HistogramDataPointSnapshot.builder().classicHistogramBuckets(ClassicHistogramBuckets.of(BUCKETS, counts))
+                .sum(h.getMean() * h.getTotalCount() / 1_000_000.0);
+    }
+
+    private static Histogram decode(byte[] encoded) {
+        try {
+            return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(encoded), HIGHEST_MICROS);
+        } catch (DataFormatException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Each plugin's requests, failures and results, by pipeline, plugin, kind and version. */
+    private void plugins(MetricSnapshots.Builder out) {
+        CounterSnapshot.Builder requests = CounterSnapshot.builder().name("gatehouse_plugin_requests")
+                .help("Requests a plugin handled, by pipeline, plugin, kind and version");
+        CounterSnapshot.Builder failures = CounterSnapshot.builder().name("gatehouse_plugin_failures")
+                .help("Requests a plugin failed (threw or failed its completion)");
+        CounterSnapshot.Builder results = CounterSnapshot.builder().name("gatehouse_plugin_results")
+                .help("Results a plugin completed with, other than success");
+        for (KindUse u : config.pluginKindUses()) {
+            Labels labels = Labels.of("pipeline", u.pipeline(), "plugin", u.plugin(), "kind", u.kind(), "version",
+                    u.version());
+            requests.dataPoint(CounterDataPointSnapshot.builder().value(u.requests()).labels(labels).build());
+            failures.dataPoint(CounterDataPointSnapshot.builder().value(u.failures()).labels(labels).build());
+            new TreeMap<>(u.results()).forEach((result, n) -> results.dataPoint(CounterDataPointSnapshot.builder()
+                    .value(n).labels(labels.add("result", result)).build()));
+        }
+        out.metricSnapshot(requests.build());
+        out.metricSnapshot(failures.build());
+        out.metricSnapshot(results.build());
+    }
+
+    /** The operation log's indexes, and this node's place in its group. */
+    private void configuration(MetricSnapshots.Builder out) {
+        out.metricSnapshot(gauge("gatehouse_config_applied_index", "Index of the last operation-log entry applied here",
+                config.appliedIndex()));
+        long commit = config.commitIndex();
+        if (commit >= 0) {
+            out.metricSnapshot(gauge("gatehouse_config_commit_index",
+                    "Index of the last operation-log entry this node knows to be committed", commit));
+        }
+        Consensus c = cluster.get();
+        ClusterStatus status = c == null ? null : c.status();
+        if (status == null) {
+            return;
+        }
+        GaugeSnapshot.Builder role = GaugeSnapshot.builder().name("gatehouse_cluster_role")
+                .help("1 for this node's role in its group (leader, voter, observer)");
+        String mine = status.leading() ? "leader" : status.role() == Role.OBSERVER ? "observer" : "voter";
+        for (String r : new String[] {"leader", "voter", "observer"}) {
+            role.dataPoint(GaugeDataPointSnapshot.builder().value(r.equals(mine) ? 1 : 0)
+                    .labels(Labels.of("group", status.group(), "role", r)).build());
+        }
+        out.metricSnapshot(role.build());
+        out.metricSnapshot(gauge("gatehouse_cluster_epoch", "The leadership epoch this node knows", status.epoch()));
+        out.metricSnapshot(gauge("gatehouse_cluster_stale", "1 when this node's view of its group is stale",
+                status.stale() ? 1 : 0));
+    }
+
+    /** The JVM's heap and non-heap memory, and Netty's pooled buffers (the data plane's). */
+    private static void memory(MetricSnapshots.Builder out) {
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        MemoryUsage nonHeap = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage();
+        out.metricSnapshot(GaugeSnapshot.builder().name("gatehouse_jvm_memory_used_bytes").unit(Unit.BYTES)
+                .help("JVM memory in use, by area")
+                .dataPoint(GaugeDataPointSnapshot.builder().value(heap.getUsed()).labels(Labels.of("area", "heap"))
+                        .build())
+                .dataPoint(GaugeDataPointSnapshot.builder().value(nonHeap.getUsed())
+                        .labels(Labels.of("area", "nonheap")).build())
+                .build());
+        if (heap.getMax() > 0) {
+            out.metricSnapshot(GaugeSnapshot.builder().name("gatehouse_jvm_memory_max_bytes").unit(Unit.BYTES)
+                    .help("The most heap the JVM may use")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(heap.getMax())
+                            .labels(Labels.of("area", "heap")).build())
+                    .build());
+        }
+        PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
+        out.metricSnapshot(GaugeSnapshot.builder().name("gatehouse_netty_pooled_memory_used_bytes").unit(Unit.BYTES)
+                .help("Memory held by Netty's pooled buffer allocator (the data plane's), by kind")
+                .dataPoint(GaugeDataPointSnapshot.builder().value(netty.usedDirectMemory())
+                        .labels(Labels.of("kind", "direct")).build())
+                .dataPoint(GaugeDataPointSnapshot.builder().value(netty.usedHeapMemory())
+                        .labels(Labels.of("kind", "heap")).build())
+                .build());
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, double value) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
+    }
+}

@@ -1,0 +1,89 @@
+package io.gatehouse.admin.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.gatehouse.api.stats.TrafficCounters;
+import io.gatehouse.api.stats.TrafficSnapshot;
+import io.gatehouse.api.stats.TrafficStats;
+import io.gatehouse.api.stats.TrafficSummary;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.junit.Test;
+
+/** {@code GET /metrics}: the Prometheus text of the counters, the latency buckets, and who may read it. */
+public class MetricsApiTest extends AdminApiTestSupport {
+
+    /** Latencies in microseconds, encoded as the statistics keep them. */
+    private static byte[] encoded(long... micros) {
+        Histogram h = new Histogram(3_600_000_000L, 2);
+        for (long m : micros) {
+            h.recordValue(m);
+        }
+        ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+        h.encodeIntoCompressedByteBuffer(b);
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    private static final class Stats implements TrafficStats {
+        @Override
+        public TrafficSnapshot snapshot() {
+            Instant now = Instant.parse("2026-12-04T10:00:00Z");
+            // web: 3 requests, 2 of 2xx, 1 of 5xx, taking 0.5 ms, 3 ms and 2 s
+            byte[] web = encoded(500, 3_000, 2_000_000);
+            return new TrafficSnapshot(now, now, Map.of("web", new TrafficCounters(3, 0, 2, 0, 0, 1, web, web)),
+                    Map.of("shop", new TrafficCounters(2, 0, 2, 0, 0, 0, encoded(500, 3_000), encoded())));
+        }
+
+        @Override
+        public TrafficSummary sum(Collection<TrafficCounters> counters) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Map<String, TrafficSummary> sumByName(Collection<Map<String, TrafficCounters>> byNode) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    public void countersAndLatencyBucketsInThePrometheusTextFormat() throws Exception {
+        server.traffic(new Stats(), null);
+        HttpResponse<String> r = get("/metrics");
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse(""), r.headers().firstValue("Content-Type")
+                .orElse("").startsWith("text/plain; version=0.0.4"));
+        String text = r.body();
+        assertTrue(text, text.contains("# TYPE gatehouse_requests_total counter"));
+        assertTrue(text, text.contains("gatehouse_requests_total{code=\"2xx\",server=\"web\"} 2.0"));
+        assertTrue(text, text.contains("gatehouse_requests_total{code=\"5xx\",server=\"web\"} 1.0"));
+        assertTrue(text, text.contains("gatehouse_pipeline_requests_total{code=\"2xx\",pipeline=\"shop\"} 2.0"));
+        assertTrue(text, text.contains("# TYPE gatehouse_request_duration_seconds histogram"));
+        // cumulative: 0.5 ms is within 1 ms, 3 ms within 5 ms, 2 s within 2.5 s
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"0.001\"} 1"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"0.0025\"} 1"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"0.005\"} 2"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"1.0\"} 2"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"2.5\"} 3"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_bucket{server=\"web\",le=\"+Inf\"} 3"));
+        assertTrue(text, text.contains("gatehouse_request_duration_seconds_count{server=\"web\"} 3"));
+        assertTrue(text, text.contains("gatehouse_config_applied_index 0.0"));
+        assertTrue(text, text.contains("gatehouse_jvm_memory_used_bytes{area=\"heap\"}"));
+        assertTrue(text, text.contains("gatehouse_netty_pooled_memory_used_bytes{kind=\"direct\"}"));
+    }
+
+    @Test
+    public void aReadTokenScrapesWithoutATokenNobodyDoes() throws Exception {
+        assertEquals(401, send(anonymous("/metrics").GET()).statusCode());
+        String token = json(write("POST", "/api/v1/tokens", "application/json",
+                "{\"name\":\"prometheus\",\"role\":\"read\"}")).get("token").asText();
+        HttpResponse<String> r = send(anonymous("/metrics").header("Authorization", "Bearer " + token).GET());
+        assertEquals(r.body(), 200, r.statusCode());
+        assertTrue(r.body(), r.body().contains("gatehouse_config_applied_index 1.0"));
+    }
+}
