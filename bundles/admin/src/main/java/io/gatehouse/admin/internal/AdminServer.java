@@ -79,6 +79,7 @@ public class AdminServer {
     private final Server server;
     private final AdminTokens tokens = new AdminTokens();
     private final AuditLog audit = new AuditLog();
+    private final Router router;
     private final ServerConnector connector;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -171,6 +172,8 @@ public class AdminServer {
         new ForwardEndpoint(cluster, signatures, rendering).register(router);
         new TokensEndpoints(config, tokens, bootstrap != null).register(router);
         new MetricsEndpoint(config, () -> trafficStats, cluster).register(router);
+        new OpenApiEndpoint().register(router);
+        this.router = router;
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize,
                 new Authenticator(config, bootstrap, signatures), audit));
         server.setErrorHandler(new JsonErrorHandler(rendering));
@@ -188,6 +191,11 @@ public class AdminServer {
             return null;
         }
         return BootstrapToken.load(data, BootstrapToken.given(), new AdminTokens()).sha256();
+    }
+
+    /** The route table (tests compare it with the OpenAPI document). */
+    Router router() {
+        return router;
     }
 
     /** Sends the audit log's lines to {@code sink} (tests). */

@@ -74,16 +74,16 @@ record BootstrapToken(String sha256, Path file) {
                     throw new IllegalStateException(VARIABLE + " " + problem);
                 }
                 String hash = AdminTokens.hash(given);
-                writeOwnerOnly(hashFile, hash + "\n");
+                writeAtomically(hashFile, hash + "\n", true);
                 LOG.info("The admin API's bootstrap token is the value of {} (its SHA-256 is kept in {})", VARIABLE,
                         hashFile);
                 return new BootstrapToken(hash, null);
             }
             String token = tokens.generate();
             Path tokenFile = data.resolve(TOKEN_FILE);
-            writeOwnerOnly(tokenFile, token + "\n");
+            writeAtomically(tokenFile, token + "\n", true);
             String hash = AdminTokens.hash(token);
-            writeOwnerOnly(hashFile, hash + "\n");
+            writeAtomically(hashFile, hash + "\n", true);
             LOG.warn("Admin API token generated and written to {} (readable by its owner only): send it as"
                     + " 'Authorization: Bearer <token>'. Set {} before a node's first start to choose it instead.",
                     tokenFile, VARIABLE);
@@ -108,10 +108,13 @@ record BootstrapToken(String sha256, Path file) {
         return null;
     }
 
-    /** Writes {@code text} to {@code file} atomically, readable and writable by the owner only. */
-    static void writeOwnerOnly(Path file, String text) throws IOException {
+    /**
+     * Writes {@code text} to {@code file} atomically (a temporary file moved over it), readable and writable by
+     * the owner only when {@code ownerOnly} (and the file system has POSIX permissions).
+     */
+    static void writeAtomically(Path file, String text, boolean ownerOnly) throws IOException {
         Files.createDirectories(file.getParent());
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        boolean posix = ownerOnly && FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         Path tmp = posix
                 ? Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))

@@ -2,11 +2,9 @@ package io.gatehouse.admin.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -66,18 +64,7 @@ record NodeIdentity(String id, boolean persisted, long pid, Instant started, Str
             LOG.warn("{} does not hold a node id; a new one replaces it", file);
         }
         String id = UUID.randomUUID().toString();
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), FILE, ".tmp");
-        try {
-            Files.writeString(tmp, id + "\n", StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        BootstrapToken.writeAtomically(file, id + "\n", false);
         LOG.info("This node's id is {} (kept in {})", id, file);
         return id;
     }

@@ -40,6 +40,11 @@ final class Router {
     record Route(String method, List<String> template, boolean body, Set<String> query, Endpoint endpoint,
                  AsyncEndpoint async, boolean open) {
 
+        /** The template as written, such as {@code /api/v1/objects/{kind}/{name}}. */
+        String path() {
+            return "/" + String.join("/", template);
+        }
+
         /** What a caller needs to run it: reading for GET, admin for the rest. */
         Caller.Access access() {
             return method.equals("GET") ? Caller.Access.READ : Caller.Access.ADMIN;
@@ -109,6 +114,11 @@ final class Router {
     private Router add(String method, String template, boolean body, Set<String> query, Endpoint endpoint) {
         routes.add(new Route(method, segments(template), body, Set.copyOf(query), endpoint, null, false));
         return this;
+    }
+
+    /** Every route, in the order they were added. */
+    List<Route> routes() {
+        return List.copyOf(routes);
     }
 
     /** The route for {@code method} and {@code path}; null when no template matches the path at all. */

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Test;
 
 /** The access log: a JSON line per completed exchange, written off the caller's thread; a full queue drops. */
@@ -28,7 +29,7 @@ public class AccessLogTest {
     @Test
     public void aCompletedExchangeIsOneJsonLine() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
-        try (AccessLog log = new AccessLog(1024, lines::add)) {
+        try (AccessLog log = new AccessLog(1024, batch -> lines.addAll(List.of(batch.split("\n"))))) {
             FakeExchange x = exchange("/orders/42", "shop");
             log.watch(x);
             x.respond(201);
@@ -50,9 +51,18 @@ public class AccessLogTest {
     }
 
     @Test
+    public void timesAreIsoUtcToTheMillisecond() {
+        AccessLog.Clock clock = new AccessLog.Clock();
+        assertEquals("1970-01-01T00:00:00.000Z", clock.format(0));
+        for (String t : new String[] {"2026-12-04T15:40:01.007Z", "2026-12-04T15:40:01.090Z", "2026-12-04T15:40:02.123Z"}) {
+            assertEquals(t, clock.format(java.time.Instant.parse(t).toEpochMilli()));
+        }
+    }
+
+    @Test
     public void anAbortedExchangeWithoutResponseIsLoggedAs500Aborted() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
-        try (AccessLog log = new AccessLog(1024, lines::add)) {
+        try (AccessLog log = new AccessLog(1024, batch -> lines.addAll(List.of(batch.split("\n"))))) {
             FakeExchange x = exchange("/slow", null);
             log.watch(x);
             x.abort(new IllegalStateException("the client went away"));
@@ -68,14 +78,16 @@ public class AccessLogTest {
     public void aFullQueueDropsAndCountsInsteadOfWaiting() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<String> lines = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
         // the writer blocks on the first line: the queue (1024) fills up behind it
-        try (AccessLog log = new AccessLog(1024, line -> {
+        try (AccessLog log = new AccessLog(1024, batch -> {
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            lines.add(line);
+            calls.incrementAndGet();
+            lines.addAll(List.of(batch.split("\n")));
         })) {
             int sent = 3000;
             for (int i = 0; i < sent; i++) {
@@ -92,5 +104,8 @@ public class AccessLogTest {
             await().atMost(10, SECONDS).until(() -> lines.size() == kept);
         }
         assertEquals("/r/0", json.readTree(lines.get(0)).get("path").asText());
+        // the lines that waited together went to the logger together, at most 256 per call
+        assertTrue(calls.get() + " logging calls for " + lines.size() + " lines",
+                calls.get() <= 1 + (lines.size() + 255) / 256);
     }
 }
