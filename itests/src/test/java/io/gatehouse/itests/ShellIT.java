@@ -103,6 +103,10 @@ public class ShellIT extends GatehouseKarafTestSupport {
                       pipeline: shell-hello
                 """.formatted(port));
 
+        String validated = run("gatehouse:object-validate " + file);
+        assertTrue(validated, validated.contains("shell-hello") && validated.contains("created")
+                && validated.contains("nothing was written"));
+        assertTrue("validate wrote nothing", run("gatehouse:object-list").indexOf("shell-") < 0);
         String applied = run("gatehouse:object-apply " + file);
         assertTrue(applied, applied.contains("Pipeline") && applied.contains("shell-hello") && applied.contains("created"));
         assertTrue(applied, applied.contains("shell-web"));
@@ -144,6 +148,8 @@ public class ShellIT extends GatehouseKarafTestSupport {
         Files.writeString(bad, "kind: HTTPServer\nname: shell-bad\nspec:\n  port: 70000\n  rules: [{pipeline: shell-hello}]\n");
         String refusal = refused("gatehouse:object-apply " + bad);
         assertTrue(refusal, refusal.contains("refused (400") && refusal.contains("$.spec.port"));
+        String invalid = refused("gatehouse:object-validate " + bad);
+        assertTrue(invalid, invalid.contains("refused (400") && invalid.contains("$.spec.port"));
         assertTrue(refused("gatehouse:object-get HTTPServer shell-bad").contains("no HTTPServer named 'shell-bad'"));
         assertTrue(refused("gatehouse:object-apply " + dir.resolve("missing.yaml")).contains("no such file"));
 

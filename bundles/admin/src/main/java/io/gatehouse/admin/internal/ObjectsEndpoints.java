@@ -31,6 +31,9 @@ import java.util.function.Supplier;
 final class ObjectsEndpoints {
     private static final String OBJECTS = "/api/v1/objects";
     private static final String OBJECT = "/api/v1/objects/{kind}/{name}";
+    static final String VALIDATE = "/api/v1/validate";
+    /** The status of an object a dry run would write. */
+    static final ObjectStatus NOT_WRITTEN = ObjectStatus.notReady("dry run: nothing was written");
     /** Query parameters every write takes. */
     private static final Set<String> WRITE_QUERY = Set.of("timeout", "group");
     /** How long after a write's deadline the API answers 504 itself if the service has not. */
@@ -55,7 +58,8 @@ final class ObjectsEndpoints {
                 .get(OBJECT, this::get)
                 .async("PUT", OBJECT, WRITE_QUERY, this::put)
                 .async("DELETE", OBJECT, WRITE_QUERY, this::delete)
-                .async("POST", "/api/v1/apply", WRITE_QUERY, this::apply);
+                .async("POST", "/api/v1/apply", WRITE_QUERY, this::apply)
+                .async("POST", VALIDATE, Set.of(), this::validate);
     }
 
     private ApiResponse list(ApiRequest request) {
@@ -140,6 +144,15 @@ final class ObjectsEndpoints {
         WriteOptions options = WriteOptions.of(request);
         return write(options, WriteMode.APPLY, parse(request)).thenApply(applied ->
                 ApiResponse.objects(200, rendering.written(applied, statuses(options)), Map.of()));
+    }
+
+    /** A dry run of {@code /api/v1/apply}: what it would do to each object; nothing is written. */
+    private CompletionStage<ApiResponse> validate(ApiRequest request) throws ConfigException {
+        List<ConfigObject> objects = parse(request);
+        WriteRequest dry = new WriteRequest(null, null, WriteMode.APPLY, objects, WriteOptions.DEFAULT_TIMEOUT);
+        return bounded(config.dryRun(dry), WriteOptions.DEFAULT_TIMEOUT).thenApply(results ->
+                ApiResponse.objects(200, rendering.written(results, o -> o.revision() == 0 ? NOT_WRITTEN
+                        : status(o)), Map.of()));
     }
 
     private CompletionStage<ApiResponse> put(ApiRequest request) throws ConfigException {

@@ -70,6 +70,24 @@ final class FakeConfigService implements ConfigService {
     }
 
     @Override
+    public synchronized CompletableFuture<List<WriteResult>> dryRun(WriteRequest request) {
+        List<WriteResult> out = new ArrayList<>();
+        for (ConfigObject o : request.objects()) {
+            ConfigObject stored = get(o.kind(), o.name()).orElse(null);
+            if (!KINDS.contains(o.kind())) {
+                return CompletableFuture.failedFuture(ConfigException.invalid("$.kind", "unknown kind"));
+            }
+            if (stored != null && stored.spec().equals(o.spec())) {
+                out.add(new WriteResult(stored, WriteResult.Change.UNCHANGED));
+            } else {
+                out.add(new WriteResult(new ConfigObject(o.kind(), o.name(), o.spec(), 0),
+                        stored == null ? WriteResult.Change.CREATED : WriteResult.Change.UPDATED));
+            }
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
     public CompletableFuture<Long> submit(DeleteRequest request) {
         return submitted(request, request.requestId(), request.timeout(), () -> {
             delete(request.kind(), request.name());

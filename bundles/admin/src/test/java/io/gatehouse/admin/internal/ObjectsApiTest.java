@@ -258,4 +258,22 @@ public class ObjectsApiTest extends AdminApiTestSupport {
         assertEquals("a read has no change field", List.of("kind", "name", "spec", "revision", "status"),
                 fieldNames(json(get("/api/v1/objects/Pipeline/other"))));
     }
+
+    /** POST /api/v1/validate: what an apply would do to each object, nothing written. */
+    @Test
+    public void validateIsADryRunOfApply() throws Exception {
+        write("POST", "/api/v1/apply", "application/json", pipeline("kept"));
+        long index = service.appliedIndex();
+        HttpResponse<String> r = write("POST", "/api/v1/validate", "application/json",
+                "[" + pipeline("kept") + "," + pipeline("fresh") + "]");
+        assertEquals(r.body(), 200, r.statusCode());
+        JsonNode answer = json(r);
+        assertEquals("unchanged", answer.get(0).get("change").asText());
+        assertEquals("created", answer.get(1).get("change").asText());
+        assertEquals(0, answer.get(1).get("revision").asLong());
+        assertEquals("dry run: nothing was written", answer.get(1).at("/status/reason").asText());
+        assertEquals("nothing was written", index, service.appliedIndex());
+        assertTrue(service.get("Pipeline", "fresh").isEmpty());
+        assertEquals(400, write("POST", "/api/v1/validate", "application/json", "{\"kind\":").statusCode());
+    }
 }

@@ -77,6 +77,20 @@ public interface ConfigService {
     CompletableFuture<List<WriteResult>> submit(WriteRequest request);
 
     /**
+     * Plans a write without making it (a dry run): parses nothing, validates the objects as {@link #submit}
+     * would (the whole resulting state: schema, references, routing conflicts, ports) and answers what the write
+     * would do to each object, {@code CREATED}, {@code UPDATED} or {@code UNCHANGED}, with revision 0 for the
+     * objects it would write. Nothing is logged, applied or committed. It is planned against this node's
+     * applied state (a follower's may lag its leader's by the writes in flight), on the configuration thread.
+     * {@code request.group()}, {@code requestId()} and {@code timeout()} are not used.
+     *
+     * @return completes with the results, or exceptionally with a {@link ConfigException}: 400/404/409 as for
+     *         {@link #submit}, 503 while the node is starting
+     * @since 1.5
+     */
+    CompletableFuture<List<WriteResult>> dryRun(WriteRequest request);
+
+    /**
      * Deletes an object as {@link #delete(String, String)} does, asynchronously like {@link #submit}; the
      * future completes with the revision (log index) of the delete.
      *

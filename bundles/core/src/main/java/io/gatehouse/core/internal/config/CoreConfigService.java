@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -1020,6 +1021,62 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         WriteJob job = WriteJob.write(requestId(request.requestId()), request.mode(), request.objects(), false,
                 request.timeout());
         return route(job, request.group()).thenApply(outcome -> results(job.objects(), outcome));
+    }
+
+    @Override
+    public CompletableFuture<List<WriteResult>> dryRun(WriteRequest request) {
+        CompletableFuture<List<WriteResult>> out = new CompletableFuture<>();
+        ThreadPoolExecutor ex = executor;
+        if (ex == null) {
+            out.completeExceptionally(starting());
+            return out;
+        }
+        try {
+            ex.execute(() -> {
+                Parts p = parts;
+                try {
+                    if (p == null) {
+                        throw starting();
+                    }
+                    if (request.mode() == null) {
+                        throw ConfigException.invalid("$", "a write mode is required");
+                    }
+                    Planner.Plan plan = p.planner().check(request.mode(), request.objects());
+                    out.complete(dryResults(request.objects(), plan, p));
+                } catch (ConfigException e) {
+                    out.completeExceptionally(e);
+                } catch (RuntimeException e) {
+                    LOG.error("A dry run failed", e);
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(starting());
+        }
+        return out;
+    }
+
+    private static ConfigException starting() {
+        return new ConfigException(503, ConfigException.UNAVAILABLE, "the configuration is not running (the core is"
+                + " starting or stopping)", List.of());
+    }
+
+    /** What a planned write would do to each object; those it would write have revision 0. */
+    private static List<WriteResult> dryResults(List<ConfigObject> objects, Planner.Plan plan, Parts p) {
+        Set<ObjectKey> written = new HashSet<>();
+        plan.changes().forEach(c -> written.add(new ObjectKey(c.kind(), c.name())));
+        List<WriteResult> out = new ArrayList<>(objects.size());
+        for (ConfigObject o : objects) {
+            ObjectKey key = new ObjectKey(o.kind(), o.name());
+            ConfigObject stored = p.applier().objects().get(key);
+            if (!written.contains(key)) {
+                out.add(new WriteResult(stored != null ? stored : o, WriteResult.Change.UNCHANGED));
+            } else {
+                out.add(new WriteResult(new ConfigObject(o.kind(), o.name(), o.spec().deepCopy(), 0),
+                        stored == null ? WriteResult.Change.CREATED : WriteResult.Change.UPDATED));
+            }
+        }
+        return out;
     }
 
     @Override

@@ -64,6 +64,16 @@ final class Planner {
      * registered yet, and a port another process holds does not refuse its server (it is stored and retries).
      */
     Plan write(WriteMode mode, List<ConfigObject> objects, boolean boot) throws ConfigException {
+        return write(mode, objects, boot, false);
+    }
+
+    /** Plans a write that will not be made (a dry run): the same checks, no side effect on the running state. */
+    Plan check(WriteMode mode, List<ConfigObject> objects) throws ConfigException {
+        return write(mode, objects, false, true);
+    }
+
+    private Plan write(WriteMode mode, List<ConfigObject> objects, boolean boot, boolean dryRun)
+            throws ConfigException {
         if (objects == null || objects.isEmpty()) {
             throw ConfigException.invalid("$", "no objects to write");
         }
@@ -116,7 +126,7 @@ final class Planner {
             validate(objects, same, boot, state, invalid, conflicts);
         }
         // writing an unchanged server again is the way to ask a server waiting for its port to try at once
-        for (int i = 0; i < objects.size(); i++) {
+        for (int i = 0; i < objects.size() && !dryRun; i++) {
             if (same[i] && objects.get(i).kind().equals(ObjectKinds.HTTP_SERVER)) {
                 running.listeners().retryNow(objects.get(i).name());
             }
