@@ -126,6 +126,33 @@ public final class KarafProcess implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * Stops Karaf as an operator would, with {@code bin/stop} (what {@code ./gatehouse stop} runs: the shutdown
+     * command on Karaf's shutdown port, which stops the framework, every bundle in turn), then waits for the
+     * process to end, at most {@code seconds}.
+     *
+     * @return true when it ended in time
+     */
+    public boolean stop(long seconds) throws IOException, InterruptedException {
+        if (process == null) {
+            return true;
+        }
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/stop").toString()).directory(home.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("KARAF_") || k.startsWith("GATEHOUSE_"));
+        pb.environment().putIfAbsent("JAVA_HOME", System.getProperty("java.home"));
+        Process stop = pb.start();
+        if (!stop.waitFor(60, TimeUnit.SECONDS)) {
+            stop.destroyForcibly();
+            throw new IOException("bin/stop did not return within 60 s");
+        }
+        boolean ended = process.waitFor(seconds, TimeUnit.SECONDS);
+        if (ended) {
+            process = null;
+        }
+        return ended;
+    }
+
     /** The console output so far (for assertion messages). */
     public String console() {
         try {
