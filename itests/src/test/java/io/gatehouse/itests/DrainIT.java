@@ -25,8 +25,10 @@ import org.junit.Test;
 
 /**
  * Stopping a node drains it: with requests in flight (an upstream that holds its answers), the gateway is
- * stopped with {@code bin/stop}, as {@code ./gatehouse stop} does; its listener stops accepting connections while the requests are
- * still in flight, then the upstream answers, every request in flight is answered in full, and the process ends.
+ * stopped with {@code bin/stop}, as {@code ./gatehouse stop} does; its readiness turns 503 first (for the
+ * admin API's {@code drainDelay}) while it still serves, then its listener stops accepting connections while
+ * the requests are still in flight, then the upstream answers, every request in flight is answered in full, and
+ * the process ends.
  */
 public class DrainIT {
     private static final int IN_FLIGHT = 8;
@@ -71,6 +73,8 @@ public class DrainIT {
         ExecutorService clients = Executors.newFixedThreadPool(IN_FLIGHT + 1);
         try (KarafProcess karaf = KarafProcess.unpack(parent, adminPort)) {
             karaf.setProperty("etc/io.gatehouse.core.cfg", "defaults", "none");
+            // readiness turns 503 this long before anything stops
+            karaf.setProperty("etc/io.gatehouse.admin.cfg", "drainDelay", "3s");
             karaf.start();
             await().atMost(180, SECONDS).until(() -> http.writable("http://127.0.0.1:" + adminPort));
             String yaml = """
@@ -104,8 +108,15 @@ public class DrainIT {
                 inFlight.add(clients.submit(() -> http.get(url)));
             }
             await().atMost(30, SECONDS).until(() -> arrived.get() == IN_FLIGHT);
+            String ready = admin + "/ready";
+            assertEquals(200, http.status(ready));
             long stopping = System.nanoTime();
             Future<Boolean> stopped = clients.submit(() -> karaf.stop(90));
+            // first readiness turns 503 while the server still takes connections (load balancers take the node out)
+            await("readiness turns 503").atMost(30, SECONDS).pollInterval(java.time.Duration.ofMillis(50))
+                    .until(() -> http.status(ready) == 503);
+            long unreadyMillis = (System.nanoTime() - stopping) / 1_000_000;
+            assertTrue("the server still accepts while readiness says 503", accepts(port));
             // draining: the listener no longer accepts connections while the requests are still in flight
             await("the listener closes").atMost(60, SECONDS).pollInterval(java.time.Duration.ofMillis(50))
                     .until(() -> !accepts(port));
@@ -132,8 +143,9 @@ public class DrainIT {
                 assertEquals("slow answer\n", r.body());
             }
             assertTrue("nothing listens any more on " + port, !accepts(port));
-            System.out.println("DrainIT: " + IN_FLIGHT + " requests in flight, all answered 200; the listener closed "
-                    + drainingMillis + " ms after bin/stop and the node ended after " + stopMillis + " ms");
+            System.out.println("DrainIT: " + IN_FLIGHT + " requests in flight, all answered 200; readiness 503 after "
+                    + unreadyMillis + " ms, the listener closed " + drainingMillis + " ms after bin/stop and the node ended"
+                    + " after " + stopMillis + " ms");
         } finally {
             release.countDown();
             clients.shutdownNow();

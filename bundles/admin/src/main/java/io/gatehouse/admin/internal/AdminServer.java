@@ -17,6 +17,8 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -74,12 +76,19 @@ public class AdminServer {
 
         @AttributeDefinition(description = "Idle connections are closed after this long, such as 30s; 1s..24h")
         String idleTimeout() default "30s";
+
+        @AttributeDefinition(description = "When the node stops, /api/v1/ready answers 503 this long before "
+                + "anything else stops (load balancers take the node out first); 0s..5m")
+        String drainDelay() default "0s";
     }
 
     private final Server server;
     private final AdminTokens tokens = new AdminTokens();
     private final AuditLog audit = new AuditLog();
     private final Router router;
+    private final Duration drainDelay;
+    /** True once the node is stopping: readiness answers 503. */
+    private volatile boolean draining;
     private final ServerConnector connector;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -139,6 +148,7 @@ public class AdminServer {
     AdminServer(ConfigService config, Config settings, NodeIdentity node, Supplier<Consensus> consensus,
                 Supplier<GroupAuthenticator> authenticator, boolean standalone, String bootstrap) {
         Settings s = Settings.of(settings);
+        this.drainDelay = s.drainDelay;
         // Jetty must never have its own tasks rejected, so the pool's queue stays unbounded (Jetty warns about
         // bounded ones); what bounds the work is the connection limit below: HTTP/1.1 carries one request at a
         // time per connection, so queued work is at most a few tasks per admitted connection.
@@ -163,7 +173,7 @@ public class AdminServer {
         Router router = new Router();
         Supplier<Consensus> cluster = consensus != null ? consensus : () -> this.consensus;
         ClusterView view = new ClusterView(config, cluster, standalone, rendering);
-        new StatusEndpoints(config, rendering, node, view).register(router);
+        new StatusEndpoints(config, rendering, node, view, () -> draining).register(router);
         view.register(router);
         new ObjectsEndpoints(config, rendering, view::group).register(router);
         new StatsEndpoints(() -> trafficStats, () -> clusterTraffic, () -> ClusterView.STANDALONE_NODE)
@@ -241,8 +251,29 @@ public class AdminServer {
         return connector.getLocalPort();
     }
 
+    /**
+     * DS: when the framework is stopping (the node shuts down, not a configuration change), readiness turns
+     * 503 and the server keeps answering for {@code drainDelay} before it stops; the core, stopped after this
+     * bundle, then closes the listeners and drains the requests in flight.
+     */
     @Deactivate
+    void deactivate(BundleContext context) {
+        Bundle framework = context.getBundle(0);
+        if (framework != null && framework.getState() == Bundle.STOPPING && !drainDelay.isZero()) {
+            draining = true;
+            LOG.info("The node is stopping: /api/v1/ready answers 503 for {} ms before the gateway stops",
+                    drainDelay.toMillis());
+            try {
+                Thread.sleep(drainDelay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stop();
+    }
+
     public void stop() {
+        draining = true;
         stopQuietly();
         LOG.info("Admin API stopped");
     }
@@ -266,7 +297,7 @@ public class AdminServer {
 
     /** Validated settings; every rejection names the property and the configuration PID. */
     private record Settings(String host, int port, int maxRequestSize, int threads, int maxConnections,
-                            Duration idleTimeout) {
+                            Duration idleTimeout, Duration drainDelay) {
         static Settings of(Config c) {
             String host = c.host() == null || c.host().isBlank() ? "127.0.0.1" : c.host().trim();
             if (c.port() < 0 || c.port() > 65535) {
@@ -290,7 +321,13 @@ public class AdminServer {
             } catch (IllegalArgumentException e) {
                 throw invalid("idleTimeout", c.idleTimeout(), e.getMessage());
             }
-            return new Settings(host, c.port(), (int) size, c.threads(), c.maxConnections(), idle);
+            Duration drain;
+            try {
+                drain = Units.duration(c.drainDelay(), Duration.ZERO, Duration.ofMinutes(5));
+            } catch (IllegalArgumentException e) {
+                throw invalid("drainDelay", c.drainDelay(), e.getMessage());
+            }
+            return new Settings(host, c.port(), (int) size, c.threads(), c.maxConnections(), idle, drain);
         }
 
         private static IllegalArgumentException invalid(String property, Object value, String hint) {

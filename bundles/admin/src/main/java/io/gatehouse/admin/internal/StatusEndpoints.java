@@ -9,6 +9,7 @@ import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Read-only views of the node: health (for probes and scripts) and the registered plugin kinds. Health stays
@@ -27,16 +28,49 @@ final class StatusEndpoints {
     /**
      * @param cluster adds the cluster fields ({@code role}, {@code leader}, {@code stale}) to health
      */
-    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node, ClusterView cluster) {
+    static final String READY = "/api/v1/ready";
+    private static final String SERVERS = "HTTPServer";
+    private final BooleanSupplier draining;
+
+    StatusEndpoints(ConfigService config, Rendering rendering, NodeIdentity node, ClusterView cluster,
+                    BooleanSupplier draining) {
         this.config = config;
         this.rendering = rendering;
         this.node = node;
         this.cluster = cluster;
+        this.draining = draining;
     }
 
     void register(Router router) {
         router.open("/api/v1/health", this::health)
+                .open(READY, this::ready)
                 .get("/api/v1/kinds", this::kinds);
+    }
+
+    /**
+     * For load balancers: 200 while this node serves every HTTPServer it is configured with, 503 while one is
+     * not serving (its port taken, its spec invalid here) or while the node is stopping (draining).
+     */
+    private ApiResponse ready(ApiRequest request) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        if (draining.getAsBoolean()) {
+            body.put("ready", false);
+            body.put("reason", "draining: the node is stopping");
+            return new ApiResponse(503, body, false, java.util.Map.of());
+        }
+        ArrayNode notServing = JsonNodeFactory.instance.arrayNode();
+        for (ConfigObject o : config.list(SERVERS)) {
+            ObjectStatus status = config.status(o.kind(), o.name()).orElse(ObjectStatus.READY);
+            if (!status.ready()) {
+                notServing.addObject().put("name", o.name()).put("reason", status.reason());
+            }
+        }
+        body.put("ready", notServing.isEmpty());
+        if (!notServing.isEmpty()) {
+            body.put("reason", notServing.size() + " HTTP server(s) not serving");
+            body.set("servers", notServing);
+        }
+        return new ApiResponse(notServing.isEmpty() ? 200 : 503, body, false, java.util.Map.of());
     }
 
     private ApiResponse health(ApiRequest request) {

@@ -87,6 +87,11 @@ abstract class AdminApiTestSupport {
             public String idleTimeout() {
                 return idleTimeout;
             }
+
+            @Override
+            public String drainDelay() {
+                return "0s";
+            }
         };
     }
 

@@ -216,4 +216,19 @@ public class ErrorsAndStatusApiTest extends AdminApiTestSupport {
         assertTrue(body.get("message").asText().length() > 0);
         assertTrue(body.get("violations").isArray());
     }
+
+    /** Readiness: open, 200 while every HTTPServer serves, 503 naming those that do not. */
+    @Test
+    public void readinessSaysWhetherEveryServerServes() throws Exception {
+        HttpResponse<String> ready = send(anonymous("/api/v1/ready").GET());
+        assertEquals(ready.body(), 200, ready.statusCode());
+        assertTrue(json(ready).get("ready").asBoolean());
+        write("POST", "/api/v1/apply", "application/json", "[" + pipeline("p") + "," + server("web", 10080, "p") + "]");
+        service.unbound.put("web", "port 127.0.0.1:10080 in use, retrying in 1s");
+        HttpResponse<String> notReady = send(anonymous("/api/v1/ready").GET());
+        assertEquals(notReady.body(), 503, notReady.statusCode());
+        assertEquals("web", json(notReady).at("/servers/0/name").asText());
+        service.unbound.remove("web");
+        assertEquals(200, send(anonymous("/api/v1/ready").GET()).statusCode());
+    }
 }
