@@ -210,6 +210,7 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         assertTrue(metrics.body(), metrics.body().contains(
                 "gatehouse_pipeline_request_duration_seconds_count{pipeline=\"it-proxy\"} 1"));
         assertTrue(metrics.body(), metrics.body().contains("gatehouse_cluster_role{group=\"default\",role=\"leader\"} 1.0"));
+        assertTrue(metrics.body(), metrics.body().contains("gatehouse_connections_open{server=\"it-proxy\"}"));
         assertEquals(401, http.token(null).get(admin("/metrics")).statusCode());
 
         // the request is a JSON line of data/log/access.log, the apply a line of data/log/audit.log

@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane;
 
 import java.io.IOException;
+import java.util.Map;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -25,4 +26,12 @@ public interface DataPlane {
 
     /** Number of event loops. */
     int eventLoops();
+
+    /**
+     * Open client connections of each bound listener, by its server's name (the count its
+     * {@code maxConnections} is checked against). A snapshot; cheap.
+     *
+     * @since 0.3
+     */
+    Map<String, Integer> openConnections();
 }

@@ -6,6 +6,7 @@ import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.stats.ClusterTraffic;
 import io.gatehouse.api.stats.TrafficStats;
+import io.gatehouse.dataplane.DataPlane;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,6 +108,10 @@ public class AdminServer {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ClusterTraffic clusterTraffic;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile DataPlane dataPlane;
+
     /** DS: a unary reference parameter of type Map.Entry receives the service with its properties. */
     @Activate
     public AdminServer(@Reference(name = "config", policyOption = ReferencePolicyOption.GREEDY)
@@ -181,7 +186,7 @@ public class AdminServer {
         Supplier<GroupAuthenticator> signatures = authenticator != null ? authenticator : () -> this.authenticator;
         new ForwardEndpoint(cluster, signatures, rendering).register(router);
         new TokensEndpoints(config, tokens, bootstrap != null).register(router);
-        new MetricsEndpoint(config, () -> trafficStats, cluster).register(router);
+        new MetricsEndpoint(config, () -> trafficStats, cluster, () -> dataPlane).register(router);
         new OpenApiEndpoint().register(router);
         this.router = router;
         server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize,

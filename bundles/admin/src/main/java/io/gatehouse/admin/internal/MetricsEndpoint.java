@@ -8,6 +8,7 @@ import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.stats.TrafficCounters;
 import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.api.stats.TrafficSnapshot;
+import io.gatehouse.dataplane.DataPlane;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -51,12 +52,15 @@ final class MetricsEndpoint {
     private final ConfigService config;
     private final Supplier<TrafficStats> stats;
     private final Supplier<Consensus> cluster;
+    private final Supplier<DataPlane> dataPlane;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    MetricsEndpoint(ConfigService config, Supplier<TrafficStats> stats, Supplier<Consensus> cluster) {
+    MetricsEndpoint(ConfigService config, Supplier<TrafficStats> stats, Supplier<Consensus> cluster,
+                    Supplier<DataPlane> dataPlane) {
         this.config = config;
         this.stats = stats;
         this.cluster = cluster;
+        this.dataPlane = dataPlane;
     }
 
     void register(Router router) {
@@ -73,6 +77,7 @@ final class MetricsEndpoint {
             traffic(out, "gatehouse_pipeline_requests", "Requests that ran a pipeline, by pipeline and status class",
                     "pipeline", s.pipelines());
         }
+        connections(out);
         plugins(out);
         configuration(out);
         memory(out);
@@ -128,6 +133,19 @@ final class MetricsEndpoint {
         } catch (DataFormatException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** Open client connections of each HTTPServer (the data plane's count, checked against maxConnections). */
+    private void connections(MetricSnapshots.Builder out) {
+        DataPlane d = dataPlane.get();
+        if (d == null) {
+            return;
+        }
+        GaugeSnapshot.Builder open = GaugeSnapshot.builder().name("gatehouse_connections_open")
+                .help("Open client connections, by HTTPServer");
+        d.openConnections().forEach((server, n) -> open.dataPoint(GaugeDataPointSnapshot.builder().value(n)
+                .labels(Labels.of("server", server)).build()));
+        out.metricSnapshot(open.build());
     }
 
     /** Each plugin's requests, failures and results, by pipeline, plugin, kind and version. */

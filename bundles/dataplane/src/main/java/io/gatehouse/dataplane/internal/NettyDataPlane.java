@@ -11,8 +11,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -121,6 +123,15 @@ public final class NettyDataPlane implements DataPlane, AutoCloseable {
     /** The settings this data plane was started with. */
     public DataPlaneSettings settings() {
         return settings;
+    }
+
+    @Override
+    public Map<String, Integer> openConnections() {
+        Map<String, Integer> out = new TreeMap<>();
+        for (NettyHttpListener l : listeners) {
+            out.merge(l.settings().name(), l.openConnections(), Integer::sum);
+        }
+        return out;
     }
 
     /** Closes every listener, the upstream pools, the event loops and the blocking executor. */

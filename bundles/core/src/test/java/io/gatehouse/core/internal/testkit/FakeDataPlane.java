@@ -139,4 +139,11 @@ public final class FakeDataPlane implements DataPlane {
             return exchange;
         }
     }
+
+    @Override
+    public java.util.Map<String, Integer> openConnections() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        open().forEach(l -> out.put(l.settings().name(), 0));
+        return out;
+    }
 }
