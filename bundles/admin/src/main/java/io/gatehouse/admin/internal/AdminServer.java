@@ -79,7 +79,7 @@ public class AdminServer {
         String idleTimeout() default "30s";
 
         @AttributeDefinition(description = "When the node stops, /api/v1/ready answers 503 this long before "
-                + "anything else stops (load balancers take the node out first); 0s..5m")
+                + "anything else stops (load balancers take the node out first); 0s..30s")
         String drainDelay() default "0s";
     }
 
@@ -328,7 +328,8 @@ public class AdminServer {
             }
             Duration drain;
             try {
-                drain = Units.duration(c.drainDelay(), Duration.ZERO, Duration.ofMinutes(5));
+                // at most 30 s: ./gatehouse stop waits 60 s for the whole stop, the drain of the data plane included
+                drain = Units.duration(c.drainDelay(), Duration.ZERO, Duration.ofSeconds(30));
             } catch (IllegalArgumentException e) {
                 throw invalid("drainDelay", c.drainDelay(), e.getMessage());
             }

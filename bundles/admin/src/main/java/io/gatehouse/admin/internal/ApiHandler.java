@@ -275,10 +275,13 @@ final class ApiHandler extends Handler.Abstract {
             write(status, MediaTypes.JSON, rendering.json(body));
         }
 
-        /** A line in the audit log for every request that is not a read. */
+        /**
+         * A line in the audit log for every request that is not a read, except those refused for want of a
+         * valid token: anybody who reaches the port can send them, and they must not roll the audit log away.
+         */
         private void audit(int status, JsonNode body, JsonNode error) {
             String method = request.getMethod();
-            if (method.equals("GET") || method.equals("HEAD")) {
+            if (method.equals("GET") || method.equals("HEAD") || (caller == null && status == 401)) {
                 return;
             }
             try {

@@ -179,7 +179,14 @@ final class MetricsEndpoint {
                     "Index of the last operation-log entry this node knows to be committed", commit));
         }
         Consensus c = cluster.get();
-        ClusterStatus status = c == null ? null : c.status();
+        ClusterStatus status;
+        try {
+            status = c == null ? null : c.status();
+        } catch (RuntimeException e) {
+            // the cluster service is stopping or cannot tell: the other metrics still count most then
+            out.metricSnapshot(gauge("gatehouse_cluster_stale", "1 when this node's view of its group is stale", 1));
+            return;
+        }
         if (status == null) {
             return;
         }

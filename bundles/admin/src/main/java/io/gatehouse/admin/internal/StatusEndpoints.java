@@ -49,13 +49,21 @@ final class StatusEndpoints {
 
     /**
      * For load balancers: 200 while this node serves every HTTPServer it is configured with, 503 while one is
-     * not serving (its port taken, its spec invalid here) or while the node is stopping (draining).
+     * not serving (its port taken, its spec invalid here), while it has not applied every entry it knows to be
+     * committed (a node catching up), or while the node is stopping (draining).
      */
     private ApiResponse ready(ApiRequest request) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         if (draining.getAsBoolean()) {
             body.put("ready", false);
             body.put("reason", "draining: the node is stopping");
+            return new ApiResponse(503, body, false, java.util.Map.of());
+        }
+        long applied = config.appliedIndex();
+        long commit = config.commitIndex();
+        if (commit > applied) {
+            body.put("ready", false);
+            body.put("reason", "catching up: applied index " + applied + " of " + commit + " committed");
             return new ApiResponse(503, body, false, java.util.Map.of());
         }
         ArrayNode notServing = JsonNodeFactory.instance.arrayNode();

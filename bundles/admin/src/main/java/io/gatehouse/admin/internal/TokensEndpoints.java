@@ -115,6 +115,12 @@ final class TokensEndpoints {
         WriteRequest write = new WriteRequest(options.requestId(), null, WriteMode.CREATE, List.of(object),
                 options.timeout());
         return ObjectsEndpoints.bounded(config.submit(write), options.timeout()).thenApply(results -> {
+            if (!AdminTokens.hash(token).equals(results.get(0).object().spec().path("sha256").asText())) {
+                // a retry (same Idempotency-Key) of a request that made the token already: this token is not it
+                throw new ApiException(409, ConfigException.CONFLICT, "this Idempotency-Key already made token '"
+                        + name.asText() + "', whose value was answered then and is not kept: delete the token and"
+                        + " make another");
+            }
             ObjectNode answer = NODES.objectNode();
             answer.put("name", name.asText());
             answer.put("role", role.asText());

@@ -105,7 +105,9 @@ public class AuthApiTest extends AdminApiTestSupport {
                 .POST(HttpRequest.BodyPublishers.ofString(pipeline("p"))));
         send(anonymous("/api/v1/objects/Pipeline/p").DELETE());
         get("/api/v1/objects");
-        assertEquals(lines.toString(), 3, lines.size());
+        HttpResponse<String> refused = as(token, anonymous("/api/v1/objects/Pipeline/nope").DELETE());
+        assertEquals(refused.body(), 404, refused.statusCode());
+        assertEquals("a refusal without a token is not audited, one with a token is: " + lines, 3, lines.size());
         assertFalse("the made token is not in the audit log", String.join("\n", lines).contains(token));
         JsonNode made = json.readTree(lines.get(0));
         assertEquals("bootstrap", made.get("token").asText());
@@ -121,10 +123,25 @@ public class AuthApiTest extends AdminApiTestSupport {
         assertEquals("Pipeline", applied.at("/objects/0/kind").asText());
         assertEquals("created", applied.at("/objects/0/change").asText());
         assertTrue(applied.toString(), applied.at("/objects/0/revision").asLong() > 0);
-        JsonNode refused = json.readTree(lines.get(2));
-        assertTrue(refused.get("token").isNull());
-        assertEquals(401, refused.get("status").asInt());
-        assertEquals("unauthorized", refused.get("error").asText());
+        JsonNode notFound = json.readTree(lines.get(2));
+        assertEquals("deploy", notFound.get("token").asText());
+        assertEquals(404, notFound.get("status").asInt());
+        assertEquals("not_found", notFound.get("error").asText());
+    }
+
+    /** A retried token request (same Idempotency-Key) does not answer a token that was never stored. */
+    @Test
+    public void aRetriedTokenRequestIsRefusedRatherThanAnsweredWithAnotherToken() throws Exception {
+        HttpRequest.Builder made = request("/api/v1/tokens").header("Content-Type", "application/json")
+                .header("Idempotency-Key", "make-ci-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ci\",\"role\":\"read\"}"));
+        HttpResponse<String> first = send(made);
+        assertEquals(first.body(), 201, first.statusCode());
+        HttpResponse<String> retry = send(request("/api/v1/tokens").header("Content-Type", "application/json")
+                .header("Idempotency-Key", "make-ci-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"ci\",\"role\":\"read\"}")));
+        assertEquals(retry.body(), 409, retry.statusCode());
+        assertEquals(200, as(json(first).get("token").asText(), anonymous("/api/v1/objects").GET()).statusCode());
     }
 
     @Test

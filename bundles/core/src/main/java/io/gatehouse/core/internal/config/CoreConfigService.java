@@ -346,6 +346,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         } catch (Exception e) {
             LOG.error("The Gatehouse core cannot start", e);
             shutdown(p);
+            closeAccessLog();
             throw e;
         }
         watchCommits();
@@ -502,6 +503,10 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         Parts p = parts;
         parts = null;
         shutdown(p);
+        closeAccessLog();
+    }
+
+    private void closeAccessLog() {
         traffic.accessLog(null);
         AccessLog a = accessLog;
         accessLog = null;
