@@ -218,8 +218,10 @@ public class LauncherIT {
         assertEquals(gatehouse.runtime().toString(), gatehouse.run("where").output().trim());
     }
 
+    /** The node's health, as its own token sees it (the runtime's generated data/admin.token). */
     private JsonNode health(Launcher gatehouse) throws Exception {
-        HttpResponse<String> r = http.get(gatehouse.admin("/api/v1/health"));
+        HttpResponse<String> r = http.token(Files.readString(gatehouse.runtime().resolve("data/admin.token")).trim())
+                .get(gatehouse.admin("/api/v1/health"));
         assertEquals(r.body(), 200, r.statusCode());
         return json.readTree(r.body());
     }

@@ -54,7 +54,7 @@ final class ApiHandler extends Handler.Abstract {
             Router.Match match = path == null ? null : router.match(request.getMethod(), path);
             // who asks comes first: without a token, every path answers the same 401 (none tells whether it exists)
             Caller caller = match != null && match.found() && match.route().open()
-                    ? (match.route().method().equals("GET") ? Caller.ANONYMOUS : Caller.CLUSTER)
+                    ? (match.route().method().equals("GET") ? optional(request) : Caller.CLUSTER)
                     : authenticate(request, response);
             exchange.caller = caller;
             if (match == null) {
@@ -90,6 +90,12 @@ final class ApiHandler extends Handler.Abstract {
             exchange.fail(t);
         }
         return true;
+    }
+
+    /** On an open route: the caller a valid bearer token names, else anonymous (never a 401). */
+    private Caller optional(Request request) {
+        Caller caller = authenticator.authenticate(request.getHeaders().getValuesList(HttpHeader.AUTHORIZATION));
+        return caller != null ? caller : Caller.ANONYMOUS;
     }
 
     /** The caller named by the request's bearer token; 401 with a Bearer challenge when there is none. */

@@ -81,9 +81,17 @@ final class StatusEndpoints {
         return new ApiResponse(notServing.isEmpty() ? 200 : 503, body, false, java.util.Map.of());
     }
 
+    /**
+     * Without a token (a load balancer, anybody who reaches the port): only {@code {"status":"UP"}}. With a
+     * valid token: who answers (node id, pid, launch id), the log indexes, the cluster view, the objects and
+     * kinds, and what does not serve.
+     */
     private ApiResponse health(ApiRequest request) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("status", "UP");
+        if (request.caller() == Caller.ANONYMOUS) {
+            return ApiResponse.ok(body);
+        }
         body.set("node", identity());
         body.put("appliedIndex", config.appliedIndex());
         long commit = config.commitIndex();

@@ -36,7 +36,12 @@ public class AuthApiTest extends AdminApiTestSupport {
         assertUnauthorized(send(anonymous("/api/v1/apply").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(pipeline("p")))), challenge);
         assertEquals(0, service.list(null).size());
-        assertEquals(200, send(anonymous("/api/v1/health").GET()).statusCode());
+        HttpResponse<String> health = send(anonymous("/api/v1/health").GET());
+        assertEquals(200, health.statusCode());
+        assertEquals("without a token, health tells only that the node is up", "{\"status\":\"UP\"}", health.body());
+        assertTrue(json(send(anonymous("/api/v1/health").header("Authorization", "Bearer not-a-valid-token-0123456789abcdef")
+                .GET())).path("node").isMissingNode());
+        assertTrue("with one, who answers and how it is", json(get("/api/v1/health")).has("node"));
 
         String invalid = "Bearer realm=\"gatehouse\", error=\"invalid_token\"";
         assertUnauthorized(as("gh_not-a-token-of-this-node-0123456789", anonymous("/api/v1/objects").GET()), invalid);
