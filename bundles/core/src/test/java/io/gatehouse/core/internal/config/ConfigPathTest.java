@@ -324,6 +324,8 @@ public class ConfigPathTest {
             waiting.add(f.service.submit(new WriteRequest("w" + i, null, WriteMode.APPLY, objects,
                     Duration.ofSeconds(60))));
         }
+        // the configuration thread plans the first write and hands it to the cluster asynchronously
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.heldCommits() >= 1);
         ConfigException full = failure(f.service.submit(new WriteRequest("one-too-many", null, WriteMode.APPLY,
                 objects, Duration.ofSeconds(60))));
         assertEquals(503, full.status());
