@@ -11,6 +11,7 @@ import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -214,7 +215,7 @@ public class AdminServer {
     }
 
     /** Sends the audit log's lines to {@code sink} (tests). */
-    void audit(java.util.function.Consumer<String> sink) {
+    void audit(Consumer<String> sink) {
         audit.sink(sink);
     }
 

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
 
+    private static final String CHALLENGE = "Bearer realm=\"gatehouse\"";
+    private static final String INVALID_TOKEN = CHALLENGE + ", error=\"invalid_token\"";
+
     private final Router router;
     private final Rendering rendering;
     private final int maxRequestSize;
@@ -109,12 +112,12 @@ final class ApiHandler extends Handler.Abstract {
             return caller;
         }
         if (authorization.isEmpty()) {
-            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\"");
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, CHALLENGE);
             throw new ApiException(401, "unauthorized", "this API needs a token: send 'Authorization: Bearer <token>'"
                     + " (a node's first start writes one to data/admin.token, or takes " + BootstrapToken.VARIABLE
                     + "; docs/operations.md)");
         }
-        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+        response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, INVALID_TOKEN);
         throw new ApiException(401, "unauthorized", "the bearer token is not valid here: unknown, revoked, made for"
                 + " another group, or not sent as one 'Authorization: Bearer <token>' field");
     }
@@ -130,20 +133,15 @@ final class ApiHandler extends Handler.Abstract {
         GroupAuthenticator.Verdict verdict = cluster == null
                 ? GroupAuthenticator.Verdict.refuse("this node's cluster service is not running")
                 : cluster.verify(request.getMethod(), request.getHttpURI().getPathQuery(), new byte[0],
-                        one(h, GroupAuthenticator.NODE_HEADER), one(h, GroupAuthenticator.TIMESTAMP_HEADER),
-                        one(h, GroupAuthenticator.SIGNATURE_HEADER));
+                        ForwardEndpoint.header(h, GroupAuthenticator.NODE_HEADER),
+                        ForwardEndpoint.header(h, GroupAuthenticator.TIMESTAMP_HEADER),
+                        ForwardEndpoint.header(h, GroupAuthenticator.SIGNATURE_HEADER));
         if (!verdict.accepted() || !request.getMethod().equals("GET")) {
-            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"gatehouse\", error=\"invalid_token\"");
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, INVALID_TOKEN);
             throw new ApiException(401, "unauthorized", "a signed request must be a GET signed with the cluster secret: "
                     + (verdict.accepted() ? request.getMethod() + " is not" : verdict.reason()));
         }
-        return new Caller("node " + one(h, GroupAuthenticator.NODE_HEADER), Caller.Access.READ);
-    }
-
-    /** The one value of a header; null when it is absent or given more than once. */
-    private static String one(HttpFields headers, String name) {
-        List<String> values = headers.getValuesList(name);
-        return values.size() == 1 ? values.get(0) : null;
+        return new Caller("node " + ForwardEndpoint.header(h, GroupAuthenticator.NODE_HEADER), Caller.Access.READ);
     }
 
     /** The query parameters, each one the route takes and given at most once (400 otherwise). */

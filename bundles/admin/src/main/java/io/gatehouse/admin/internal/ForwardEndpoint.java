@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +60,9 @@ final class ForwardEndpoint {
     }
 
     private CompletionStage<ApiResponse> forward(ApiRequest request) {
-        String node = header(request, GroupAuthenticator.NODE_HEADER);
-        String timestamp = header(request, GroupAuthenticator.TIMESTAMP_HEADER);
-        String signature = header(request, GroupAuthenticator.SIGNATURE_HEADER);
+        String node = header(request.headers(), GroupAuthenticator.NODE_HEADER);
+        String timestamp = header(request.headers(), GroupAuthenticator.TIMESTAMP_HEADER);
+        String signature = header(request.headers(), GroupAuthenticator.SIGNATURE_HEADER);
         if (node == null || timestamp == null || signature == null || !NODE.matcher(node).matches()
                 || !TIMESTAMP.matcher(timestamp).matches() || !SIGNATURE.matcher(signature).matches()) {
             return done(new ApiResponse(401, rendering.error(401, "unauthorized", "this endpoint takes only writes "
@@ -143,8 +144,9 @@ final class ForwardEndpoint {
     }
 
     /** The header's one value, or null when it is absent, blank or given more than once. */
-    private static String header(ApiRequest request, String name) {
-        List<String> values = request.headers().getValuesList(name);
+    /** The one value of a header, trimmed; null when it is absent, blank or given more than once. */
+    static String header(HttpFields headers, String name) {
+        List<String> values = headers.getValuesList(name);
         if (values.size() != 1 || values.get(0).isBlank()) {
             return null;
         }

@@ -9,6 +9,7 @@ import io.gatehouse.api.config.ObjectStatus;
 import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.config.PluginKindInfo;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -57,14 +58,14 @@ final class StatusEndpoints {
         if (draining.getAsBoolean()) {
             body.put("ready", false);
             body.put("reason", "draining: the node is stopping");
-            return new ApiResponse(503, body, false, java.util.Map.of());
+            return new ApiResponse(503, body, false, Map.of());
         }
         long applied = config.appliedIndex();
         long commit = config.commitIndex();
         if (commit > applied) {
             body.put("ready", false);
             body.put("reason", "catching up: applied index " + applied + " of " + commit + " committed");
-            return new ApiResponse(503, body, false, java.util.Map.of());
+            return new ApiResponse(503, body, false, Map.of());
         }
         ArrayNode notServing = JsonNodeFactory.instance.arrayNode();
         for (ConfigObject o : config.list(SERVERS)) {
@@ -78,7 +79,7 @@ final class StatusEndpoints {
             body.put("reason", notServing.size() + " HTTP server(s) not serving");
             body.set("servers", notServing);
         }
-        return new ApiResponse(notServing.isEmpty() ? 200 : 503, body, false, java.util.Map.of());
+        return new ApiResponse(notServing.isEmpty() ? 200 : 503, body, false, Map.of());
     }
 
     /**
