@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -189,9 +190,11 @@ public class AdminServer {
         new TokensEndpoints(config, tokens, bootstrap != null).register(router);
         new MetricsEndpoint(config, () -> trafficStats, cluster, () -> dataPlane).register(router);
         new OpenApiEndpoint().register(router);
+        audit.register(router);
         this.router = router;
-        server.setHandler(new ApiHandler(router, rendering, s.maxRequestSize,
-                new Authenticator(config, bootstrap, signatures), audit));
+        // the console's static files first (they need no token; their data comes from the API), then the API
+        server.setHandler(new Handler.Sequence(new ConsoleHandler(rendering), new ApiHandler(router, rendering,
+                s.maxRequestSize, new Authenticator(config, bootstrap, signatures), audit)));
         server.setErrorHandler(new JsonErrorHandler(rendering));
         start(s);
     }
@@ -237,8 +240,9 @@ public class AdminServer {
             stopQuietly();
             throw new IllegalStateException(message, e);
         }
-        LOG.info("Admin API listening on http://{}:{}/api/v1 (maxRequestSize {} bytes, {} threads, {} connections)",
-                s.host, port(), s.maxRequestSize, s.threads, s.maxConnections);
+        LOG.info("Admin API listening on http://{}:{}/api/v1, web console on http://{}:{}/console/ (maxRequestSize {}"
+                + " bytes, {} threads, {} connections)", s.host, port(), s.host, port(), s.maxRequestSize, s.threads,
+                s.maxConnections);
     }
 
     /**

@@ -68,6 +68,7 @@ final class ApiHandler extends Handler.Abstract {
                 throw new ApiException(405, "method_not_allowed", request.getMethod() + " is not allowed on "
                         + path + ": use " + String.join(", ", match.allowed()));
             }
+            exchange.route = match.route();
             if (caller.access() == Caller.Access.READ && match.route().access() == Caller.Access.ADMIN) {
                 throw new ApiException(403, "forbidden", "token '" + caller.name() + "' has the read role: "
                         + request.getMethod() + " needs an admin token");
@@ -195,6 +196,8 @@ final class ApiHandler extends Handler.Abstract {
         private final Callback callback;
         /** Who sent it, once authenticated. */
         Caller caller;
+        /** The route it took, once routed. */
+        Router.Route route;
 
         Exchange(Request request, Response response, Callback callback) {
             this.request = request;
@@ -281,11 +284,13 @@ final class ApiHandler extends Handler.Abstract {
 
         /**
          * A line in the audit log for every request that is not a read, except those refused for want of a
-         * valid token: anybody who reaches the port can send them, and they must not roll the audit log away.
+         * valid token (anybody who reaches the port can send them, and they must not roll the audit log away)
+         * and dry runs, which write nothing (the console validates as the user types).
          */
         private void audit(int status, JsonNode body, JsonNode error) {
             String method = request.getMethod();
-            if (method.equals("GET") || method.equals("HEAD") || (caller == null && status == 401)) {
+            if (method.equals("GET") || method.equals("HEAD") || (caller == null && status == 401)
+                    || (route != null && route.path().equals(ObjectsEndpoints.VALIDATE))) {
                 return;
             }
             try {
