@@ -161,8 +161,13 @@ final class MetricsEndpoint {
                     u.version());
             requests.dataPoint(CounterDataPointSnapshot.builder().value(u.requests()).labels(labels).build());
             failures.dataPoint(CounterDataPointSnapshot.builder().value(u.failures()).labels(labels).build());
-            new TreeMap<>(u.results()).forEach((result, n) -> results.dataPoint(CounterDataPointSnapshot.builder()
-                    .value(n).labels(labels.add("result", result)).build()));
+            // success is requests minus the rest, failures have their own counter
+            new TreeMap<>(u.results()).forEach((result, n) -> {
+                if (!result.isEmpty() && !result.equals("failed")) {
+                    results.dataPoint(CounterDataPointSnapshot.builder().value(n).labels(labels.add("result", result))
+                            .build());
+                }
+            });
         }
         out.metricSnapshot(requests.build());
         out.metricSnapshot(failures.build());

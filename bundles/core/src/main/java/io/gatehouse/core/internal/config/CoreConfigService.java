@@ -1182,7 +1182,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 PluginStats stats = g.stats(i);
                 if (c == null) {
                     out.add(new KindUse(g.kindName(i), g.version(i), pipeline, g.name(i), "primary", stats.calls(),
-                            Map.of(), stats.failures(), stats.blocked()));
+                            stats.results(), stats.failures(), stats.blocked()));
                 } else {
                     out.add(use(g, i, pipeline, "primary", c.primaryCounts()));
                     out.add(use(g, i, pipeline, "canary", c.canaryCounts()));

@@ -43,7 +43,7 @@ public final class Generation {
         this.contexts = contexts;
         this.stats = new PluginStats[plugins.length];
         for (int i = 0; i < plugins.length; i++) {
-            stats[i] = new PluginStats();
+            stats[i] = new PluginStats(kinds[i] == null ? null : kinds[i].results());
         }
         this.unavailable = unavailable;
         this.definition = definition;

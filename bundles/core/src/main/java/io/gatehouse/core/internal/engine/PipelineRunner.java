@@ -99,6 +99,7 @@ public final class PipelineRunner {
                 failed(i, step.failure);
                 return;
             }
+            stats.result(step.result);
             i = generation.next(i, step.result);
         }
         end();
@@ -154,6 +155,7 @@ public final class PipelineRunner {
         if (failure != null) {
             failed(index, failure);
         } else {
+            generation.stats(index).result(result);
             runFrom(generation.next(index, result));
         }
     }

@@ -184,6 +184,59 @@ public class KindVersionsTest {
         assertTrue(v1.created.get(0).closed);
     }
 
+    /** Every plugin's results are counted (not only a canary's): success, each declared result, the rest. */
+    @Test
+    public void resultsAreCountedForEveryPlugin() throws Exception {
+        start("0s");
+        TestKind marking = new TestKind("mark", "hit", "miss") {
+            private final AtomicLong calls = new AtomicLong();
+
+            @Override
+            public io.gatehouse.api.plugin.Plugin create(Spec spec, io.gatehouse.api.plugin.PluginContext context) {
+                io.gatehouse.api.plugin.Plugin inner = super.create(spec, context);
+                return (exchange, completion) -> {
+                    long n = calls.incrementAndGet();
+                    // 1 in 4 a hit, 1 in 4 a result the kind never declared, the rest success
+                    String result = n % 4 == 0 ? "hit" : n % 4 == 1 ? "surprise" : "";
+                    inner.handle(exchange, new io.gatehouse.api.plugin.Completion() {
+                        @Override
+                        public void complete(String ignored) {
+                            completion.complete(result);
+                        }
+
+                        @Override
+                        public void fail(Throwable error) {
+                            completion.fail(error);
+                        }
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<io.gatehouse.api.plugin.HttpResponse> proceed() {
+                            return completion.proceed();
+                        }
+                    });
+                };
+            }
+        };
+        f.service.addKind(marking, 0, 1, "mark.bundle", "1.0.0");
+        f.apply("""
+                kind: Pipeline
+                name: marked
+                spec:
+                  plugins:
+                    - name: first
+                      kind: mark
+                      spec: {status: 200}
+                ---
+                """ + server("web", 10080, "marked"));
+        FakeListener l = f.dataPlane.on(10080);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(200, l.serve(FakeExchange.get("/")).status());
+        }
+        KindUse first = f.service.pluginKindUses().get(0);
+        assertEquals(40, first.requests());
+        assertEquals(java.util.Map.of("", 20L, "hit", 10L, "undeclared", 10L), first.results());
+    }
+
     @Test
     public void aWeightedCanarySplitsTheRequestsAndCountsEachVersion() throws Exception {
         start("0s");
