@@ -10,15 +10,20 @@ import io.gatehouse.dataplane.DataPlane;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -83,6 +88,20 @@ public class AdminServer {
         @AttributeDefinition(description = "When the node stops, /api/v1/ready answers 503 this long before "
                 + "anything else stops (load balancers take the node out first); 0s..30s")
         String drainDelay() default "0s";
+
+        @AttributeDefinition(description = "HTTPS: a PEM file with the certificate, then its chain (with tlsKey; "
+                + "empty: plain HTTP); a relative path is resolved against the runtime folder")
+        String tlsCertificate() default "";
+
+        @AttributeDefinition(description = "HTTPS: a PEM file with the certificate's private key, unencrypted PKCS#8")
+        String tlsKey() default "";
+
+        @AttributeDefinition(description = "How often the certificate and key files are read again to see whether "
+                + "they changed (a changed, valid pair serves new handshakes at once); 1s..1h")
+        String tlsReloadInterval() default "10s";
+
+        @AttributeDefinition(description = "TLS protocol versions, comma-separated: TLSv1.3 and/or TLSv1.2")
+        String tlsProtocols() default "TLSv1.3,TLSv1.2";
     }
 
     private final Server server;
@@ -93,6 +112,8 @@ public class AdminServer {
     /** True once the node is stopping: readiness answers 503. */
     private volatile boolean draining;
     private final ServerConnector connector;
+    /** HTTPS on the port, or null for plain HTTP. */
+    private final AdminTls tls;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -166,7 +187,18 @@ public class AdminServer {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        this.tls = s.tls();
+        if (tls != null) {
+            // HTTPS only: the connection is TLS or nothing; the request's Host need not name the certificate
+            SecureRequestCustomizer secure = new SecureRequestCustomizer(false);
+            secure.setSniHostCheck(false);
+            http.addCustomizer(secure);
+            connector = new ServerConnector(server, 1, 1,
+                    new SslConnectionFactory(tls.factory(), HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(http));
+        } else {
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        }
         connector.setHost(s.host);
         connector.setPort(s.port);
         connector.setIdleTimeout(s.idleTimeout.toMillis());
@@ -231,6 +263,9 @@ public class AdminServer {
     private void start(Settings s) {
         try {
             server.start();
+            if (tls != null) {
+                tls.start();
+            }
         } catch (Exception e) {
             String message = bindFailure(e)
                     ? "Admin API cannot listen on " + s.host + ":" + s.port + ": the address is already in use"
@@ -240,9 +275,10 @@ public class AdminServer {
             stopQuietly();
             throw new IllegalStateException(message, e);
         }
-        LOG.info("Admin API listening on http://{}:{}/api/v1, web console on http://{}:{}/console/ (maxRequestSize {}"
-                + " bytes, {} threads, {} connections)", s.host, port(), s.host, port(), s.maxRequestSize, s.threads,
-                s.maxConnections);
+        String scheme = tls != null ? "https" : "http";
+        LOG.info("Admin API listening on {}://{}:{}/api/v1, web console on {}://{}:{}/console/ (maxRequestSize {}"
+                + " bytes, {} threads, {} connections)", scheme, s.host, port(), scheme, s.host, port(),
+                s.maxRequestSize, s.threads, s.maxConnections);
     }
 
     /**
@@ -289,11 +325,19 @@ public class AdminServer {
     }
 
     private void stopQuietly() {
+        if (tls != null) {
+            tls.close();
+        }
         try {
             server.stop();
         } catch (Exception e) {
             LOG.warn("Admin API did not stop cleanly", e);
         }
+    }
+
+    /** The HTTPS state, or null when the port speaks plain HTTP (tests). */
+    AdminTls tls() {
+        return tls;
     }
 
     private static boolean bindFailure(Throwable e) {
@@ -307,7 +351,47 @@ public class AdminServer {
 
     /** Validated settings; every rejection names the property and the configuration PID. */
     private record Settings(String host, int port, int maxRequestSize, int threads, int maxConnections,
-                            Duration idleTimeout, Duration drainDelay) {
+                            Duration idleTimeout, Duration drainDelay, Config config) {
+
+        /** HTTPS when a certificate and key are set: read and checked now (refused with the property's name). */
+        AdminTls tls() {
+            String certificate = config.tlsCertificate() == null ? "" : config.tlsCertificate().trim();
+            String key = config.tlsKey() == null ? "" : config.tlsKey().trim();
+            if (certificate.isEmpty() && key.isEmpty()) {
+                return null;
+            }
+            if (certificate.isEmpty() || key.isEmpty()) {
+                throw invalid(certificate.isEmpty() ? "tlsCertificate" : "tlsKey", "",
+                        "set both tlsCertificate and tlsKey for HTTPS, or neither for plain HTTP");
+            }
+            Duration interval;
+            try {
+                interval = Units.duration(config.tlsReloadInterval(), Duration.ofSeconds(1), Duration.ofHours(1));
+            } catch (IllegalArgumentException e) {
+                throw invalid("tlsReloadInterval", config.tlsReloadInterval(), e.getMessage());
+            }
+            List<String> protocols = new ArrayList<>();
+            for (String p : String.valueOf(config.tlsProtocols()).split(",")) {
+                String protocol = p.trim();
+                if (!protocol.equals("TLSv1.3") && !protocol.equals("TLSv1.2")) {
+                    throw invalid("tlsProtocols", config.tlsProtocols(), "use TLSv1.3 and/or TLSv1.2, comma-separated");
+                }
+                protocols.add(protocol);
+            }
+            try {
+                return new AdminTls(resolve(certificate), resolve(key), interval, protocols);
+            } catch (IllegalArgumentException e) {
+                throw invalid("tlsCertificate/tlsKey", certificate + ", " + key, e.getMessage());
+            }
+        }
+
+        /** A relative path is resolved against the runtime folder ({@code karaf.base}), else the working folder. */
+        private static Path resolve(String file) {
+            Path path = Path.of(file);
+            String base = System.getProperty("karaf.base");
+            return path.isAbsolute() || base == null ? path : Path.of(base).resolve(path);
+        }
+
         static Settings of(Config c) {
             String host = c.host() == null || c.host().isBlank() ? "127.0.0.1" : c.host().trim();
             if (c.port() < 0 || c.port() > 65535) {
@@ -338,7 +422,7 @@ public class AdminServer {
             } catch (IllegalArgumentException e) {
                 throw invalid("drainDelay", c.drainDelay(), e.getMessage());
             }
-            return new Settings(host, c.port(), (int) size, c.threads(), c.maxConnections(), idle, drain);
+            return new Settings(host, c.port(), (int) size, c.threads(), c.maxConnections(), idle, drain, c);
         }
 
         private static IllegalArgumentException invalid(String property, Object value, String hint) {

@@ -52,7 +52,34 @@ abstract class AdminApiTestSupport {
     }
 
     static AdminServer.Config settings(int port, String maxRequestSize, int threads, String idleTimeout) {
+        return settings(port, maxRequestSize, threads, idleTimeout, "", "", "10s", "TLSv1.3,TLSv1.2");
+    }
+
+    /** With HTTPS settings (empty certificate and key: plain HTTP). */
+    static AdminServer.Config settings(int port, String maxRequestSize, int threads, String idleTimeout,
+                                       String tlsCertificate, String tlsKey, String tlsReloadInterval,
+                                       String tlsProtocols) {
         return new AdminServer.Config() {
+            @Override
+            public String tlsCertificate() {
+                return tlsCertificate;
+            }
+
+            @Override
+            public String tlsKey() {
+                return tlsKey;
+            }
+
+            @Override
+            public String tlsReloadInterval() {
+                return tlsReloadInterval;
+            }
+
+            @Override
+            public String tlsProtocols() {
+                return tlsProtocols;
+            }
+
             @Override
             public Class<? extends Annotation> annotationType() {
                 return AdminServer.Config.class;

@@ -1,0 +1,159 @@
+package io.gatehouse.admin.internal;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Date;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A certificate chain and its private key read from PEM files, with the JDK only: the chain with
+ * {@link CertificateFactory} (one or more {@code BEGIN CERTIFICATE} blocks, the server's first), the key as
+ * unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519). It is checked before use: the key must
+ * sign what the certificate's public key verifies, and the certificate must be valid now. Every refusal says
+ * which file and why.
+ *
+ * @param chain the certificate, then its chain
+ * @param key   the certificate's private key
+ */
+record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
+    private static final Pattern KEY = Pattern.compile(
+            "-----BEGIN ([A-Z ]*)PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END \\1PRIVATE KEY-----");
+    private static final List<String> ALGORITHMS = List.of("RSA", "EC", "Ed25519", "RSASSA-PSS");
+
+    /** Reads and checks the pair; throws with the file and the reason. */
+    static PemKeyPair read(Path certificate, Path key) {
+        List<X509Certificate> chain = chain(certificate);
+        PrivateKey privateKey = key(key);
+        X509Certificate leaf = chain.get(0);
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException e) {
+            throw new IllegalArgumentException(certificate + ": the certificate expired on " + leaf.getNotAfter());
+        } catch (CertificateNotYetValidException e) {
+            throw new IllegalArgumentException(certificate + ": the certificate is valid only from " + leaf.getNotBefore());
+        }
+        if (!matches(leaf, privateKey)) {
+            throw new IllegalArgumentException(key + ": this key is not the key of the certificate in " + certificate
+                    + " (" + leaf.getSubjectX500Principal().getName() + ")");
+        }
+        return new PemKeyPair(List.copyOf(chain), privateKey);
+    }
+
+    /** An in-memory key store holding the pair under the alias {@code gatehouse}, protected by {@code password}. */
+    KeyStore keyStore(char[] password) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("gatehouse", key, password, chain.toArray(new Certificate[0]));
+            return store;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build an in-memory key store: " + e.getMessage(), e);
+        }
+    }
+
+    /** Subject and expiry, for the log. */
+    String describe() {
+        X509Certificate leaf = chain.get(0);
+        return leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter().toInstant()
+                + (chain.size() > 1 ? ", with " + (chain.size() - 1) + " chain certificate(s)" : "");
+    }
+
+    Date notAfter() {
+        return chain.get(0).getNotAfter();
+    }
+
+    private static List<X509Certificate> chain(Path file) {
+        byte[] bytes = readFile(file, "certificate");
+        try {
+            Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(bytes));
+            if (read.isEmpty()) {
+                throw new IllegalArgumentException(file + ": no certificate in it (a PEM file of BEGIN CERTIFICATE"
+                        + " blocks, the server's first, is expected)");
+            }
+            return read.stream().map(X509Certificate.class::cast).toList();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(file + ": not a PEM certificate chain: " + e.getMessage());
+        }
+    }
+
+    private static PrivateKey key(Path file) {
+        String text = new String(readFile(file, "key"), StandardCharsets.US_ASCII);
+        Matcher m = KEY.matcher(text);
+        if (!m.find()) {
+            throw new IllegalArgumentException(file + ": no PEM private key in it (BEGIN PRIVATE KEY expected)");
+        }
+        if (!m.group(1).isEmpty()) {
+            throw new IllegalArgumentException(file + ": a " + m.group(1).trim() + " private key; only unencrypted"
+                    + " PKCS#8 (BEGIN PRIVATE KEY) is read: convert it with"
+                    + " 'openssl pkcs8 -topk8 -nocrypt -in <key> -out <new key>'");
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(m.group(2));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": the private key is not valid base64");
+        }
+        for (String algorithm : ALGORITHMS) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
+                // try the next algorithm
+            }
+        }
+        throw new IllegalArgumentException(file + ": not an RSA, EC or Ed25519 PKCS#8 private key");
+    }
+
+    /** Whether {@code key} signs what the certificate's public key verifies. */
+    private static boolean matches(X509Certificate certificate, PrivateKey key) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return certificate.getPublicKey().getAlgorithm().equals(key.getAlgorithm());
+        }
+        try {
+            byte[] probe = "gatehouse key check".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static byte[] readFile(Path file, String what) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the " + what + " file: " + e);
+        }
+    }
+}
