@@ -23,11 +23,12 @@ import java.util.Objects;
  * @param bodyIdleTimeout      longest wait for the next request body byte while the body is being read;
  *                             else 408 (or a close once the response has started)
  * @param maxConnections       open client connections accepted at most; more are closed at once
+ * @param tls                  HTTPS (since 0.4), or null for plain HTTP (and h2c)
  */
 public record ListenerSettings(String name, String address, int port, int maxInitialLineLength, int maxHeaderSize,
                                long maxRequestBody, Duration idleTimeout, boolean http2, boolean xForwarded,
                                String via, PathNormalization pathNormalization, Duration requestHeadTimeout,
-                               Duration bodyIdleTimeout, int maxConnections) {
+                               Duration bodyIdleTimeout, int maxConnections, ServerTls tls) {
 
     /** What a listener does with a request path that is not in normal form (RFC 3986 6.2.2, merged slashes). */
     public enum PathNormalization {
@@ -49,6 +50,15 @@ public record ListenerSettings(String name, String address, int port, int maxIni
         }
     }
 
+    /** Plain HTTP (the settings before 0.4). */
+    public ListenerSettings(String name, String address, int port, int maxInitialLineLength, int maxHeaderSize,
+                            long maxRequestBody, Duration idleTimeout, boolean http2, boolean xForwarded, String via,
+                            PathNormalization pathNormalization, Duration requestHeadTimeout, Duration bodyIdleTimeout,
+                            int maxConnections) {
+        this(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody, idleTimeout, http2, xForwarded,
+                via, pathNormalization, requestHeadTimeout, bodyIdleTimeout, maxConnections, null);
+    }
+
     private static void positive(Duration d, String what) {
         Objects.requireNonNull(d, what);
         if (d.isNegative() || d.isZero()) {
@@ -66,13 +76,25 @@ public record ListenerSettings(String name, String address, int port, int maxIni
     /** A copy with other request limits (the ones that protect the listener against slow or many clients). */
     public ListenerSettings withClientLimits(Duration headTimeout, Duration bodyIdle, int connections) {
         return new ListenerSettings(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody,
-                idleTimeout, http2, xForwarded, via, pathNormalization, headTimeout, bodyIdle, connections);
+                idleTimeout, http2, xForwarded, via, pathNormalization, headTimeout, bodyIdle, connections, tls);
     }
 
     /** A copy with another path normalization. */
     public ListenerSettings withPathNormalization(PathNormalization mode) {
         return new ListenerSettings(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody,
-                idleTimeout, http2, xForwarded, via, mode, requestHeadTimeout, bodyIdleTimeout, maxConnections);
+                idleTimeout, http2, xForwarded, via, mode, requestHeadTimeout, bodyIdleTimeout, maxConnections, tls);
+    }
+
+    /** A copy with other HTTPS settings (null: plain HTTP). */
+    public ListenerSettings withTls(ServerTls newTls) {
+        return new ListenerSettings(name, address, port, maxInitialLineLength, maxHeaderSize, maxRequestBody,
+                idleTimeout, http2, xForwarded, via, pathNormalization, requestHeadTimeout, bodyIdleTimeout,
+                maxConnections, newTls);
+    }
+
+    /** The scheme clients use: {@code https} with TLS, else {@code http}. */
+    public String scheme() {
+        return tls != null ? "https" : "http";
     }
 
     /** True when both bind the same socket (so one can only replace the other by rebinding). */

@@ -1,5 +1,6 @@
 package io.gatehouse.admin.internal;
 
+import io.gatehouse.dataplane.PemKeyPair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,15 @@ import java.util.List;
 public record HttpServerSpec(String address, Integer port, Boolean http2, String maxInitialLineLength,
                              String maxHeaderSize, String maxRequestBody, String idleTimeout, Boolean xForwarded,
                              String via, String pathNormalization, String requestHeadTimeout,
-                             String bodyIdleTimeout, Integer maxConnections, List<Rule> rules) {
+                             String bodyIdleTimeout, Integer maxConnections, Tls tls, List<Rule> rules) {
+
+    /** HTTPS: certificates as PEM files on each node (the first is the default), protocols, reload interval. */
+    public record Tls(List<Certificate> certificates, List<String> protocols, String reloadInterval) {
+    }
+
+    /** A certificate chain and its private key (PEM files; relative paths from the node's runtime folder). */
+    public record Certificate(String certificate, String key) {
+    }
 
     /** One routing rule. */
     public record Rule(String host, String path, String pathPrefix, String pathRegex, List<String> methods,

@@ -10,9 +10,11 @@ import io.gatehouse.core.internal.routing.RouteTable;
 import io.gatehouse.dataplane.ListenerSettings;
 import io.gatehouse.dataplane.ListenerSettings.PathNormalization;
 import io.gatehouse.dataplane.RequestTarget;
+import io.gatehouse.dataplane.ServerTls;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +59,7 @@ public final class HttpServerValidator {
     static final String MAX_BODY_IDLE_TIMEOUT = "1h";
     static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     static final int MAX_MAX_CONNECTIONS = 1_000_000;
+    static final int MAX_CERTIFICATES = 64;
 
     private final SpecBinder binder;
     private final int portOffset;
@@ -131,11 +134,75 @@ public final class HttpServerValidator {
         if (invalid.size() + conflicts.size() > before) {
             return null;
         }
+        ServerTls tls = tls(spec.tls(), base + ".tls", invalid);
+        if (invalid.size() + conflicts.size() > before) {
+            return null;
+        }
         ListenerSettings settings = new ListenerSettings(o.name(), address, port + portOffset, line, header, body, idle,
                 spec.http2() == null || spec.http2(), spec.xForwarded() == null || spec.xForwarded(),
                 via.isEmpty() ? null : via, limits.pathNormalization(), limits.headTimeout(), limits.bodyIdle(),
-                limits.maxConnections());
+                limits.maxConnections(), tls);
         return new ServerModel(o.name(), settings, new RouteTable(routes), List.copyOf(pipelines));
+    }
+
+    /**
+     * The HTTPS settings, or null for plain HTTP. Only their shape is checked here: the files are each node's
+     * own, read when it binds the listener (a node that cannot read them reports the server not serving, with
+     * the reason, and tries again).
+     */
+    private static ServerTls tls(HttpServerSpec.Tls tls, String base, List<Violation> invalid) {
+        if (tls == null) {
+            return null;
+        }
+        int before = invalid.size();
+        List<ServerTls.Certificate> certificates = new ArrayList<>();
+        if (tls.certificates() == null || tls.certificates().isEmpty()) {
+            invalid.add(new Violation(base + ".certificates", "at least one certificate is required"));
+        } else if (tls.certificates().size() > MAX_CERTIFICATES) {
+            invalid.add(new Violation(base + ".certificates", "at most " + MAX_CERTIFICATES + " certificates"));
+        } else {
+            for (int i = 0; i < tls.certificates().size(); i++) {
+                String cp = base + ".certificates[" + i + "]";
+                HttpServerSpec.Certificate c = tls.certificates().get(i);
+                if (c == null) {
+                    invalid.add(new Violation(cp, "must be an object with certificate and key"));
+                    continue;
+                }
+                Path certificate = file(c.certificate(), cp + ".certificate", invalid);
+                Path key = file(c.key(), cp + ".key", invalid);
+                if (certificate != null && key != null) {
+                    certificates.add(new ServerTls.Certificate(certificate, key));
+                }
+            }
+        }
+        List<String> protocols = tls.protocols() == null ? List.of("TLSv1.3", "TLSv1.2") : tls.protocols();
+        if (protocols.isEmpty()) {
+            invalid.add(new Violation(base + ".protocols", "at least one protocol: TLSv1.3, TLSv1.2"));
+        }
+        for (int i = 0; i < protocols.size(); i++) {
+            if (!"TLSv1.3".equals(protocols.get(i)) && !"TLSv1.2".equals(protocols.get(i))) {
+                invalid.add(new Violation(base + ".protocols[" + i + "]", "must be TLSv1.3 or TLSv1.2"));
+            }
+        }
+        Duration reload = duration(tls.reloadInterval(), "10s", base + ".reloadInterval", Duration.ofSeconds(1),
+                Duration.ofHours(1), invalid);
+        return invalid.size() > before ? null : new ServerTls(certificates, List.copyOf(protocols), reload);
+    }
+
+    /** A file path: absolute, or relative to this node's runtime folder ({@code karaf.base}). */
+    private static Path file(String text, String path, List<Violation> invalid) {
+        if (text == null || text.isBlank()) {
+            invalid.add(new Violation(path, "is required: a PEM file on every node of the group"));
+            return null;
+        }
+        try {
+            Path file = Path.of(text);
+            String base = System.getProperty("karaf.base");
+            return file.isAbsolute() || base == null ? file : Path.of(base).resolve(file);
+        } catch (java.nio.file.InvalidPathException e) {
+            invalid.add(new Violation(path, "is not a file path: " + e.getReason()));
+            return null;
+        }
     }
 
     /** True for an IPv6 literal; the brackets make the JDK parse it as one, never look it up as a name. */

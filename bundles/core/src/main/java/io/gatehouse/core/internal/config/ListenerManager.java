@@ -474,6 +474,10 @@ final class ListenerManager {
 
     private static String cause(String socket, Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof javax.net.ssl.SSLException) {
+            // the certificate files of this node: the port was not bound
+            return message + " (port " + socket + " not bound)";
+        }
         if (e instanceof BindException && message.toLowerCase(Locale.ROOT).contains("in use")) {
             return "port " + socket + " in use";
         }

@@ -15,6 +15,8 @@ import io.gatehouse.core.internal.testkit.MemoryLog;
 import io.gatehouse.core.internal.testkit.TestKind;
 import io.gatehouse.dataplane.ListenerSettings;
 import io.gatehouse.dataplane.ListenerSettings.PathNormalization;
+import io.gatehouse.dataplane.ServerTls;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.After;
@@ -80,6 +82,67 @@ public class ValidationTest {
         assertEquals(new ListenerSettings("full", "0.0.0.0", 10081, 4096, 32768, 0, Duration.ofMillis(250), false,
                 false, null, PathNormalization.REJECT, Duration.ofMillis(1500), Duration.ofHours(1), 1_000_000),
                 f.dataPlane.on(10081).settings());
+    }
+
+    @Test
+    public void tlsSettingsBindWithDefaultsAndPaths() throws Exception {
+        f.apply("""
+                kind: HTTPServer
+                name: secure
+                spec:
+                  address: 127.0.0.1
+                  port: 10443
+                  tls:
+                    certificates:
+                      - certificate: /etc/gatehouse/api.crt
+                        key: /etc/gatehouse/api.key
+                      - certificate: /etc/gatehouse/other.crt
+                        key: /etc/gatehouse/other.key
+                  rules: [{pipeline: demo}]
+                """);
+        ServerTls tls = f.dataPlane.on(10443).settings().tls();
+        assertEquals(new ServerTls(List.of(
+                new ServerTls.Certificate(Path.of("/etc/gatehouse/api.crt"), Path.of("/etc/gatehouse/api.key")),
+                new ServerTls.Certificate(Path.of("/etc/gatehouse/other.crt"), Path.of("/etc/gatehouse/other.key"))),
+                List.of("TLSv1.3", "TLSv1.2"), Duration.ofSeconds(10)), tls);
+        assertEquals("https", f.dataPlane.on(10443).settings().scheme());
+    }
+
+    @Test
+    public void badTlsSettingsAreReportedAtTheirPaths() throws Exception {
+        ConfigException e = f.refused(400, """
+                kind: HTTPServer
+                name: secure
+                spec:
+                  port: 10443
+                  tls:
+                    certificates:
+                      - certificate: /etc/gatehouse/api.crt
+                      - key: /etc/gatehouse/api.key
+                    protocols: [TLSv1.3, TLSv1.1]
+                    reloadInterval: 0s
+                  rules: [{pipeline: demo}]
+                """);
+        assertViolation(e, "$.spec.tls.certificates[0].key", "is required");
+        assertViolation(e, "$.spec.tls.certificates[1].certificate", "is required");
+        assertViolation(e, "$.spec.tls.protocols[1]", "must be TLSv1.3 or TLSv1.2");
+        assertViolation(e, "$.spec.tls.reloadInterval", "");
+        assertViolation(f.refused(400, """
+                kind: HTTPServer
+                name: secure
+                spec:
+                  port: 10443
+                  tls: {certificates: []}
+                  rules: [{pipeline: demo}]
+                """), "$.spec.tls.certificates", "at least one certificate is required");
+        assertViolation(f.refused(400, """
+                kind: HTTPServer
+                name: secure
+                spec:
+                  port: 10443
+                  tls: {certificates: [{certificate: a, key: b}], ciphers: [RC4]}
+                  rules: [{pipeline: demo}]
+                """), "$.spec.tls.ciphers", "");
     }
 
     @Test

@@ -305,7 +305,7 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     @Override
     public String scheme() {
-        return "http";
+        return stream.conn.listener.settings().scheme();
     }
 
     @Override

@@ -21,11 +21,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,10 @@ public final class NettyHttpListener implements HttpListener {
     private volatile ListenerSettings settings;
     private volatile RequestHandler handler;
     private volatile boolean closed;
+    /** HTTPS contexts, or null for plain HTTP; replaced by a reload or a reconfiguration. */
+    private volatile ServerTlsState tls;
+    /** The reload timer; touched on the server channel's event loop only. */
+    private ScheduledFuture<?> tlsReload;
     private Channel serverChannel;
     private InetSocketAddress localAddress;
 
@@ -66,6 +72,10 @@ public final class NettyHttpListener implements HttpListener {
     public static NettyHttpListener bind(DataPlaneContext context, ListenerSettings settings, RequestHandler handler,
                                          Consumer<NettyHttpListener> onDrained) throws IOException {
         NettyHttpListener listener = new NettyHttpListener(context, settings, handler, onDrained);
+        if (settings.tls() != null) {
+            // before the port is bound: files that cannot be read leave the port free, with the reason
+            listener.tls = ServerTlsState.load(settings.name(), settings.tls(), settings.http2());
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(context.group())
                 .channel(context.transport().serverChannel())
@@ -85,8 +95,9 @@ public final class NettyHttpListener implements HttpListener {
         }
         listener.serverChannel = f.channel();
         listener.localAddress = (InetSocketAddress) f.channel().localAddress();
-        LOG.info("HTTP listener {} bound to {} (h2c {})", settings.name(), listener.localAddress,
-                settings.http2() ? "on" : "off");
+        listener.serverChannel.eventLoop().execute(listener::scheduleTlsReload);
+        LOG.info("HTTP listener {} bound to {} ({}, HTTP/2 {})", settings.name(), listener.localAddress,
+                settings.tls() != null ? "HTTPS" : "HTTP", settings.http2() ? "on" : "off");
         return listener;
     }
 
@@ -139,7 +150,48 @@ public final class NettyHttpListener implements HttpListener {
                     + ":" + settings.port() + "; " + newSettings.address() + ":" + newSettings.port()
                     + " needs a new listener");
         }
+        if (!Objects.equals(newSettings.tls(), settings.tls()) || newSettings.http2() != settings.http2()) {
+            ServerTlsState next = null;
+            if (newSettings.tls() != null) {
+                try {
+                    next = ServerTlsState.load(newSettings.name(), newSettings.tls(), newSettings.http2());
+                } catch (SSLException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+            this.tls = next;
+            this.settings = newSettings;
+            serverChannel.eventLoop().execute(this::scheduleTlsReload);
+            return;
+        }
         this.settings = newSettings;
+    }
+
+    /** The HTTPS contexts for a connection accepted now, or null for plain HTTP. */
+    ServerTlsState tls() {
+        return tls;
+    }
+
+    /**
+     * (Re)starts the timer that reads the certificate files again, on the listener's own event loop (the files
+     * are a few kilobytes: reading them is far below what the blocked-plugin check calls blocking).
+     */
+    private void scheduleTlsReload() {
+        if (tlsReload != null) {
+            tlsReload.cancel(false);
+            tlsReload = null;
+        }
+        ServerTlsState state = tls;
+        if (state == null || closed) {
+            return;
+        }
+        long every = state.settings().reloadInterval().toMillis();
+        tlsReload = serverChannel.eventLoop().scheduleWithFixedDelay(() -> {
+            ServerTlsState current = tls;
+            if (current != null) {
+                current.reloadIfChanged();
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -206,6 +258,11 @@ public final class NettyHttpListener implements HttpListener {
             return;
         }
         closed = true;
+        serverChannel.eventLoop().execute(() -> {
+            if (tlsReload != null) {
+                tlsReload.cancel(false);
+            }
+        });
         ChannelFuture closing = serverChannel.close();
         if (!serverChannel.eventLoop().inEventLoop()) {
             // waiting on the channel's own event loop would deadlock; from anywhere else the port is free after

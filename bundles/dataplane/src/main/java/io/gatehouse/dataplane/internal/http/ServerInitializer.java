@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.internal.http;
 import io.gatehouse.dataplane.ListenerSettings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -15,6 +16,9 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +27,15 @@ import java.util.concurrent.TimeUnit;
  * Builds the pipeline of an accepted connection with the limits its listener has at that moment:
  * idle timeout, the connection guard (draining, request-head timer), HTTP/1.1 codec, and when enabled h2c
  * by prior knowledge or by {@code Upgrade: h2c} (behind an {@link Http2HeadTracker}), both ending in the
- * same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2).
+ * same {@link ServerStreamHandler} (per connection for HTTP/1.1, per stream for HTTP/2). An HTTPS listener
+ * starts with an {@link SniHandler} (the certificate for the name the client asks for) and picks HTTP/2 or
+ * HTTP/1.1 by ALPN once the handshake is done.
  */
 final class ServerInitializer extends ChannelInitializer<Channel> {
     private static final int MAX_CHUNK = 65536;
     private static final int MAX_UPGRADE_BODY = 65536;
+    /** A TLS handshake (client hello included) must complete within this long, else the connection closes. */
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final NettyHttpListener listener;
 
@@ -49,6 +57,22 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxChunkSize(MAX_CHUNK)
                 .setAllowDuplicateContentLengths(false));
         ServerStreamHandler http1 = new ServerStreamHandler(conn, codec);
+        ServerTlsState tls = listener.tls();
+        if (tls != null) {
+            // HTTPS: the certificate by SNI, then HTTP/2 or HTTP/1.1 as ALPN agreed (no h2c over TLS)
+            p.addFirst(new SniHandler(tls.mapping(), HANDSHAKE_TIMEOUT_MILLIS));
+            p.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                @Override
+                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                    if (ApplicationProtocolNames.HTTP_2.equals(protocol) && s.http2()) {
+                        ctx.pipeline().addLast(new Http2HeadTracker(conn), frameCodec(s), multiplex(conn));
+                    } else {
+                        ctx.pipeline().addLast(codec, http1);
+                    }
+                }
+            });
+            return;
+        }
         if (!s.http2()) {
             p.addLast(codec, http1);
             return;

@@ -1,4 +1,4 @@
-package io.gatehouse.admin.internal;
+package io.gatehouse.dataplane;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -27,22 +27,25 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** Self-signed certificates made at test time (EC P-256, for localhost and 127.0.0.1), written as PEM files. */
-final class TestCertificates {
+/**
+ * Self-signed certificates made at test time (EC P-256) with BouncyCastle, written as PEM files; shared with
+ * the admin bundle's tests through this module's test jar.
+ */
+public final class TestCertificates {
     private TestCertificates() {
     }
 
     /** A certificate and its key. */
-    record Issued(X509Certificate certificate, KeyPair keys) {
+    public record Issued(X509Certificate certificate, KeyPair keys) {
         /** Writes the certificate and the PKCS#8 key as PEM to the two files. */
-        void write(Path certificateFile, Path keyFile) throws IOException {
+        public void write(Path certificateFile, Path keyFile) throws IOException {
             Files.writeString(certificateFile, pem(certificate), StandardCharsets.US_ASCII);
             Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)
                     .generate()), StandardCharsets.US_ASCII);
         }
 
         /** A client context that trusts this certificate only. */
-        SSLContext trusting() throws GeneralSecurityException, IOException {
+        public SSLContext trusting() throws GeneralSecurityException, IOException {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("server", certificate);
@@ -54,20 +57,35 @@ final class TestCertificates {
         }
     }
 
-    /** Valid from an hour ago for a day. */
-    static Issued issue(String commonName) throws Exception {
+    /** For localhost and 127.0.0.1, valid from an hour ago for a day. */
+    public static Issued issue(String commonName) throws Exception {
         return issue(commonName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)));
     }
 
-    static Issued issue(String commonName, Instant from, Instant until) throws Exception {
+    /** For localhost and 127.0.0.1. */
+    public static Issued issue(String commonName, Instant from, Instant until) throws Exception {
+        return issue(commonName, from, until, "localhost");
+    }
+
+    /** For the DNS names given (wildcards allowed) and 127.0.0.1, valid from an hour ago for a day. */
+    public static Issued forNames(String commonName, String... names) throws Exception {
+        return issue(commonName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+                names);
+    }
+
+    private static Issued issue(String commonName, Instant from, Instant until, String... names) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair keys = generator.generateKeyPair();
         X500Name name = new X500Name("CN=" + commonName);
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
                 BigInteger.valueOf(System.nanoTime()), Date.from(from), Date.from(until), name, keys.getPublic());
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+        GeneralName[] alternatives = new GeneralName[names.length + 1];
+        for (int i = 0; i < names.length; i++) {
+            alternatives[i] = new GeneralName(GeneralName.dNSName, names[i]);
+        }
+        alternatives[names.length] = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
         X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
                 builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
         return new Issued(certificate, keys);

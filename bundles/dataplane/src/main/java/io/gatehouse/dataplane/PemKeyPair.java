@@ -1,4 +1,4 @@
-package io.gatehouse.admin.internal;
+package io.gatehouse.dataplane;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,7 +19,6 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Date;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,16 +30,20 @@ import java.util.regex.Pattern;
  * sign what the certificate's public key verifies, and the certificate must be valid now. Every refusal says
  * which file and why.
  *
+ * <p>Shared by the data plane's HTTPS listeners and the admin API's HTTPS port.
+ *
  * @param chain the certificate, then its chain
  * @param key   the certificate's private key
+ * @since 0.4
  */
-record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
+public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
     private static final Pattern KEY = Pattern.compile(
             "-----BEGIN ([A-Z ]*)PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END \\1PRIVATE KEY-----");
+    private static final Pattern COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=([^,]+)");
     private static final List<String> ALGORITHMS = List.of("RSA", "EC", "Ed25519", "RSASSA-PSS");
 
-    /** Reads and checks the pair; throws with the file and the reason. */
-    static PemKeyPair read(Path certificate, Path key) {
+    /** Reads and checks the pair; throws {@link IllegalArgumentException} with the file and the reason. */
+    public static PemKeyPair read(Path certificate, Path key) {
         List<X509Certificate> chain = chain(certificate);
         PrivateKey privateKey = key(key);
         X509Certificate leaf = chain.get(0);
@@ -59,7 +62,7 @@ record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
     }
 
     /** An in-memory key store holding the pair under the alias {@code gatehouse}, protected by {@code password}. */
-    KeyStore keyStore(char[] password) {
+    public KeyStore keyStore(char[] password) {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -71,14 +74,35 @@ record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
     }
 
     /** Subject and expiry, for the log. */
-    String describe() {
+    public String describe() {
         X509Certificate leaf = chain.get(0);
         return leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter().toInstant()
                 + (chain.size() > 1 ? ", with " + (chain.size() - 1) + " chain certificate(s)" : "");
     }
 
-    Date notAfter() {
-        return chain.get(0).getNotAfter();
+    /** The names the certificate is for: its DNS subject alternative names, else its common name. */
+    public List<String> names() {
+        X509Certificate leaf = chain.get(0);
+        List<String> names = new java.util.ArrayList<>();
+        try {
+            Collection<List<?>> alternatives = leaf.getSubjectAlternativeNames();
+            if (alternatives != null) {
+                for (List<?> entry : alternatives) {
+                    if (entry.size() >= 2 && Integer.valueOf(2).equals(entry.get(0))) {
+                        names.add(String.valueOf(entry.get(1)).toLowerCase(java.util.Locale.ROOT));
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // no usable alternative names: the common name below
+        }
+        if (names.isEmpty()) {
+            Matcher cn = COMMON_NAME.matcher(leaf.getSubjectX500Principal().getName());
+            if (cn.find()) {
+                names.add(cn.group(1).trim().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return List.copyOf(names);
     }
 
     private static List<X509Certificate> chain(Path file) {

@@ -1,0 +1,181 @@
+package io.gatehouse.dataplane.internal.http;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.gatehouse.dataplane.ListenerSettings;
+import io.gatehouse.dataplane.RequestHandler;
+import io.gatehouse.dataplane.ServerTls;
+import io.gatehouse.dataplane.TestCertificates;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** HTTPS listeners: ALPN h2 and http/1.1, the certificate chosen by SNI, reloads, and refusals. */
+public class HttpsListenerTest extends DataPlaneTestSupport {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    /** Answers the scheme and the protocol the exchange came with. */
+    private static final RequestHandler SCHEME = ex -> {
+        ex.respond(200).body((ex.scheme() + " " + ex.request().protocol()).getBytes(StandardCharsets.UTF_8));
+        ex.end();
+    };
+
+    private ServerTls.Certificate write(String name, TestCertificates.Issued issued) throws IOException {
+        Path certificate = folder.getRoot().toPath().resolve(name + ".crt");
+        Path key = folder.getRoot().toPath().resolve(name + ".key");
+        issued.write(certificate, key);
+        return new ServerTls.Certificate(certificate, key);
+    }
+
+    private ListenerSettings https(Duration reload, ServerTls.Certificate... certificates) {
+        return settings().withTls(new ServerTls(List.of(certificates), List.of("TLSv1.3", "TLSv1.2"), reload));
+    }
+
+    private static SSLContext trusting(X509Certificate... certificates) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (int i = 0; i < certificates.length; i++) {
+            trust.setCertificateEntry("c" + i, certificates[i]);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    /** The subject of the certificate the port presents for {@code sni} (null: no SNI), and the ALPN protocol. */
+    private static String[] handshake(int port, String sni, X509Certificate... trusted) throws Exception {
+        try (SSLSocket socket = (SSLSocket) trusting(trusted).getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            SSLParameters parameters = socket.getSSLParameters();
+            if (sni != null) {
+                parameters.setServerNames(List.of(new SNIHostName(sni)));
+            }
+            parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            // the names are checked by the test itself: the certificates are for other names than 127.0.0.1's
+            parameters.setEndpointIdentificationAlgorithm(null);
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            X509Certificate served = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            return new String[] {served.getSubjectX500Principal().getName(), socket.getApplicationProtocol()};
+        }
+    }
+
+    @Test
+    public void http2AndHttp11AreNegotiatedByAlpnWithTheHttpsScheme() throws Exception {
+        TestCertificates.Issued issued = TestCertificates.issue("gateway");
+        int port = bind(https(Duration.ofSeconds(10), write("a", issued)), SCHEME);
+        URI uri = URI.create("https://127.0.0.1:" + port + "/x");
+        HttpClient h2 = HttpClient.newBuilder().sslContext(issued.trusting()).version(HttpClient.Version.HTTP_2)
+                .connectTimeout(TIMEOUT).build();
+        HttpResponse<String> r = h2.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("h2 by ALPN", HttpClient.Version.HTTP_2, r.version());
+        assertEquals("https HTTP/2.0", r.body());
+        HttpClient h1 = HttpClient.newBuilder().sslContext(issued.trusting()).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build();
+        HttpResponse<String> r1 = h1.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_1_1, r1.version());
+        assertEquals("https HTTP/1.1", r1.body());
+    }
+
+    @Test
+    public void withoutHttp2OnlyHttp11IsOffered() throws Exception {
+        TestCertificates.Issued issued = TestCertificates.issue("gateway");
+        ListenerSettings s = https(Duration.ofSeconds(10), write("a", issued));
+        ListenerSettings noH2 = new ListenerSettings(s.name(), s.address(), 0, s.maxInitialLineLength(),
+                s.maxHeaderSize(), s.maxRequestBody(), s.idleTimeout(), false, s.xForwarded(), s.via(),
+                s.pathNormalization(), s.requestHeadTimeout(), s.bodyIdleTimeout(), s.maxConnections(), s.tls());
+        int port = bind(noH2, SCHEME);
+        assertEquals("http/1.1", handshake(port, null, issued.certificate())[1]);
+    }
+
+    @Test
+    public void theCertificateIsChosenBySniWithTheFirstAsDefault() throws Exception {
+        TestCertificates.Issued main = TestCertificates.forNames("main", "gateway.test");
+        TestCertificates.Issued wildcard = TestCertificates.forNames("wildcard", "*.example.test");
+        int port = bind(https(Duration.ofSeconds(10), write("main", main), write("wild", wildcard)), SCHEME);
+        X509Certificate[] both = {main.certificate(), wildcard.certificate()};
+        assertEquals("CN=wildcard", handshake(port, "api.example.test", both)[0]);
+        assertEquals("CN=main", handshake(port, "gateway.test", both)[0]);
+        assertEquals("a name no certificate lists gets the first", "CN=main", handshake(port, "other.test", both)[0]);
+        assertEquals("no SNI at all: the first", "CN=main", handshake(port, null, both)[0]);
+        assertEquals("h2", handshake(port, "api.example.test", both)[1]);
+    }
+
+    @Test
+    public void changedFilesServeNewHandshakesAndBrokenOnesKeepTheOld() throws Exception {
+        TestCertificates.Issued first = TestCertificates.issue("first");
+        ServerTls.Certificate files = write("a", first);
+        int port = bind(https(Duration.ofMillis(200), files), SCHEME);
+        TestCertificates.Issued second = TestCertificates.issue("second");
+        X509Certificate[] both = {first.certificate(), second.certificate()};
+        assertEquals("CN=first", handshake(port, null, both)[0]);
+
+        // the certificate of another key: refused, the first keeps serving
+        Files.writeString(files.certificate(), Files.readString(write("b", second).certificate()));
+        NettyHttpListener l = (NettyHttpListener) listener;
+        await().atMost(TIMEOUT).until(() -> !l.tls().reloadIfChanged());
+        assertEquals("CN=first", handshake(port, null, both)[0]);
+
+        // the pair complete: the timer loads it
+        Files.copy(folder.getRoot().toPath().resolve("b.key"), files.key(),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        await().atMost(TIMEOUT).until(() -> handshake(port, null, both)[0].equals("CN=second"));
+    }
+
+    @Test
+    public void filesThatCannotBeReadLeaveThePortUnbound() throws Exception {
+        Path missing = folder.getRoot().toPath().resolve("missing.crt");
+        ServerTls.Certificate bad = new ServerTls.Certificate(missing, missing);
+        SSLException e = assertThrows(SSLException.class, () -> bind(https(Duration.ofSeconds(10), bad), SCHEME));
+        assertTrue(e.getMessage(), e.getMessage().contains("missing.crt"));
+    }
+
+    @Test
+    public void plainHttpOnTheHttpsPortGetsNoAnswer() throws Exception {
+        int port = bind(https(Duration.ofSeconds(10), write("a", TestCertificates.issue("gateway"))), SCHEME);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /x HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] answer = in.readNBytes(64);
+            assertTrue("no HTTP answer: " + new String(answer, StandardCharsets.ISO_8859_1),
+                    !new String(answer, StandardCharsets.ISO_8859_1).startsWith("HTTP/"));
+        } catch (IOException closed) {
+            // the connection was closed: no answer either
+        }
+    }
+}
