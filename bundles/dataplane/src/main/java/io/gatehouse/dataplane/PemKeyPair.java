@@ -73,6 +73,23 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
         }
     }
 
+    /**
+     * The SHA-256 of the files' contents, in order: what a reload compares to tell whether they changed (they
+     * are a few kilobytes). Throws {@link IllegalArgumentException} when one cannot be read.
+     */
+    public static String digest(List<Path> files) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (Path file : files) {
+                digest.update(readFile(file, "certificate or key"));
+                digest.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+        }
+    }
+
     /** Subject and expiry, for the log. */
     public String describe() {
         X509Certificate leaf = chain.get(0);

@@ -46,15 +46,22 @@ public final class TestCertificates {
 
         /** A client context that trusts this certificate only. */
         public SSLContext trusting() throws GeneralSecurityException, IOException {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("server", certificate);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
+            return TestCertificates.trusting(certificate);
         }
+    }
+
+    /** A client context that trusts these certificates only. */
+    public static SSLContext trusting(X509Certificate... certificates) throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (int i = 0; i < certificates.length; i++) {
+            trust.setCertificateEntry("c" + i, certificates[i]);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     /** For localhost and 127.0.0.1, valid from an hour ago for a day. */

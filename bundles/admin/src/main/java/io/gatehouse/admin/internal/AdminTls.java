@@ -1,14 +1,10 @@
 package io.gatehouse.admin.internal;
 
 import io.gatehouse.dataplane.PemKeyPair;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -110,17 +106,7 @@ final class AdminTls implements AutoCloseable {
 
     /** The SHA-256 of both files' contents. */
     private String stamp() {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(Files.readAllBytes(certificate));
-            digest.update((byte) 0);
-            digest.update(Files.readAllBytes(key));
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + certificate + " or " + key + ": " + e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
-        }
+        return PemKeyPair.digest(List.of(certificate, key));
     }
 
     @Override

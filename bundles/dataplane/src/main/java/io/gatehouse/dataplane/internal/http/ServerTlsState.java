@@ -11,13 +11,9 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -124,19 +120,15 @@ final class ServerTlsState {
 
     /** SHA-256 over every certificate and key file. */
     private String digest() throws SSLException {
+        List<Path> files = new ArrayList<>();
+        for (ServerTls.Certificate c : tls.certificates()) {
+            files.add(c.certificate());
+            files.add(c.key());
+        }
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (ServerTls.Certificate c : tls.certificates()) {
-                digest.update(Files.readAllBytes(c.certificate()));
-                digest.update((byte) 0);
-                digest.update(Files.readAllBytes(c.key()));
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new SSLException("TLS: cannot read a certificate or key file: " + e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+            return PemKeyPair.digest(files);
+        } catch (IllegalArgumentException e) {
+            throw new SSLException("TLS: " + e.getMessage());
         }
     }
 }

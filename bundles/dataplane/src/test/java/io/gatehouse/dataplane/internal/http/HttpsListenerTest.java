@@ -20,16 +20,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -58,22 +56,10 @@ public class HttpsListenerTest extends DataPlaneTestSupport {
         return settings().withTls(new ServerTls(List.of(certificates), List.of("TLSv1.3", "TLSv1.2"), reload));
     }
 
-    private static SSLContext trusting(X509Certificate... certificates) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        for (int i = 0; i < certificates.length; i++) {
-            trust.setCertificateEntry("c" + i, certificates[i]);
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
-    }
-
     /** The subject of the certificate the port presents for {@code sni} (null: no SNI), and the ALPN protocol. */
     private static String[] handshake(int port, String sni, X509Certificate... trusted) throws Exception {
-        try (SSLSocket socket = (SSLSocket) trusting(trusted).getSocketFactory().createSocket("127.0.0.1", port)) {
+        SSLSocketFactory factory = TestCertificates.trusting(trusted).getSocketFactory();
+        try (SSLSocket socket = (SSLSocket) factory.createSocket("127.0.0.1", port)) {
             socket.setSoTimeout(5000);
             SSLParameters parameters = socket.getSSLParameters();
             if (sni != null) {
