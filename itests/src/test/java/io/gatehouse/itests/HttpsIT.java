@@ -20,8 +20,8 @@ import org.junit.Test;
 /**
  * HTTPS in the real distribution: an HTTPServer with a certificate from PEM files in the runtime folder
  * (relative paths), answered over HTTP/2 and HTTP/1.1 by ALPN; the files replaced while it runs serve new
- * connections without a restart; and the admin API on HTTPS with its own certificate. The certificates are
- * made by the test.
+ * connections without a restart; the proxy forwards to it as an https upstream trusting its certificate; and
+ * the admin API on HTTPS with its own certificate. The certificates are made by the test.
  */
 public class HttpsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -96,6 +96,39 @@ public class HttpsIT {
             assertEquals("hello over TLS", h2.body());
             assertEquals(HttpClient.Version.HTTP_2, h2.version());
             assertEquals(HttpClient.Version.HTTP_1_1, get(trustFirst, HttpClient.Version.HTTP_1_1, url, null).version());
+
+            // the proxy to an https upstream (the server above), trusting its certificate, behind a plain server
+            int plainPort = Ports.free();
+            String viaTls = """
+                    kind: Pipeline
+                    name: via-tls
+                    spec:
+                      plugins:
+                        - name: backend
+                          kind: proxy
+                          spec:
+                            pools:
+                              - servers:
+                                  - url: https://127.0.0.1:%d
+                            tls:
+                              trust: etc/tls/gateway.crt
+                    ---
+                    kind: HTTPServer
+                    name: plain
+                    spec:
+                      address: 127.0.0.1
+                      port: %d
+                      rules:
+                        - pipeline: via-tls
+                    """.formatted(port, plainPort);
+            HttpResponse<String> proxied = adminClient.send(HttpRequest.newBuilder(URI.create(base + "/apply"))
+                    .header("Authorization", "Bearer " + Http.TOKEN).header("Content-Type", "application/yaml")
+                    .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(viaTls)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(proxied.body(), 200, proxied.statusCode());
+            Http http = new Http(TIMEOUT);
+            await().atMost(60, SECONDS).until(() -> http.status("http://127.0.0.1:" + plainPort + "/") == 200);
+            assertEquals("hello over TLS", http.get("http://127.0.0.1:" + plainPort + "/").body());
 
             // a renewed certificate: written over the files while the gateway runs, it serves new connections
             TestCertificates.Issued renewed = TestCertificates.issue("gateway-2");

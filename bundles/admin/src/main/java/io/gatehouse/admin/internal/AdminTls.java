@@ -30,7 +30,7 @@ final class AdminTls implements AutoCloseable {
     private final SslContextFactory.Server factory = new SslContextFactory.Server();
     private final SecureRandom random = new SecureRandom();
     private ScheduledExecutorService timer;
-    /** The digest of the files' contents as last looked at (loaded or refused); the timer thread only. */
+    /** The digest of the files' contents as last looked at (loaded or refused); guarded by this. */
     private String seen;
     private volatile PemKeyPair current;
 
@@ -75,7 +75,7 @@ final class AdminTls implements AutoCloseable {
     }
 
     /** Reloads the pair when the files changed since they were last looked at; answers whether it did. */
-    boolean check() {
+    synchronized boolean check() {
         try {
             String stamp = stamp();
             if (stamp.equals(seen)) {

@@ -155,19 +155,14 @@ final class MetricsEndpoint {
         CounterSnapshot.Builder failures = CounterSnapshot.builder().name("gatehouse_plugin_failures")
                 .help("Requests a plugin failed (threw or failed its completion)");
         CounterSnapshot.Builder results = CounterSnapshot.builder().name("gatehouse_plugin_results")
-                .help("Results a plugin completed with, other than success");
+                .help("Calls a plugin completed, by result: success, a result its kind declares, undeclared, failed");
         for (KindUse u : config.pluginKindUses()) {
             Labels labels = Labels.of("pipeline", u.pipeline(), "plugin", u.plugin(), "kind", u.kind(), "version",
                     u.version());
             requests.dataPoint(CounterDataPointSnapshot.builder().value(u.requests()).labels(labels).build());
             failures.dataPoint(CounterDataPointSnapshot.builder().value(u.failures()).labels(labels).build());
-            // success is requests minus the rest, failures have their own counter
-            new TreeMap<>(u.results()).forEach((result, n) -> {
-                if (!result.isEmpty() && !result.equals("failed")) {
-                    results.dataPoint(CounterDataPointSnapshot.builder().value(n).labels(labels.add("result", result))
-                            .build());
-                }
-            });
+            new TreeMap<>(u.results()).forEach((result, n) -> results.dataPoint(CounterDataPointSnapshot.builder()
+                    .value(n).labels(labels.add("result", result.isEmpty() ? "success" : result)).build()));
         }
         out.metricSnapshot(requests.build());
         out.metricSnapshot(failures.build());

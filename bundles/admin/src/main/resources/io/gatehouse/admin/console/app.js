@@ -1,6 +1,6 @@
 // The console's entry point: login, the hash router (#/page/args) and the navigation. Each page module exports
 // render(container, args) and may answer a function that stops its timers when the user leaves it.
-import { api, h, onUnauthorized, session } from './lib.js';
+import { api, ApiError, h, onUnauthorized, session } from './lib.js';
 import * as overview from './pages/overview.js';
 import * as servers from './pages/servers.js';
 import * as pipelines from './pages/pipelines.js';
@@ -17,6 +17,11 @@ const nav = document.getElementById('nav');
 const logout = document.getElementById('logout');
 const who = document.getElementById('who');
 let leave = null;
+/** Counts routings: a page that finishes loading after the user went elsewhere is stopped at once. */
+let routing = 0;
+
+/** The token was refused (as opposed to the node being unreachable). */
+class InvalidToken extends Error {}
 
 function showLogin(message) {
   session.clear();
@@ -41,12 +46,22 @@ function stopPage() {
 async function check(token) {
   const health = await api('/api/v1/health', { token });
   if (!health.node) {
-    throw new Error('This token is not valid on this node (unknown, revoked, or made for another group).');
+    throw new InvalidToken('This token is not valid on this node (unknown, revoked, or made for another group).');
   }
   return health;
 }
 
+/** The page and its arguments from the location's hash (#/page/arg/arg); a malformed hash is the overview. */
+function parseHash() {
+  try {
+    return (location.hash.replace(/^#\/?/, '') || 'overview').split('/').map(decodeURIComponent);
+  } catch (e) {
+    return ['overview'];
+  }
+}
+
 async function route() {
+  const mine = ++routing;
   if (!session.token()) {
     showLogin();
     return;
@@ -54,7 +69,7 @@ async function route() {
   login.hidden = true;
   nav.hidden = false;
   logout.hidden = false;
-  const [name, ...args] = (location.hash.replace(/^#\/?/, '') || 'overview').split('/').map(decodeURIComponent);
+  const [name, ...args] = parseHash();
   const module = PAGES[name] || overview;
   for (const link of nav.querySelectorAll('a')) {
     link.classList.toggle('active', link.dataset.page === (name === 'edit' ? 'objects' : name));
@@ -63,7 +78,14 @@ async function route() {
   const container = h('div', { class: 'page', id: `page-${module === overview ? 'overview' : name}` });
   page.replaceChildren(container);
   try {
-    leave = await module.render(container, args);
+    const stop = await module.render(container, args);
+    if (mine !== routing) {
+      if (typeof stop === 'function') {
+        stop();
+      }
+      return;
+    }
+    leave = stop;
   } catch (e) {
     container.append(h('div', { class: 'error', role: 'alert' }, e.message));
   }
@@ -79,9 +101,10 @@ login.addEventListener('submit', async (event) => {
     input.value = '';
     who.textContent = `node ${health.node.id.slice(0, 8)}`;
     if (!location.hash || location.hash === '#/') {
-      location.hash = '#/overview';
+      location.hash = '#/overview'; // the hashchange routes
+    } else {
+      await route();
     }
-    await route();
   } catch (e) {
     document.getElementById('login-error').textContent = e.message;
   }
@@ -95,7 +118,16 @@ if (session.token()) {
   check(session.token()).then((health) => {
     who.textContent = `node ${health.node.id.slice(0, 8)}`;
     return route();
-  }).catch((e) => showLogin(e.message));
+  }).catch((e) => {
+    if (e instanceof InvalidToken || (e instanceof ApiError && e.status === 401)) {
+      showLogin(e.message);
+    } else {
+      // the node did not answer: the token is kept, a reload tries again
+      nav.hidden = true;
+      page.replaceChildren(h('div', { class: 'error', role: 'alert' },
+        `The admin API did not answer (${e.message}): reload the page to try again.`));
+    }
+  });
 } else {
   showLogin();
 }

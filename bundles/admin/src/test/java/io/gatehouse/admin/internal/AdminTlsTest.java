@@ -2,6 +2,7 @@ package io.gatehouse.admin.internal;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -98,27 +99,39 @@ public class AdminTlsTest extends AdminApiTestSupport {
     @Test
     public void aChangedPairServesNewHandshakesAndABrokenOneKeepsTheOld() throws Exception {
         TestCertificates.Issued a = files("admin-a");
-        AdminServer s = https("1s", "TLSv1.3,TLSv1.2");
+        // the timer is an hour away: each check below is the test's own
+        AdminServer s = https("1h", "TLSv1.3,TLSv1.2");
         TestCertificates.Issued b = TestCertificates.issue("admin-b");
         assertEquals("CN=admin-a", handshake(s.port(), null, a.certificate(), b.certificate())[0]);
+        assertFalse("nothing changed", s.tls().check());
 
         // a half-written certificate file is refused, and so is B's certificate with A's key: A keeps serving
-        Files.writeString(certificate, Files.readString(folder.getRoot().toPath().resolve("admin.crt")).substring(0, 40),
-                StandardCharsets.US_ASCII);
-        assertEquals(false, s.tls().check());
+        String whole = Files.readString(certificate);
+        Files.writeString(certificate, whole.substring(0, 40), StandardCharsets.US_ASCII);
+        assertFalse(s.tls().check());
         assertEquals("CN=admin-a", handshake(s.port(), null, a.certificate(), b.certificate())[0]);
         Path otherKey = folder.getRoot().toPath().resolve("other.key");
         b.write(certificate, otherKey);
-        assertEquals(false, s.tls().check());
+        assertFalse(s.tls().check());
         assertEquals("CN=admin-a", handshake(s.port(), null, a.certificate(), b.certificate())[0]);
 
-        // the pair complete: the timer (every second) loads it, and new handshakes present B
+        // the pair complete: loaded, and new handshakes present B
         Files.copy(otherKey, key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                handshake(s.port(), null, a.certificate(), b.certificate())[0].equals("CN=admin-b"));
+        assertTrue(s.tls().check());
+        assertEquals("CN=admin-b", handshake(s.port(), null, a.certificate(), b.certificate())[0]);
         assertEquals("CN=admin-b", s.tls().current().chain().get(0).getSubjectX500Principal().getName());
         assertThrows("a client trusting only A no longer connects", SSLHandshakeException.class,
                 () -> handshake(s.port(), null, a.certificate()));
+    }
+
+    @Test
+    public void theTimerReloadsChangedFiles() throws Exception {
+        TestCertificates.Issued a = files("admin-a");
+        AdminServer s = https("1s", "TLSv1.3,TLSv1.2");
+        TestCertificates.Issued b = TestCertificates.issue("admin-b");
+        b.write(certificate, key);
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                handshake(s.port(), null, a.certificate(), b.certificate())[0].equals("CN=admin-b"));
     }
 
     @Test

@@ -25,9 +25,10 @@ public final class Forward {
     private final Duration readTimeout;
     private final HostMode hostMode;
     private final String hostValue;
+    private final UpstreamTls tls;
 
     private Forward(String host, int port, Duration connectTimeout, Duration readTimeout, HostMode hostMode,
-                    String hostValue) {
+                    String hostValue, UpstreamTls tls) {
         this.host = Objects.requireNonNull(host, "host");
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535: " + port);
@@ -40,6 +41,7 @@ public final class Forward {
             throw new IllegalArgumentException("a FIXED host mode needs a host value");
         }
         this.hostValue = hostValue;
+        this.tls = tls;
     }
 
     private static Duration positive(Duration d, String what) {
@@ -52,12 +54,13 @@ public final class Forward {
 
     /** A forward to {@code host:port} (an IP literal or a name) with 5 s connect and 60 s read timeouts. */
     public static Forward to(String host, int port) {
-        return new Forward(host, port, Duration.ofSeconds(5), Duration.ofSeconds(60), HostMode.PRESERVE, null);
+        return new Forward(host, port, Duration.ofSeconds(5), Duration.ofSeconds(60), HostMode.PRESERVE, null,
+                null);
     }
 
     /** Time allowed to establish the connection; past it the attempt fails with 504. */
     public Forward connectTimeout(Duration timeout) {
-        return new Forward(host, port, timeout, readTimeout, hostMode, hostValue);
+        return new Forward(host, port, timeout, readTimeout, hostMode, hostValue, tls);
     }
 
     /**
@@ -66,12 +69,27 @@ public final class Forward {
      * started).
      */
     public Forward readTimeout(Duration timeout) {
-        return new Forward(host, port, connectTimeout, timeout, hostMode, hostValue);
+        return new Forward(host, port, connectTimeout, timeout, hostMode, hostValue, tls);
     }
 
     /** How to set the upstream {@code Host} header; {@code value} is only used (and required) for FIXED. */
     public Forward hostHeader(HostMode mode, String value) {
-        return new Forward(host, port, connectTimeout, readTimeout, mode, value);
+        return new Forward(host, port, connectTimeout, readTimeout, mode, value, tls);
+    }
+
+    /**
+     * HTTPS to the upstream with these settings (null: plain HTTP). The TLS handshake is part of the connect,
+     * within the connect timeout; a certificate that fails verification fails the attempt (502).
+     *
+     * @since 2.2
+     */
+    public Forward tls(UpstreamTls settings) {
+        return new Forward(host, port, connectTimeout, readTimeout, hostMode, hostValue, settings);
+    }
+
+    /** HTTPS settings, or null for plain HTTP. @since 2.2 */
+    public UpstreamTls tls() {
+        return tls;
     }
 
     public String host() {
@@ -106,6 +124,6 @@ public final class Forward {
 
     @Override
     public String toString() {
-        return "Forward[" + authority() + "]";
+        return "Forward[" + (tls != null ? "https://" : "http://") + authority() + "]";
     }
 }

@@ -27,7 +27,7 @@
  * a method without a default is a major change); the exchange types are provider types (the gateway
  * implements them; adding a method is a minor change).
  */
-@Version("2.1.0")
+@Version("2.2.0")
 package io.gatehouse.api.plugin;
 
 import org.osgi.annotation.versioning.Version;

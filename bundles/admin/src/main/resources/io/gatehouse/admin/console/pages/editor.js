@@ -45,12 +45,14 @@ export async function render(container, [kind, name]) {
     state.textContent = 'validating…';
     try {
       const planned = await api('/api/v1/validate', { method: 'POST', body: text.value, type: typeOf(text.value) });
+      const view = await planView(planned);
+      // a newer validation (or an apply) started meanwhile: this answer is stale
       if (mine !== generation) {
         return;
       }
       problems.replaceChildren();
       state.textContent = 'valid';
-      plan.replaceChildren(await planView(planned));
+      plan.replaceChildren(view);
     } catch (e) {
       if (mine !== generation) {
         return;

@@ -43,7 +43,7 @@ function detail(container, name) {
   const rps = new LiveChart(charts, 'chart-rps', 'Requests per second', 'req/s');
   const classes = new LiveChart(charts, 'chart-status', 'Responses per second by status class', 'resp/s');
   const latency = new LiveChart(charts, 'chart-latency', 'Latency over the last minute', 'ms');
-  const results = new LiveChart(charts, 'chart-results', 'Plugin results per second', 'calls/s');
+  const results = new LiveChart(charts, 'chart-results', 'Plugin results per second (this node)', 'calls/s');
   let last = null;
   scope.addEventListener('change', () => {
     last = null;
@@ -61,7 +61,13 @@ function detail(container, name) {
       u.plugin, `${u.kind} ${u.version}`, num(u.requests), num(u.failures), num(u.blocked),
       Object.entries(u.results || {}).map(([r, n]) => `${r || 'success'} ${num(n)}`).join(', ') || '–']));
     const t = stats.pipelines[name] || { requests: 0, status: {} };
-    const sample = { at: Date.now() / 1000, t, plugins: uses(kinds, name) };
+    // rates are only taken between two polls of the same scope over the same nodes: a node that missed a poll
+    // would otherwise come back as a spike of its whole counter
+    const nodes = (stats.nodes || []).filter((n) => n.answered).map((n) => `${n.group}/${n.name}`).sort().join(',');
+    const sample = { at: Date.now() / 1000, t, plugins: uses(kinds, name), scope: stats.scope, nodes };
+    if (last && (last.scope !== sample.scope || last.nodes !== sample.nodes)) {
+      last = null;
+    }
     if (last) {
       const seconds = Math.max(0.001, sample.at - last.at);
       const rate = (a, b) => Math.max(0, ((a || 0) - (b || 0)) / seconds);
@@ -103,12 +109,16 @@ function uses(kinds, pipeline) {
 function resultRates(now, before, rate) {
   const values = {};
   for (const u of now) {
-    const previous = before.find((b) => b.plugin === u.plugin && b.version === u.version) || {};
+    const previous = before.find((b) => b.plugin === u.plugin && b.version === u.version && b.role === u.role) || {};
     const names = new Set([...Object.keys(u.results || {}), ...Object.keys(previous.results || {})]);
+    // a canary's two versions are two series each
+    const who = u.role === 'canary' ? `${u.plugin} (canary ${u.version})` : u.plugin;
     for (const r of names) {
-      values[`${u.plugin}: ${r || 'success'}`] = rate(u.results?.[r], previous.results?.[r]);
+      if (r !== 'failed') {
+        values[`${who}: ${r || 'success'}`] = rate(u.results?.[r], previous.results?.[r]);
+      }
     }
-    values[`${u.plugin}: failed`] = rate(u.failures, previous.failures);
+    values[`${who}: failed`] = rate(u.failures, previous.failures);
   }
   return values;
 }

@@ -131,9 +131,6 @@ public final class HttpServerValidator {
                 }
             }
         }
-        if (invalid.size() + conflicts.size() > before) {
-            return null;
-        }
         ServerTls tls = tls(spec.tls(), base + ".tls", invalid);
         if (invalid.size() + conflicts.size() > before) {
             return null;

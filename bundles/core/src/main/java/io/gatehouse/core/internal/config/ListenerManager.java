@@ -321,28 +321,45 @@ final class ListenerManager {
             Live next;
             switch (p.mode()) {
                 case RECONFIGURE -> {
+                    RuntimeException refused = null;
                     if (!cur.listener.settings().equals(p.model().settings())) {
                         try {
                             cur.listener.reconfigure(p.model().settings());
                         } catch (RuntimeException e) {
-                            LOG.error("Server '{}' could not apply new limits; it keeps the previous ones", name, e);
+                            refused = e;
                         }
                     }
                     cur.handler.routes(p.model().routes());
-                    next = new Live(p.model(), cur.listener, cur.handler);
+                    if (refused == null) {
+                        next = new Live(p.model(), cur.listener, cur.handler);
+                    } else {
+                        // new HTTPS settings this node cannot load: never go on serving the old way (plain text,
+                        // or other certificates); the port is closed and bound anew with the new settings,
+                        // retried like a port in use, and the server reported not serving with the reason
+                        closeQuietly(cur.listener, name);
+                        next = new Live(p.model(), null, cur.handler);
+                        failed(next, cause(ServerModel.socket(p.model().settings()), refused), refused);
+                    }
                 }
                 case TRANSFER -> {
                     ServerHandler handler = new ServerHandler(name, pipelines, traffic);
                     handler.routes(p.model().routes());
                     HttpListener listener = before.get(p.donor()).listener;
                     listener.handler(handler);
+                    RuntimeException refused = null;
                     try {
                         listener.reconfigure(p.model().settings());
                     } catch (RuntimeException e) {
-                        LOG.error("Server '{}' took over {} but could not apply its limits", name,
-                                ServerModel.socket(p.model().settings()), e);
+                        refused = e;
                     }
-                    next = new Live(p.model(), listener, handler);
+                    if (refused == null) {
+                        next = new Live(p.model(), listener, handler);
+                    } else {
+                        // as above: the socket is bound anew with this server's settings, or reported and retried
+                        closeQuietly(listener, name);
+                        next = new Live(p.model(), null, handler);
+                        failed(next, cause(ServerModel.socket(p.model().settings()), refused), refused);
+                    }
                 }
                 default -> {
                     p.handler().routes(p.model().routes());
@@ -473,6 +490,9 @@ final class ListenerManager {
     }
 
     private static String cause(String socket, Throwable e) {
+        if (e.getCause() instanceof javax.net.ssl.SSLException && !(e instanceof javax.net.ssl.SSLException)) {
+            e = e.getCause();
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof javax.net.ssl.SSLException) {
             // the certificate files of this node: the port was not bound

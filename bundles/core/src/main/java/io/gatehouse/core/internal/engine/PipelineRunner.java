@@ -107,7 +107,10 @@ public final class PipelineRunner {
 
     void completed(Step step, String result, Throwable failure) {
         if (step.proceeded) {
-            // a wrapper ends: the pipeline is over, unwind to the next wrapper (never a jump)
+            // a wrapper ends: the pipeline is over, unwind to the next wrapper (never a jump); its result counts
+            if (failure == null) {
+                generation.stats(step.index).result(result);
+            }
             Runnable unwind = () -> {
                 if (failure != null) {
                     failed(step.index, failure);

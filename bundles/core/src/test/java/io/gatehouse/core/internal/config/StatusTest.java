@@ -123,6 +123,40 @@ public class StatusTest {
         assertEquals(entries, log.entries().size());
     }
 
+    /**
+     * A server switched to HTTPS with files this node cannot load: the port is not left serving plain text, the
+     * server is reported not serving with the reason, and it serves HTTPS once the files can be read.
+     */
+    @Test
+    public void aServerWhoseCertificatesCannotBeLoadedIsNotServedTheOldWayAndRetries() throws Exception {
+        FakeDataPlane dp = new FakeDataPlane();
+        Fixture f = retrying(new MemoryLog(), dp, "100ms", "400ms");
+        f.service.addKind(new TestKind("mock"), 0, 1, "b", "1");
+        f.apply(pipeline("a", "mock", "{status: 200}") + "---\n" + server("web", 10080, "a"));
+        FakeListener plain = dp.on(10080);
+        java.nio.file.Path certificate = java.nio.file.Path.of("/nonexistent/web.crt");
+        dp.unreadable.add(certificate);
+        f.apply("""
+                kind: HTTPServer
+                name: web
+                spec:
+                  address: 127.0.0.1
+                  port: 10080
+                  tls:
+                    certificates: [{certificate: /nonexistent/web.crt, key: /nonexistent/web.key}]
+                  rules: [{pipeline: a}]
+                """);
+        assertTrue("the plain listener is closed", plain.closed);
+        ObjectStatus refused = status(f, "HTTPServer", "web");
+        assertFalse(refused.ready());
+        assertTrue(refused.reason(), refused.reason().startsWith("TLS: /nonexistent/web.crt: cannot read the certificate"
+                + " file (port 127.0.0.1:10080 not bound), retrying in "));
+
+        dp.unreadable.clear();
+        await().atMost(Duration.ofSeconds(10)).until(() -> status(f, "HTTPServer", "web").ready());
+        assertEquals(certificate, dp.on(10080).settings().tls().certificates().get(0).certificate());
+    }
+
     @Test
     public void retriesGoOnAtTheBoundedDelay() throws Exception {
         MemoryLog log = new MemoryLog();

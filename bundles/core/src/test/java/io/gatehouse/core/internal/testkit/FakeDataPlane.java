@@ -21,9 +21,17 @@ public final class FakeDataPlane implements DataPlane {
     public final List<FakeListener> listeners = new CopyOnWriteArrayList<>();
     public final Set<Integer> foreignPorts = new HashSet<>();
     public final List<String> events = new CopyOnWriteArrayList<>();
+    /** Certificate files this data plane cannot load (as the real one when they are missing or broken). */
+    public final Set<java.nio.file.Path> unreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
-    public synchronized HttpListener bind(ListenerSettings settings, RequestHandler handler) throws BindException {
+    public synchronized HttpListener bind(ListenerSettings settings, RequestHandler handler)
+            throws BindException, javax.net.ssl.SSLException {
+        String tls = tlsProblem(settings);
+        if (tls != null) {
+            events.add("tls refused " + settings.address() + ":" + settings.port());
+            throw new javax.net.ssl.SSLException(tls);
+        }
         if (foreignPorts.contains(settings.port())) {
             events.add("refused " + settings.address() + ":" + settings.port());
             throw new BindException("Address already in use");
@@ -42,13 +50,32 @@ public final class FakeDataPlane implements DataPlane {
         return l;
     }
 
+    /** Why the settings' certificates cannot be loaded, or null. */
+    String tlsProblem(ListenerSettings settings) {
+        if (settings.tls() == null) {
+            return null;
+        }
+        for (var c : settings.tls().certificates()) {
+            if (unreadable.contains(c.certificate()) || unreadable.contains(c.key())) {
+                return "TLS: " + c.certificate() + ": cannot read the certificate file";
+            }
+        }
+        return null;
+    }
+
     /**
      * A probe of a socket (bind and release at once), judged like {@link #bind}; recorded as
      * {@code probe <name> <address>:<port>} or {@code refused <address>:<port>}.
      */
     public synchronized void probe(ListenerSettings settings) throws BindException {
-        HttpListener l = bind(settings, exchange -> {
-        });
+        HttpListener l;
+        try {
+            // a probe binds the socket only: certificates are not its business
+            l = bind(settings.withTls(null), exchange -> {
+            });
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException(e);
+        }
         listeners.remove(l);
         events.set(events.size() - 1, "probe " + settings.name() + " " + settings.address() + ":" + settings.port());
     }
@@ -120,6 +147,10 @@ public final class FakeDataPlane implements DataPlane {
         public void reconfigure(ListenerSettings next) {
             if (!next.sameSocket(settings)) {
                 throw new IllegalArgumentException("another socket");
+            }
+            String tls = owner.tlsProblem(next);
+            if (tls != null) {
+                throw new IllegalArgumentException(tls, new javax.net.ssl.SSLException(tls));
             }
             settings = next;
             reconfigured++;

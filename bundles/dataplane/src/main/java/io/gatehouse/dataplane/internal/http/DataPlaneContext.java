@@ -21,6 +21,7 @@ public final class DataPlaneContext {
     private final Map<EventExecutor, UpstreamPool> pools;
     private final Duration drainTimeout;
     private final int eventLoopCount;
+    private final UpstreamTlsContexts upstreamTls = new UpstreamTlsContexts();
 
     public DataPlaneContext(Transport transport, EventLoopGroup group, ExecutorService blocking,
                             int maxIdlePerServer, Duration upstreamIdleTimeout, Duration drainTimeout) {
@@ -60,6 +61,11 @@ public final class DataPlaneContext {
             throw new IllegalStateException("not an event loop of this data plane: " + loop);
         }
         return pool;
+    }
+
+    /** The client contexts of HTTPS upstreams. */
+    UpstreamTlsContexts upstreamTls() {
+        return upstreamTls;
     }
 
     public int eventLoopCount() {

@@ -230,7 +230,7 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     }
 
     void start() {
-        UpstreamConnection c = pool.acquire(target.host(), target.port());
+        UpstreamConnection c = pool.acquire(UpstreamTlsContexts.poolKey(target.host(), target.tls()), target.port());
         if (c != null) {
             attach(c, true);
         } else {
@@ -241,7 +241,8 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     // ------------------------------------------------------------------ connect
 
     private void connect() {
-        UpstreamConnector.connect(pool, exchange.stream().conn.listener.context().blocking(), target, this);
+        DataPlaneContext context = exchange.stream().conn.listener.context();
+        UpstreamConnector.connect(pool, context.blocking(), context.upstreamTls(), target, this);
     }
 
     @Override

@@ -305,7 +305,8 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
 
     @Override
     public String scheme() {
-        return stream.conn.listener.settings().scheme();
+        // the connection's own: a listener switched to or from TLS keeps its open connections as they were
+        return stream.conn.settings.scheme();
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,11 +51,13 @@ public final class NettyHttpListener implements HttpListener {
     private final ChannelFutureListener onConnectionClosed = f -> open.decrementAndGet();
     private final AtomicLong refusedSinceLog = new AtomicLong();
     private final AtomicLong nextRefusalLog = new AtomicLong(System.nanoTime());
-    private volatile ListenerSettings settings;
+    /** The settings and their HTTPS contexts, published together (a connection reads both at once). */
+    record Current(ListenerSettings settings, ServerTlsState tls) {
+    }
+
+    private volatile Current current;
     private volatile RequestHandler handler;
     private volatile boolean closed;
-    /** HTTPS contexts, or null for plain HTTP; replaced by a reload or a reconfiguration. */
-    private volatile ServerTlsState tls;
     /** The reload timer; touched on the server channel's event loop only. */
     private ScheduledFuture<?> tlsReload;
     private Channel serverChannel;
@@ -63,7 +66,7 @@ public final class NettyHttpListener implements HttpListener {
     private NettyHttpListener(DataPlaneContext context, ListenerSettings settings, RequestHandler handler,
                               Consumer<NettyHttpListener> onDrained) {
         this.context = context;
-        this.settings = settings;
+        this.current = new Current(settings, null);
         this.handler = handler;
         this.onDrained = onDrained;
     }
@@ -74,7 +77,8 @@ public final class NettyHttpListener implements HttpListener {
         NettyHttpListener listener = new NettyHttpListener(context, settings, handler, onDrained);
         if (settings.tls() != null) {
             // before the port is bound: files that cannot be read leave the port free, with the reason
-            listener.tls = ServerTlsState.load(settings.name(), settings.tls(), settings.http2());
+            listener.current = new Current(settings, ServerTlsState.load(settings.name(), settings.tls(),
+                    settings.http2()));
         }
         ServerBootstrap b = new ServerBootstrap()
                 .group(context.group())
@@ -129,7 +133,12 @@ public final class NettyHttpListener implements HttpListener {
 
     @Override
     public ListenerSettings settings() {
-        return settings;
+        return current.settings();
+    }
+
+    /** The settings and HTTPS contexts for a connection accepted now. */
+    Current current() {
+        return current;
     }
 
     @Override
@@ -142,54 +151,67 @@ public final class NettyHttpListener implements HttpListener {
         this.handler = Objects.requireNonNull(handler, "handler");
     }
 
+    /**
+     * New limits for new connections; a change of HTTPS (on, off, other files or protocols) loads the new
+     * contexts first and throws {@link IllegalArgumentException} when they cannot be loaded, leaving the
+     * listener as it was. Open connections keep what they were accepted with.
+     */
     @Override
     public void reconfigure(ListenerSettings newSettings) {
         Objects.requireNonNull(newSettings, "settings");
+        Current now = current;
+        ListenerSettings settings = now.settings();
         if (!newSettings.sameSocket(settings)) {
             throw new IllegalArgumentException("listener " + settings.name() + " is bound to " + settings.address()
                     + ":" + settings.port() + "; " + newSettings.address() + ":" + newSettings.port()
                     + " needs a new listener");
         }
-        if (!Objects.equals(newSettings.tls(), settings.tls()) || newSettings.http2() != settings.http2()) {
-            ServerTlsState next = null;
-            if (newSettings.tls() != null) {
-                try {
-                    next = ServerTlsState.load(newSettings.name(), newSettings.tls(), newSettings.http2());
-                } catch (SSLException e) {
-                    throw new IllegalArgumentException(e.getMessage(), e);
-                }
-            }
-            this.tls = next;
-            this.settings = newSettings;
-            serverChannel.eventLoop().execute(this::scheduleTlsReload);
+        if (Objects.equals(newSettings.tls(), settings.tls()) && newSettings.http2() == settings.http2()) {
+            current = new Current(newSettings, now.tls());
             return;
         }
-        this.settings = newSettings;
+        ServerTlsState next = null;
+        if (newSettings.tls() != null) {
+            try {
+                next = ServerTlsState.load(newSettings.name(), newSettings.tls(), newSettings.http2());
+            } catch (SSLException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
+        current = new Current(newSettings, next);
+        serverChannel.eventLoop().execute(this::scheduleTlsReload);
     }
 
     /** The HTTPS contexts for a connection accepted now, or null for plain HTTP. */
     ServerTlsState tls() {
-        return tls;
+        return current.tls();
     }
 
     /**
-     * (Re)starts the timer that reads the certificate files again, on the listener's own event loop (the files
-     * are a few kilobytes: reading them is far below what the blocked-plugin check calls blocking).
+     * (Re)starts the timer that reads the certificate files again. The timer runs on the listener's event loop
+     * but only hands the work to the data plane's blocking executor: reading and checking the files (and
+     * building contexts on a change) never holds an event loop.
      */
     private void scheduleTlsReload() {
         if (tlsReload != null) {
             tlsReload.cancel(false);
             tlsReload = null;
         }
-        ServerTlsState state = tls;
+        ServerTlsState state = current.tls();
         if (state == null || closed) {
             return;
         }
         long every = state.settings().reloadInterval().toMillis();
         tlsReload = serverChannel.eventLoop().scheduleWithFixedDelay(() -> {
-            ServerTlsState current = tls;
-            if (current != null) {
-                current.reloadIfChanged();
+            ServerTlsState tls = current.tls();
+            if (tls == null) {
+                return;
+            }
+            try {
+                context.blocking().execute(tls::reloadIfChanged);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("HTTPServer '{}': TLS reload check skipped, the blocking executor is saturated",
+                        current.settings().name());
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }
@@ -203,7 +225,7 @@ public final class NettyHttpListener implements HttpListener {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
-            int max = settings.maxConnections();
+            int max = current.settings().maxConnections();
             if (open.incrementAndGet() > max) {
                 open.decrementAndGet();
                 child.unsafe().closeForcibly();
@@ -222,7 +244,7 @@ public final class NettyHttpListener implements HttpListener {
         if (now - next >= 0 && nextRefusalLog.compareAndSet(next, now + REFUSAL_LOG_INTERVAL_NANOS)) {
             LOG.warn("HTTP server '{}' has {} open client connections, its maxConnections limit: new connections "
                     + "are closed at once ({} refused since the last such message; logged at most every {} s)",
-                    settings.name(), maxConnections, refusedSinceLog.getAndSet(0),
+                    current.settings().name(), maxConnections, refusedSinceLog.getAndSet(0),
                     TimeUnit.NANOSECONDS.toSeconds(REFUSAL_LOG_INTERVAL_NANOS));
         }
     }
@@ -268,7 +290,7 @@ public final class NettyHttpListener implements HttpListener {
             // waiting on the channel's own event loop would deadlock; from anywhere else the port is free after
             closing.awaitUninterruptibly();
         }
-        LOG.info("HTTP listener {} on {} closed; draining {} connections", settings.name(), localAddress,
+        LOG.info("HTTP listener {} on {} closed; draining {} connections", settings().name(), localAddress,
                 connections.size());
         for (ConnectionState conn : connections) {
             conn.channel.eventLoop().execute(conn::drain);
@@ -285,7 +307,7 @@ public final class NettyHttpListener implements HttpListener {
         List<ConnectionState> left = new ArrayList<>(connections);
         if (!left.isEmpty()) {
             LOG.warn("HTTP listener {}: {} connections still busy after the drain timeout, closing them",
-                    settings.name(), left.size());
+                    settings().name(), left.size());
         }
         for (ConnectionState conn : left) {
             conn.channel.close();
@@ -301,12 +323,12 @@ public final class NettyHttpListener implements HttpListener {
             try {
                 drained.get(2, TimeUnit.SECONDS);
             } catch (TimeoutException | ExecutionException again) {
-                LOG.warn("HTTP listener {}: connections did not close in time", settings.name());
+                LOG.warn("HTTP listener {}: connections did not close in time", settings().name());
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
         } catch (ExecutionException e) {
-            LOG.warn("HTTP listener {}: drain failed", settings.name(), e);
+            LOG.warn("HTTP listener {}: drain failed", settings().name(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

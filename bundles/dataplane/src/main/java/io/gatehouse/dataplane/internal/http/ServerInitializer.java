@@ -22,6 +22,8 @@ import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the pipeline of an accepted connection with the limits its listener has at that moment:
@@ -32,9 +34,13 @@ import java.util.concurrent.TimeUnit;
  * HTTP/1.1 by ALPN once the handshake is done.
  */
 final class ServerInitializer extends ChannelInitializer<Channel> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerInitializer.class);
     private static final int MAX_CHUNK = 65536;
     private static final int MAX_UPGRADE_BODY = 65536;
-    /** A TLS handshake (client hello included) must complete within this long, else the connection closes. */
+    /**
+     * The client hello must arrive within this long (SNI), then the rest of the handshake within as long again
+     * (the SslHandler's own timeout), else the connection closes.
+     */
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final NettyHttpListener listener;
@@ -45,7 +51,8 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel ch) {
-        ListenerSettings s = listener.settings();
+        NettyHttpListener.Current current = listener.current();
+        ListenerSettings s = current.settings();
         ConnectionState conn = new ConnectionState(listener, s, ch);
         ChannelPipeline p = ch.pipeline();
         // reader idleness only (no listener per write); the guard closes only when no exchange is in flight
@@ -57,7 +64,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
                 .setMaxChunkSize(MAX_CHUNK)
                 .setAllowDuplicateContentLengths(false));
         ServerStreamHandler http1 = new ServerStreamHandler(conn, codec);
-        ServerTlsState tls = listener.tls();
+        ServerTlsState tls = current.tls();
         if (tls != null) {
             // HTTPS: the certificate by SNI, then HTTP/2 or HTTP/1.1 as ALPN agreed (no h2c over TLS)
             p.addFirst(new SniHandler(tls.mapping(), HANDSHAKE_TIMEOUT_MILLIS));
@@ -69,6 +76,22 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
                     } else {
                         ctx.pipeline().addLast(codec, http1);
                     }
+                }
+
+                // a failed handshake (a scanner, plain HTTP on the HTTPS port, an expired client) is the client's
+                // problem, not the node's: closed quietly instead of a WARN with a stack trace each time
+                @Override
+                protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                    LOG.debug("TLS handshake with {} failed on server '{}': {}", ctx.channel().remoteAddress(),
+                            s.name(), cause.toString());
+                    ctx.close();
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    LOG.debug("TLS connection {} of server '{}' failed before ALPN: {}",
+                            ctx.channel().remoteAddress(), s.name(), cause.toString());
+                    ctx.close();
                 }
             });
             return;

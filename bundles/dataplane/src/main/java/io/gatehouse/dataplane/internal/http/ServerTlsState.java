@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * the client sends (the first certificate for a client that sends none, or a name no certificate lists), each
  * offering ALPN {@code h2} (when the listener has HTTP/2 on) and {@code http/1.1}, the configured protocol
  * versions and the cipher suites HTTP/2 accepts (TLS 1.3's, and TLS 1.2's ECDHE with AES-GCM or ChaCha20).
- * JDK provider. {@link #reloadIfChanged} reads the files again and swaps the mapping when they changed and are
- * valid; a connection takes the mapping it finds when it is accepted.
+ * JDK provider. {@link #reloadIfChanged} (on the data plane's blocking executor, one at a time) reads the files
+ * again and swaps the mapping when they changed and are valid; a connection takes the mapping it finds when it
+ * is accepted.
  */
 final class ServerTlsState {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTlsState.class);
@@ -66,7 +67,7 @@ final class ServerTlsState {
      * them; a change that is not valid is logged and the previous contexts keep serving. Answers whether it
      * reloaded.
      */
-    boolean reloadIfChanged() {
+    synchronized boolean reloadIfChanged() {
         try {
             String digest = digest();
             if (digest.equals(seen)) {

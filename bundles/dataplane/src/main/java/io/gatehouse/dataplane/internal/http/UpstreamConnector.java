@@ -3,14 +3,18 @@ package io.gatehouse.dataplane.internal.http;
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.UpstreamException;
 import io.gatehouse.api.plugin.UpstreamException.Reason;
+import io.gatehouse.api.plugin.UpstreamTls;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLException;
 
 /**
  * Opens a new upstream connection on a pool's event loop. IP literals connect directly; host names are
@@ -33,23 +37,36 @@ final class UpstreamConnector {
     private UpstreamConnector() {
     }
 
-    static void connect(UpstreamPool pool, Executor blocking, Forward target, Callback callback) {
+    static void connect(UpstreamPool pool, Executor blocking, UpstreamTlsContexts contexts, Forward target,
+                        Callback callback) {
         String host = target.host();
+        UpstreamTls tls = target.tls();
+        SslContext context = tls == null ? null : contexts.cached(tls);
         byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
-        if (literal != null) {
+        if (literal != null && (tls == null || context != null)) {
             try {
-                connect(pool, target, new InetSocketAddress(InetAddress.getByAddress(literal), target.port()),
+                connect(pool, target, new InetSocketAddress(InetAddress.getByAddress(literal), target.port()), context,
                         callback);
             } catch (UnknownHostException e) {
                 callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "invalid address", e));
             }
             return;
         }
+        // blocking work first: the name lookup (the JDK resolver blocks) and, once per settings, the trust file
         try {
             blocking.execute(() -> {
+                SslContext built;
                 try {
-                    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(host), target.port());
-                    pool.loop().execute(() -> connect(pool, target, address, callback));
+                    built = tls == null ? null : contexts.build(tls);
+                } catch (SSLException e) {
+                    pool.loop().execute(() -> callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED,
+                            "TLS: " + e.getMessage(), e)));
+                    return;
+                }
+                try {
+                    InetSocketAddress address = new InetSocketAddress(literal != null
+                            ? InetAddress.getByAddress(literal) : InetAddress.getByName(host), target.port());
+                    pool.loop().execute(() -> connect(pool, target, address, built, callback));
                 } catch (UnknownHostException e) {
                     pool.loop().execute(() -> callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED,
                             "unknown host: " + host + " cannot be resolved", e)));
@@ -61,12 +78,15 @@ final class UpstreamConnector {
         }
     }
 
-    private static void connect(UpstreamPool pool, Forward target, InetSocketAddress address, Callback callback) {
+    private static void connect(UpstreamPool pool, Forward target, InetSocketAddress address, SslContext tls,
+                                Callback callback) {
         if (callback.abandoned()) {
             return;
         }
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, Timeouts.millis(target.connectTimeout())));
-        pool.connect(target.host(), target.port(), address, millis)
+        String peer = target.tls() == null || target.tls().serverName() == null ? target.host()
+                : target.tls().serverName();
+        pool.connect(UpstreamTlsContexts.poolKey(target.host(), target.tls()), target.port(), address, millis, tls, peer)
                 .addListener((ChannelFuture f) -> connected(f, target, callback));
     }
 
@@ -76,7 +96,23 @@ final class UpstreamConnector {
             return;
         }
         if (f.isSuccess()) {
-            callback.connected(f.channel().pipeline().get(UpstreamConnection.class));
+            SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+            if (tls == null) {
+                callback.connected(f.channel().pipeline().get(UpstreamConnection.class));
+                return;
+            }
+            // HTTPS: the connection is usable once the handshake (within the connect timeout) succeeded
+            tls.handshakeFuture().addListener(h -> {
+                if (callback.abandoned()) {
+                    f.channel().close();
+                } else if (h.isSuccess()) {
+                    callback.connected(f.channel().pipeline().get(UpstreamConnection.class));
+                } else {
+                    f.channel().close();
+                    callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "TLS handshake failed: "
+                            + handshakeFailure(h.cause()), h.cause()));
+                }
+            });
             return;
         }
         Throwable cause = f.cause();
@@ -87,5 +123,14 @@ final class UpstreamConnector {
             UpstreamErrors.Cause why = UpstreamErrors.connect(cause);
             callback.connectFailed(new UpstreamException(why.reason(), why.text(), cause));
         }
+    }
+
+    /** The innermost message: a certificate path or name error says what is wrong. */
+    private static String handshakeFailure(Throwable cause) {
+        Throwable t = cause;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

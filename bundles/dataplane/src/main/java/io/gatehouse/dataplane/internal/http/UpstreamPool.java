@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
@@ -104,18 +106,31 @@ final class UpstreamPool {
         }
     }
 
-    /** Connects a new connection for host:port (the caller runs on this pool's event loop). */
-    ChannelFuture connect(String host, int port, SocketAddress address, int connectTimeoutMillis) {
+    /**
+     * Connects a new connection for host:port (the caller runs on this pool's event loop); with {@code tls}, the
+     * connection starts with its handler (the caller waits for its handshake).
+     *
+     * @param key      the pool key (host, and the TLS settings of an HTTPS upstream)
+     * @param tls      the client context of an HTTPS upstream, or null
+     * @param peerHost the name sent as SNI and verified (HTTPS only)
+     */
+    ChannelFuture connect(String key, int port, SocketAddress address, int connectTimeoutMillis, SslContext tls,
+                          String peerHost) {
         return bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            SslHandler handler = tls.newHandler(ch.alloc(), peerHost, port);
+                            handler.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                            ch.pipeline().addLast(handler);
+                        }
                         ch.pipeline().addLast(new UpstreamCodec(new HttpDecoderConfig()
                                         .setMaxInitialLineLength(8192)
                                         .setMaxHeaderSize(65536)
                                         .setMaxChunkSize(65536)),
-                                new UpstreamConnection(UpstreamPool.this, host, port));
+                                new UpstreamConnection(UpstreamPool.this, key, port));
                     }
                 })
                 .connect(address);

@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.internal.http;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -123,21 +124,58 @@ public class HttpsListenerTest extends DataPlaneTestSupport {
     public void changedFilesServeNewHandshakesAndBrokenOnesKeepTheOld() throws Exception {
         TestCertificates.Issued first = TestCertificates.issue("first");
         ServerTls.Certificate files = write("a", first);
-        int port = bind(https(Duration.ofMillis(200), files), SCHEME);
+        // the timer is an hour away: each reload below is the test's own
+        int port = bind(https(Duration.ofHours(1), files), SCHEME);
         TestCertificates.Issued second = TestCertificates.issue("second");
         X509Certificate[] both = {first.certificate(), second.certificate()};
         assertEquals("CN=first", handshake(port, null, both)[0]);
+        NettyHttpListener l = (NettyHttpListener) listener;
+        assertFalse("nothing changed", l.tls().reloadIfChanged());
 
         // the certificate of another key: refused, the first keeps serving
         Files.writeString(files.certificate(), Files.readString(write("b", second).certificate()));
-        NettyHttpListener l = (NettyHttpListener) listener;
-        await().atMost(TIMEOUT).until(() -> !l.tls().reloadIfChanged());
+        assertFalse(l.tls().reloadIfChanged());
         assertEquals("CN=first", handshake(port, null, both)[0]);
 
-        // the pair complete: the timer loads it
+        // the pair complete: loaded
         Files.copy(folder.getRoot().toPath().resolve("b.key"), files.key(),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        await().atMost(TIMEOUT).until(() -> handshake(port, null, both)[0].equals("CN=second"));
+        assertTrue(l.tls().reloadIfChanged());
+        assertEquals("CN=second", handshake(port, null, both)[0]);
+    }
+
+    @Test
+    public void theTimerReloadsChangedFiles() throws Exception {
+        TestCertificates.Issued first = TestCertificates.issue("first");
+        ServerTls.Certificate files = write("a", first);
+        int port = bind(https(Duration.ofMillis(200), files), SCHEME);
+        TestCertificates.Issued second = TestCertificates.issue("second");
+        second.write(files.certificate(), files.key());
+        await().atMost(TIMEOUT).until(() ->
+                handshake(port, null, first.certificate(), second.certificate())[0].equals("CN=second"));
+    }
+
+    /** Turning TLS on for a bound listener: new connections are HTTPS with the https scheme; bad files change nothing. */
+    @Test
+    public void aListenerIsReconfiguredToHttpsOnlyWhenItsFilesLoad() throws Exception {
+        int port = bind(settings(), SCHEME);
+        URI plain = URI.create("http://127.0.0.1:" + port + "/x");
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
+        assertEquals("http HTTP/1.1", client.send(HttpRequest.newBuilder(plain).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+
+        Path missing = folder.getRoot().toPath().resolve("missing.crt");
+        assertThrows(IllegalArgumentException.class, () -> listener.reconfigure(settings().withTls(
+                new ServerTls(List.of(new ServerTls.Certificate(missing, missing)), List.of("TLSv1.3"),
+                        Duration.ofSeconds(10)))));
+        assertEquals("unchanged after a refusal", null, listener.settings().tls());
+
+        TestCertificates.Issued issued = TestCertificates.issue("gateway");
+        listener.reconfigure(https(Duration.ofSeconds(10), write("a", issued)));
+        HttpClient secure = HttpClient.newBuilder().sslContext(issued.trusting()).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(TIMEOUT).build();
+        assertEquals("https HTTP/1.1", secure.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/x"))
+                .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     @Test

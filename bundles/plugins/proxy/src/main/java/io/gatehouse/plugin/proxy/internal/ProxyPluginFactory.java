@@ -2,11 +2,13 @@ package io.gatehouse.plugin.proxy.internal;
 
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.plugin.Forward;
+import io.gatehouse.api.plugin.UpstreamTls;
 import io.gatehouse.plugin.proxy.internal.lb.Balancer;
 import io.gatehouse.plugin.proxy.internal.lb.Dice;
 import io.gatehouse.plugin.proxy.internal.lb.KeySource;
 import io.gatehouse.plugin.proxy.internal.lb.Policy;
 import io.gatehouse.plugin.proxy.internal.lb.Upstream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +35,7 @@ final class ProxyPluginFactory {
         Map<String, Forward> forwards = new HashMap<>();
         Duration connectTimeout = Units.duration(spec.connectTimeout());
         Duration readTimeout = Units.duration(spec.readTimeout());
+        UpstreamTls tls = tls(spec.tls());
         List<ServerPool> pools = new ArrayList<>();
         for (int p = 0; p < spec.pools().size(); p++) {
             ProxySpec.Pool poolSpec = spec.pools().get(p);
@@ -41,7 +44,7 @@ final class ProxyPluginFactory {
                 UpstreamUrl url = UpstreamUrl.parse(server.url());
                 String key = url.url();
                 Forward forward = forwards.computeIfAbsent(key, k -> forward(url, connectTimeout, readTimeout,
-                        spec.hostHeader()));
+                        spec.hostHeader(), tls));
                 AtomicInteger active = counters.computeIfAbsent(key,
                         k -> inherited.getOrDefault(k, new AtomicInteger()));
                 servers.add(new Upstream(key, server.weight(), forward, active));
@@ -60,13 +63,28 @@ final class ProxyPluginFactory {
         return new ProxyPlugin(where, pools, counters, RetryPolicy.of(spec.retry()));
     }
 
-    private static Forward forward(UpstreamUrl url, Duration connectTimeout, Duration readTimeout, String hostHeader) {
-        Forward forward = Forward.to(url.host(), url.port()).connectTimeout(connectTimeout).readTimeout(readTimeout);
+    private static Forward forward(UpstreamUrl url, Duration connectTimeout, Duration readTimeout, String hostHeader,
+                                   UpstreamTls tls) {
+        Forward forward = Forward.to(url.host(), url.port()).connectTimeout(connectTimeout).readTimeout(readTimeout)
+                .tls(url.https() ? tls : null);
         return switch (hostHeader.toLowerCase(Locale.ROOT)) {
             case ProxySpec.HOST_PRESERVE -> forward.hostHeader(Forward.HostMode.PRESERVE, null);
             case ProxySpec.HOST_UPSTREAM -> forward.hostHeader(Forward.HostMode.UPSTREAM, null);
             default -> forward.hostHeader(Forward.HostMode.FIXED, hostHeader);
         };
+    }
+
+    /** The settings of https:// servers; a relative trust file is resolved against the runtime folder. */
+    private static UpstreamTls tls(ProxySpec.Tls spec) {
+        Path trust = null;
+        if (spec.trust() != null) {
+            trust = Path.of(spec.trust());
+            String base = System.getProperty("karaf.base");
+            if (!trust.isAbsolute() && base != null) {
+                trust = Path.of(base).resolve(trust);
+            }
+        }
+        return new UpstreamTls(trust, spec.verify(), spec.serverName());
     }
 
     private Balancer balancer(ProxySpec.LoadBalance spec, Upstream[] servers) {

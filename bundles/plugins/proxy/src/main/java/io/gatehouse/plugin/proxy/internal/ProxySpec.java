@@ -15,7 +15,8 @@ public record ProxySpec(@JsonProperty("pools") List<Pool> pools,
                         @JsonProperty("connectTimeout") String connectTimeout,
                         @JsonProperty("readTimeout") String readTimeout,
                         @JsonProperty("hostHeader") String hostHeader,
-                        @JsonProperty("retry") Retry retry) {
+                        @JsonProperty("retry") Retry retry,
+                        @JsonProperty("tls") Tls tls) {
 
     public static final String DEFAULT_CONNECT_TIMEOUT = "5s";
     public static final String DEFAULT_READ_TIMEOUT = "60s";
@@ -28,11 +29,30 @@ public record ProxySpec(@JsonProperty("pools") List<Pool> pools,
         readTimeout = readTimeout == null ? DEFAULT_READ_TIMEOUT : readTimeout;
         hostHeader = hostHeader == null ? HOST_PRESERVE : hostHeader;
         retry = retry == null ? new Retry(null, null, null, null, null) : retry;
+        tls = tls == null ? new Tls(null, null, null) : tls;
     }
 
     /** The spec without retry (tests and older callers). */
     public ProxySpec(List<Pool> pools, String connectTimeout, String readTimeout, String hostHeader) {
-        this(pools, connectTimeout, readTimeout, hostHeader, null);
+        this(pools, connectTimeout, readTimeout, hostHeader, null, null);
+    }
+
+    /** The spec without TLS settings (tests and older callers). */
+    public ProxySpec(List<Pool> pools, String connectTimeout, String readTimeout, String hostHeader, Retry retry) {
+        this(pools, connectTimeout, readTimeout, hostHeader, retry, null);
+    }
+
+    /**
+     * How {@code https://} servers are reached: a PEM file of the certificate authorities to trust (none: the
+     * JDK's trust store), whether certificates are verified (default true), and the name sent as SNI and
+     * checked against the certificates (default: each server's host).
+     */
+    public record Tls(@JsonProperty("trust") String trust,
+                      @JsonProperty("verify") Boolean verify,
+                      @JsonProperty("serverName") String serverName) {
+        public Tls {
+            verify = verify == null || verify;
+        }
     }
 
     /**

@@ -69,9 +69,21 @@ final class ProxySpecValidator {
         duration(spec.readTimeout(), v, "readTimeout", MAX_READ_TIMEOUT);
         hostHeader(spec.hostHeader(), v);
         retry(spec.retry(), v.at("retry"));
+        tls(spec.tls(), v.at("tls"));
+    }
+
+    private static void tls(ProxySpec.Tls tls, Violations v) {
+        if (tls.trust() != null && tls.trust().isBlank()) {
+            v.add("trust", "must be the path of a PEM file of trusted certificates, or absent for the JDK's");
+        }
+        if (tls.serverName() != null && !SERVER_NAME.matcher(tls.serverName()).matches()) {
+            v.add("serverName", "'" + tls.serverName() + "' is not a host name such as api.example.com");
+        }
     }
 
     static final int MAX_TRIES = 16;
+    private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     static final long MAX_BODY_BUFFER = 64L * 1024 * 1024;
 
     private static void retry(ProxySpec.Retry retry, Violations v) {

@@ -5,13 +5,15 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * A server url of the proxy spec, {@code http://host[:port]}, parsed and checked. The request path is
- * forwarded as the client sent it, so a url may not carry a path, a query or credentials.
+ * A server url of the proxy spec, {@code http://host[:port]} or {@code https://host[:port]}, parsed and
+ * checked. The request path is forwarded as the client sent it, so a url may not carry a path, a query or
+ * credentials.
  *
- * @param host the host name or IP literal (an IPv6 literal without brackets), lower case
- * @param port the port, 80 when the url has none
+ * @param host  the host name or IP literal (an IPv6 literal without brackets), lower case
+ * @param port  the port, 80 (443 for https) when the url has none
+ * @param https whether the upstream is reached over TLS
  */
-record UpstreamUrl(String host, int port) {
+record UpstreamUrl(String host, int port, boolean https) {
 
     /** Parses a url; failures throw {@link IllegalArgumentException} with a message fit for a violation. */
     static UpstreamUrl parse(String text) {
@@ -25,11 +27,9 @@ record UpstreamUrl(String host, int port) {
             throw new IllegalArgumentException("'" + text + "' is not a valid url: " + e.getReason(), e);
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("https")) {
-            throw new IllegalArgumentException("https upstreams are not supported yet");
-        }
-        if (!scheme.equals("http")) {
-            throw new IllegalArgumentException("'" + text + "' is not an http:// url, such as http://127.0.0.1:8080");
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("'" + text + "' is not an http:// or https:// url, such as"
+                    + " http://127.0.0.1:8080");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("'" + text + "' has no valid host, such as http://127.0.0.1:8080");
@@ -45,7 +45,8 @@ record UpstreamUrl(String host, int port) {
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             throw new IllegalArgumentException("a query or fragment in a server url is not supported");
         }
-        int port = uri.getPort() == -1 ? 80 : uri.getPort();
+        boolean https = scheme.equals("https");
+        int port = uri.getPort() == -1 ? (https ? 443 : 80) : uri.getPort();
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be 1..65535: " + port);
         }
@@ -53,11 +54,11 @@ record UpstreamUrl(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return new UpstreamUrl(host, port);
+        return new UpstreamUrl(host, port, https);
     }
 
-    /** The normalized form, {@code http://host:port}: the identity of a server across generations. */
+    /** The normalized form, {@code http[s]://host:port}: the identity of a server across generations. */
     String url() {
-        return "http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return (https ? "https://" : "http://") + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 }

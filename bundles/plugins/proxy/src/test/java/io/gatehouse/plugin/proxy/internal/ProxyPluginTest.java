@@ -251,7 +251,7 @@ public class ProxyPluginTest {
     @Test
     public void createRefusesAnInvalidSpec() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> harness.createFrom(harness.bind(pool("roundRobin", "https://127.0.0.1:1")), null));
+                () -> harness.createFrom(harness.bind(pool("roundRobin", "ftp://127.0.0.1:1")), null));
         assertTrue(e.getMessage(), e.getMessage().contains("$.pools[0].servers[0].url"));
     }
 }

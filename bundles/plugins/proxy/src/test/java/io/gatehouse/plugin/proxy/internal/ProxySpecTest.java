@@ -72,7 +72,11 @@ public class ProxySpecTest {
         assertNull(pool.loadBalance().virtualNodes());
         assertEquals(160, pool.loadBalance().virtualNodesOrDefault());
         assertTrue(pool.matchesAll());
-        assertEquals(new UpstreamUrl("localhost", 80), UpstreamUrl.parse("http://localhost"));
+        assertEquals(new UpstreamUrl("localhost", 80, false), UpstreamUrl.parse("http://localhost"));
+        assertEquals(new UpstreamUrl("localhost", 443, true), UpstreamUrl.parse("https://localhost"));
+        assertEquals("https://localhost:443", UpstreamUrl.parse("HTTPS://LocalHost").url());
+        assertTrue(spec.tls().verify());
+        assertNull(spec.tls().trust());
     }
 
     @Test
@@ -93,7 +97,7 @@ public class ProxySpecTest {
         assertViolations("""
             {"pools": [{"servers": [
               {"url": "http://127.0.0.1:8080", "weight": 0},
-              {"url": "https://127.0.0.1:8443"},
+              {"url": "http://127.0.0.1:8443", "weight": 0},
               {"url": "http://127.0.0.1:8080/api"},
               {"url": "ftp://127.0.0.1"},
               {"url": "http://127.0.0.1:8080/", "weight": 1001},
@@ -104,14 +108,30 @@ public class ProxySpecTest {
             ]}]}
             """,
                 "$.pools[0].servers[0].weight: must be 1..1000, found 0",
-                "$.pools[0].servers[1].url: https upstreams are not supported yet",
+                "$.pools[0].servers[1].weight: must be 1..1000, found 0",
                 "$.pools[0].servers[2].url: a path in a server url is not supported",
-                "$.pools[0].servers[3].url: 'ftp://127.0.0.1' is not an http:// url",
+                "$.pools[0].servers[3].url: 'ftp://127.0.0.1' is not an http:// or https:// url",
                 "$.pools[0].servers[4].url: 'http://127.0.0.1:8080/' is already servers[0] of this pool",
                 "$.pools[0].servers[4].weight: must be 1..1000, found 1001",
                 "$.pools[0].servers[5].url: credentials in a server url are not supported",
                 "$.pools[0].servers[6].url: a query or fragment in a server url is not supported",
                 "$.pools[0].servers[7].url: a url is required");
+    }
+
+    @Test
+    public void tlsSettingsBindAndAreChecked() throws Exception {
+        ProxySpec spec = bind("""
+            {"pools": [{"servers": [{"url": "https://api.internal:8443"}]}],
+             "tls": {"trust": "etc/tls/ca.pem", "verify": false, "serverName": "api.internal"}}
+            """);
+        assertEquals("etc/tls/ca.pem", spec.tls().trust());
+        assertEquals(false, spec.tls().verify());
+        assertEquals("api.internal", spec.tls().serverName());
+        assertViolations("""
+            {"pools": [{"servers": [{"url": "https://127.0.0.1"}]}], "tls": {"trust": " ", "serverName": "a b"}}
+            """,
+                "$.tls.trust: must be the path of a PEM file of trusted certificates, or absent for the JDK's",
+                "$.tls.serverName: 'a b' is not a host name such as api.example.com");
     }
 
     @Test
