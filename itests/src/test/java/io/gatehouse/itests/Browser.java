@@ -52,6 +52,12 @@ final class Browser implements AutoCloseable {
         }
         this.screenshots = screenshots;
         Files.createDirectories(screenshots);
+        try (Stream<Path> old = Files.list(screenshots)) {
+            // the screenshots of this run only
+            for (Path p : old.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.delete(p);
+            }
+        }
         profile = Files.createTempDirectory("gatehouse-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);

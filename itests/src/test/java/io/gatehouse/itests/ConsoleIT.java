@@ -178,6 +178,10 @@ public class ConsoleIT {
                 browser.open(base + "/console/#/kinds");
                 browser.await("the mock kind used by the pipeline", 15, d -> browser.text(By.id("kinds"))
                         .contains("console-hello/hello"));
+                browser.await("the kinds of every node, this one's included", 15, d -> !d.findElements(By.cssSelector(
+                        "#kinds-per-node tr[data-everywhere='true'] td.yes")).isEmpty()
+                        && browser.text(By.id("kinds-per-node")).contains("mock 0.1.0.SNAPSHOT"));
+                browser.screenshot("kinds");
                 browser.open(base + "/console/#/audit");
                 browser.await("the writes, newest first", 15, d -> d.findElements(By.cssSelector("#audit tbody tr"))
                         .size() >= 3);

@@ -99,14 +99,17 @@ public class TwoGroupsIT {
         assertEquals(revision, json.readTree(retry.body()).get(0).path("revision").asLong());
         assertEquals("the retry appended nothing", appliedBefore, cluster.appliedIndex(cluster.leaderOf("b1")));
         // the statistics of the whole cluster, asked on a node of a: b's report comes over HTTP with a GET signed
-        // with the cluster secret (no user token crosses groups), and names every node of b as answered
+        // with the cluster secret (no user token crosses groups), and names every node of b as answered, each
+        // with the plugin kinds it runs (the console's kinds-per-node view)
         await("a1's cluster statistics include every node of b").atMost(CATCH_UP).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
                     JsonNode stats = json.readTree(http.get(cluster.node("a1").adminUrl()
-                            + "/api/v1/stats?scope=cluster&timeout=5s").body());
+                            + "/api/v1/stats?scope=cluster&timeout=5s&snapshots=true").body());
                     Set<String> answered = new HashSet<>();
                     stats.path("nodes").forEach(n -> {
-                        if (n.path("answered").asBoolean()) {
+                        if (n.path("answered").asBoolean()
+                                && stats.path("snapshots").path(n.path("name").asText()).path("kinds").toString()
+                                        .contains("\"mock ")) {
                             answered.add(n.path("name").asText());
                         }
                     });

@@ -78,6 +78,7 @@ public final class TrafficJson {
         root.put("at", s.at().toEpochMilli());
         counters(root.putObject("servers"), s.servers());
         counters(root.putObject("pipelines"), s.pipelines());
+        s.kinds().forEach(root.putArray("kinds")::add);
         return root;
     }
 
@@ -97,9 +98,11 @@ public final class TrafficJson {
         if (root == null || !root.path("since").isNumber() || !root.path("at").isNumber()) {
             throw new IOException("not a statistics snapshot");
         }
+        List<String> kinds = new java.util.ArrayList<>();
+        root.path("kinds").forEach(k -> kinds.add(k.asText()));
         return new TrafficSnapshot(Instant.ofEpochMilli(root.get("since").asLong()),
                 Instant.ofEpochMilli(root.get("at").asLong()), counters(root.path("servers")),
-                counters(root.path("pipelines")));
+                counters(root.path("pipelines")), kinds);
     }
 
     private static Map<String, TrafficCounters> counters(JsonNode node) throws IOException {

@@ -154,6 +154,13 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         int accessLogQueue() default 65_536;
     }
 
+    /** The traffic counters, whose snapshots also name this node's plugin kinds (the console shows them per node). */
+    private static Traffic traffic(PluginKindRegistry kinds) {
+        Traffic traffic = new Traffic();
+        traffic.kinds(() -> kinds.infos().stream().map(k -> k.name() + " " + k.version()).sorted().toList());
+        return traffic;
+    }
+
     /** The parts of a running core, published together once replay is done. */
     private record Parts(RunningState running, Applier applier, Planner planner, WriteQueue queue,
                          LocalCommitter local) {
@@ -194,7 +201,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     private volatile ServiceRegistration<TrafficStats> trafficRegistration;
     private volatile ScheduledFuture<?> trafficFold;
     /** This node's traffic counters (since this activation); registered as the {@link TrafficStats} service. */
-    final Traffic traffic = new Traffic();
+    final Traffic traffic = traffic(kinds);
     /** The access log while the core runs with it on; null otherwise. */
     private volatile AccessLog accessLog;
     /** The spread of bind-retry delays (tests pin it). */

@@ -7,11 +7,13 @@ import io.gatehouse.api.stats.TrafficSummary;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -34,6 +36,8 @@ public final class Traffic implements TrafficStats {
     private final Clock clock;
     private final Instant since;
     private volatile AccessLog accessLog;
+    /** The plugin kinds of this node, as "name version", for the snapshots. */
+    private volatile Supplier<List<String>> kinds = List::of;
 
     public Traffic() {
         this(System::nanoTime, Clock.systemUTC());
@@ -43,6 +47,11 @@ public final class Traffic implements TrafficStats {
         this.nanos = nanos;
         this.clock = clock;
         this.since = clock.instant();
+    }
+
+    /** Where the snapshots read this node's plugin kinds from ("name version" each, sorted). */
+    public void kinds(Supplier<List<String>> kinds) {
+        this.kinds = kinds;
     }
 
     /** Sets the access log every request is written to (null: none). */
@@ -94,7 +103,8 @@ public final class Traffic implements TrafficStats {
     @Override
     public TrafficSnapshot snapshot() {
         long now = seconds();
-        return new TrafficSnapshot(since, clock.instant(), counters(servers, now), counters(pipelines, now));
+        return new TrafficSnapshot(since, clock.instant(), counters(servers, now), counters(pipelines, now),
+                kinds.get());
     }
 
     private static Map<String, TrafficCounters> counters(Map<String, TrafficRecorder> map, long now) {
