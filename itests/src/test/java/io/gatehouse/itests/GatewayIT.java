@@ -210,6 +210,12 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         assertTrue(metrics.body(), metrics.body().contains(
                 "gatehouse_pipeline_request_duration_seconds_count{pipeline=\"it-proxy\"} 1"));
         assertTrue(metrics.body(), metrics.body().contains("gatehouse_cluster_role{group=\"default\",role=\"leader\"} 1.0"));
+        // its one upstream call, and its time split into upstream and gateway time
+        assertTrue(metrics.body(), metrics.body().contains("gatehouse_upstream_attempts_total{server=\"it-proxy\"} 1.0"));
+        assertTrue(metrics.body(), metrics.body().contains(
+                "gatehouse_upstream_duration_seconds_count{server=\"it-proxy\"} 1"));
+        assertTrue(metrics.body(), metrics.body().contains(
+                "gatehouse_gateway_duration_seconds_count{server=\"it-proxy\"} 1"));
         assertTrue(metrics.body(), metrics.body().contains("gatehouse_connections_open{server=\"it-proxy\"}"));
         assertEquals(401, http.token(null).get(admin("/metrics")).statusCode());
 

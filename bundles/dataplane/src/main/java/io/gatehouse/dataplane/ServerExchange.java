@@ -39,4 +39,19 @@ public interface ServerExchange extends Exchange {
      * @since 0.3
      */
     String upstreamAddress();
+
+    /**
+     * How many upstream calls the exchange made ({@link #attempts()}'s size, without making a list: the
+     * statistics read it for every request).
+     *
+     * @since 0.4
+     */
+    default int attemptCount() {
+        return attempts().size();
+    }
+
+    /** The {@code i}th upstream call, in order (0 ≤ i < {@link #attemptCount()}). @since 0.4 */
+    default io.gatehouse.api.plugin.Attempt attemptAt(int i) {
+        return attempts().get(i);
+    }
 }

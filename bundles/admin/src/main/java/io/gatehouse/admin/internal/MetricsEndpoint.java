@@ -8,6 +8,7 @@ import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.stats.TrafficCounters;
 import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.api.stats.TrafficSnapshot;
+import io.gatehouse.api.stats.UpstreamCounters;
 import io.gatehouse.dataplane.DataPlane;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
@@ -76,6 +77,7 @@ final class MetricsEndpoint {
                     s.servers());
             traffic(out, "gatehouse_pipeline_requests", "Requests that ran a pipeline, by pipeline and status class",
                     "pipeline", s.pipelines());
+            upstreams(out, traffic.upstreams());
         }
         connections(out);
         plugins(out);
@@ -111,6 +113,39 @@ final class MetricsEndpoint {
         }
         out.metricSnapshot(requests.build());
         out.metricSnapshot(durations.build());
+    }
+
+    /** Upstream calls and failures by HTTPServer, and each request's time split into upstream and gateway time. */
+    private static void upstreams(MetricSnapshots.Builder out, Map<String, UpstreamCounters> byServer) {
+        CounterSnapshot.Builder attempts = CounterSnapshot.builder().name("gatehouse_upstream_attempts")
+                .help("Upstream calls sent (retries and hedged calls each count; shadow copies do not), by HTTPServer");
+        CounterSnapshot.Builder errors = CounterSnapshot.builder().name("gatehouse_upstream_errors")
+                .help("Upstream calls that failed before a response head, by HTTPServer and reason");
+        HistogramSnapshot.Builder upstream = HistogramSnapshot.builder().name("gatehouse_upstream_duration_seconds")
+                .unit(Unit.SECONDS).help("Per request that called upstreams: the time of its calls, each from being"
+                        + " sent to its response head or failure, added up; by HTTPServer");
+        HistogramSnapshot.Builder gateway = HistogramSnapshot.builder().name("gatehouse_gateway_duration_seconds")
+                .unit(Unit.SECONDS).help("Per request: its duration minus its upstream time (the gateway's own"
+                        + " time), by HTTPServer");
+        for (Map.Entry<String, UpstreamCounters> e : new TreeMap<>(byServer).entrySet()) {
+            Labels server = Labels.of("server", e.getKey());
+            UpstreamCounters c = e.getValue();
+            attempts.dataPoint(CounterDataPointSnapshot.builder().value(c.attempts()).labels(server).build());
+            new TreeMap<>(c.errors()).forEach((reason, n) -> errors.dataPoint(CounterDataPointSnapshot.builder()
+                    .value(n).labels(server.add("reason", reason.toLowerCase(java.util.Locale.ROOT))).build()));
+            Histogram u = decode(c.upstreamLatency());
+            if (u != null) {
+                upstream.dataPoint(histogram(u).labels(server).build());
+            }
+            Histogram g = decode(c.gatewayLatency());
+            if (g != null) {
+                gateway.dataPoint(histogram(g).labels(server).build());
+            }
+        }
+        out.metricSnapshot(attempts.build());
+        out.metricSnapshot(errors.build());
+        out.metricSnapshot(upstream.build());
+        out.metricSnapshot(gateway.build());
     }
 
     /** The histogram's counts per bucket (not cumulative; the writer adds them up) and its sum, in seconds. */

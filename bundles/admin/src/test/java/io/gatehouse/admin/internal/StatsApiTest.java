@@ -29,6 +29,11 @@ public class StatsApiTest extends AdminApiTestSupport {
     /** Counters of one server "web" (histograms are opaque here: the summary is fixed). */
     static final class FakeStats implements TrafficStats {
         @Override
+        public Map<String, io.gatehouse.api.stats.UpstreamCounters> upstreams() {
+            return Map.of();
+        }
+
+        @Override
         public TrafficSnapshot snapshot() {
             return new TrafficSnapshot(SINCE, SINCE.plusSeconds(5), Map.of("web", new TrafficCounters(10, 0, 9, 0, 0,
                     1, new byte[] {1}, new byte[] {2})), Map.of());

@@ -14,6 +14,14 @@ public interface TrafficStats {
     TrafficSnapshot snapshot();
 
     /**
+     * The upstream side of this node's requests, by HTTPServer name: calls, failures, upstream and gateway time.
+     * Node-local (not in {@link #snapshot()}, not gathered across nodes).
+     *
+     * @since 1.1
+     */
+    Map<String, UpstreamCounters> upstreams();
+
+    /**
      * Adds the counters of several nodes by name and computes their percentiles.
      *
      * @param counters counters of the same HTTPServer (or Pipeline) from several nodes

@@ -41,6 +41,11 @@ public class TrafficGroupTest {
         }
 
         @Override
+        public Map<String, io.gatehouse.api.stats.UpstreamCounters> upstreams() {
+            return Map.of();
+        }
+
+        @Override
         public TrafficSnapshot snapshot() {
             return new TrafficSnapshot(Instant.EPOCH, Instant.now(), Map.of("web", new TrafficCounters(requests, 0,
                     requests, 0, 0, 0, new byte[] {7}, new byte[] {7})), Map.of());

@@ -6,6 +6,7 @@ import io.gatehouse.core.internal.engine.PipelineRunner;
 import io.gatehouse.core.internal.stats.AccessLog;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.core.internal.stats.TrafficRecorder;
+import io.gatehouse.core.internal.stats.UpstreamRecorder;
 import io.gatehouse.dataplane.RequestHandler;
 import io.gatehouse.dataplane.ServerExchange;
 import org.slf4j.Logger;
@@ -24,6 +25,7 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
     private final PipelineRegistry pipelines;
     private final Traffic traffic;
     private final TrafficRecorder counters;
+    private final UpstreamRecorder upstreams;
     private volatile RouteTable routes;
 
     public ServerHandler(String server, PipelineRegistry pipelines, Traffic traffic) {
@@ -31,6 +33,7 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
         this.pipelines = pipelines;
         this.traffic = traffic;
         this.counters = traffic.server(server);
+        this.upstreams = traffic.upstream(server);
     }
 
     /** Publishes a new route table (null: not serving yet). */
@@ -73,7 +76,9 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
     @Override
     public void ending(ServerExchange exchange) {
         int status = exchange.response() == null ? 500 : exchange.response().status();
-        traffic.ended(counters, exchange.pipeline(), status, System.nanoTime() - exchange.startNanos());
+        long nanos = System.nanoTime() - exchange.startNanos();
+        traffic.ended(counters, exchange.pipeline(), status, nanos);
+        upstreams.record(exchange, nanos);
     }
 
     /** The generation to run, or null when an error response was set and the exchange should just end. */

@@ -2,6 +2,7 @@ package io.gatehouse.core.internal.stats;
 
 import io.gatehouse.api.stats.TrafficCounters;
 import io.gatehouse.api.stats.TrafficSnapshot;
+import io.gatehouse.api.stats.UpstreamCounters;
 import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.api.stats.TrafficSummary;
 import java.time.Clock;
@@ -32,6 +33,7 @@ public final class Traffic implements TrafficStats {
 
     private final ConcurrentHashMap<String, TrafficRecorder> servers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TrafficRecorder> pipelines = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, UpstreamRecorder> upstreams = new ConcurrentHashMap<>();
     private final LongSupplier nanos;
     private final Clock clock;
     private final Instant since;
@@ -62,6 +64,22 @@ public final class Traffic implements TrafficStats {
     /** The access log, or null when it is off. */
     public AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** The upstream recorder of HTTPServer {@code name} (created on first use; bounded like the names). */
+    public UpstreamRecorder upstream(String name) {
+        UpstreamRecorder r = upstreams.get(name);
+        if (r != null) {
+            return r;
+        }
+        return upstreams.computeIfAbsent(upstreams.size() >= MAX_NAMES ? OTHER : name, n -> new UpstreamRecorder());
+    }
+
+    @Override
+    public Map<String, UpstreamCounters> upstreams() {
+        Map<String, UpstreamCounters> out = new TreeMap<>();
+        upstreams.forEach((name, r) -> out.put(name, r.counters()));
+        return out;
     }
 
     /** The recorder of HTTPServer {@code name} (created on first use). */

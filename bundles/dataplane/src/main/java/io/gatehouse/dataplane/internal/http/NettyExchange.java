@@ -177,6 +177,22 @@ final class NettyExchange extends ExchangeSupport implements ChannelFutureListen
     }
 
     @Override
+    public int attemptCount() {
+        return calls != null ? calls.size() : first == null ? 0 : 1;
+    }
+
+    @Override
+    public Attempt attemptAt(int i) {
+        if (calls != null) {
+            return calls.get(i);
+        }
+        if (i != 0 || first == null) {
+            throw new IndexOutOfBoundsException("attempt " + i + " of " + attemptCount());
+        }
+        return first;
+    }
+
+    @Override
     public List<Attempt> attempts() {
         if (calls != null) {
             return Collections.unmodifiableList(calls);
