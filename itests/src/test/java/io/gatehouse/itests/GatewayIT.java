@@ -229,6 +229,8 @@ public class GatewayIT extends GatehouseKarafTestSupport {
         assertEquals(access.toString(), "GET", access.path("method").asText());
         assertEquals(access.toString(), "127.0.0.1", access.path("client").asText());
         assertTrue(access.toString(), access.path("bytesOut").asLong() > 0);
+        assertEquals(access.toString(), 1, access.path("attempts").asInt());
+        assertTrue(access.toString(), access.path("upstreamMs").asDouble() > 0);
         assertTrue(lines(logs.resolve("audit.log")).stream().anyMatch(l -> l.contains("\"target\":\"/api/v1/apply\"")
                 && l.contains("\"token\":\"bootstrap\"") && l.contains("\"name\":\"it-proxy\"")));
     }

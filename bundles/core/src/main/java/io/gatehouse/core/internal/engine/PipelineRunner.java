@@ -34,9 +34,18 @@ public final class PipelineRunner {
         void ending(ServerExchange exchange);
     }
 
+    /** Told each result other than success of the exchange's plugins (the access log's line lists them). */
+    @FunctionalInterface
+    public interface Results {
+        /** Event loop; must not block nor throw. */
+        void result(String plugin, String result);
+    }
+
     private final Generation generation;
     private final ServerExchange exchange;
     private final Ending ending;
+    /** Where the results other than success go, or null. */
+    private final Results results;
     private final Thread loop;
     /** The step whose handle() is on the stack, or null. Event loop only. */
     private Step inHandle;
@@ -44,10 +53,11 @@ public final class PipelineRunner {
     private ArrayDeque<Step> wrappers;
     private boolean ended;
 
-    private PipelineRunner(Generation generation, ServerExchange exchange, Ending ending) {
+    private PipelineRunner(Generation generation, ServerExchange exchange, Ending ending, Results results) {
         this.generation = generation;
         this.exchange = exchange;
         this.ending = ending;
+        this.results = results;
         this.loop = Thread.currentThread();
     }
 
@@ -58,7 +68,27 @@ public final class PipelineRunner {
 
     /** Starts the pipeline for an exchange, telling {@code ending} when it is over; event loop only. */
     public static void run(Generation generation, ServerExchange exchange, Ending ending) {
-        new PipelineRunner(generation, exchange, ending).runFrom(0);
+        run(generation, exchange, ending, null);
+    }
+
+    /**
+     * Starts the pipeline for an exchange, telling {@code ending} when it is over and {@code results} (when not
+     * null) each plugin result other than success; event loop only.
+     */
+    public static void run(Generation generation, ServerExchange exchange, Ending ending, Results results) {
+        new PipelineRunner(generation, exchange, ending, results).runFrom(0);
+    }
+
+    /** Counts a completed call's result, and tells it when it is not success. */
+    private void completedWith(int index, String result) {
+        generation.stats(index).result(result);
+        if (results != null && result != null && !result.isEmpty()) {
+            try {
+                results.result(generation.name(index), result);
+            } catch (RuntimeException e) {
+                LOG.warn("Noting the result of plugin '{}' failed", generation.name(index), e);
+            }
+        }
     }
 
     private void runFrom(int start) {
@@ -99,7 +129,7 @@ public final class PipelineRunner {
                 failed(i, step.failure);
                 return;
             }
-            stats.result(step.result);
+            completedWith(i, step.result);
             i = generation.next(i, step.result);
         }
         end();
@@ -108,13 +138,11 @@ public final class PipelineRunner {
     void completed(Step step, String result, Throwable failure) {
         if (step.proceeded) {
             // a wrapper ends: the pipeline is over, unwind to the next wrapper (never a jump); its result counts
-            if (failure == null) {
-                generation.stats(step.index).result(result);
-            }
             Runnable unwind = () -> {
                 if (failure != null) {
                     failed(step.index, failure);
                 } else {
+                    completedWith(step.index, result);
                     end();
                 }
             };
@@ -158,7 +186,7 @@ public final class PipelineRunner {
         if (failure != null) {
             failed(index, failure);
         } else {
-            generation.stats(index).result(result);
+            completedWith(index, result);
             runFrom(generation.next(index, result));
         }
     }
@@ -166,6 +194,9 @@ public final class PipelineRunner {
     private void failed(int index, Throwable error) {
         generation.stats(index).failure();
         String plugin = generation.name(index);
+        if (results != null) {
+            results.result(plugin, "failed");
+        }
         LOG.error("Plugin '{}' of pipeline '{}' failed", plugin, generation.pipeline(), error);
         if (exchange.response() == null) {
             try {

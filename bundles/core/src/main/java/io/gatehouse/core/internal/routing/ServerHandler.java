@@ -52,9 +52,7 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
     @Override
     public void handle(ServerExchange exchange) {
         AccessLog log = traffic.accessLog();
-        if (log != null) {
-            log.watch(exchange);
-        }
+        AccessLog.Entry line = log != null ? log.watch(exchange) : null;
         Generation generation;
         try {
             generation = route(exchange);
@@ -70,7 +68,7 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
             exchange.end();
             return;
         }
-        PipelineRunner.run(generation, exchange, this);
+        PipelineRunner.run(generation, exchange, this, line);
     }
 
     @Override

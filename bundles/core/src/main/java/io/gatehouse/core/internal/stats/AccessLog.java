@@ -3,6 +3,8 @@ package io.gatehouse.core.internal.stats;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.gatehouse.api.plugin.Attempt;
+import io.gatehouse.core.internal.engine.PipelineRunner;
 import io.gatehouse.dataplane.ServerExchange;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -69,9 +71,14 @@ public final class AccessLog implements AutoCloseable {
         return new AccessLog(capacity, access::info);
     }
 
-    /** Watches an exchange and logs it when it completes. Event loop; one small object per request. */
-    public void watch(ServerExchange exchange) {
-        exchange.onComplete(new Entry(this, exchange));
+    /**
+     * Watches an exchange and logs it when it completes. Event loop; one small object per request. Answers the
+     * entry, which takes the plugin results other than success as the pipeline runs.
+     */
+    public Entry watch(ServerExchange exchange) {
+        Entry entry = new Entry(this, exchange);
+        exchange.onComplete(entry);
+        return entry;
     }
 
     /** Entries dropped because the queue was full, since the start. */
@@ -175,7 +182,10 @@ public final class AccessLog implements AutoCloseable {
      * One request: watches its exchange, then holds what the line says (the exchange is let go at completion).
      * Fields are written on the event loop before the entry is queued and read by the writer after.
      */
-    static final class Entry implements Consumer<Throwable> {
+    public static final class Entry implements Consumer<Throwable>, PipelineRunner.Results {
+        /** At most this many results per line (a pipeline of many failing plugins stays one bounded line). */
+        static final int MAX_RESULTS = 16;
+
         private final AccessLog log;
         private ServerExchange exchange;
         private long epochMillis;
@@ -190,10 +200,30 @@ public final class AccessLog implements AutoCloseable {
         private String upstream;
         private String pipeline;
         private boolean aborted;
+        private int attempts;
+        private long upstreamNanos;
+        /** Plugin and result, in turn; null until a plugin completes with something other than success. */
+        private String[] results;
+        private int resultCount;
 
         Entry(AccessLog log, ServerExchange exchange) {
             this.log = log;
             this.exchange = exchange;
+        }
+
+        @Override
+        public void result(String plugin, String result) {
+            if (results == null) {
+                results = new String[4];
+            } else if (resultCount * 2 == results.length) {
+                if (resultCount == MAX_RESULTS) {
+                    return;
+                }
+                results = java.util.Arrays.copyOf(results, results.length * 2);
+            }
+            results[resultCount * 2] = plugin;
+            results[resultCount * 2 + 1] = result;
+            resultCount++;
         }
 
         @Override
@@ -212,6 +242,13 @@ public final class AccessLog implements AutoCloseable {
             upstream = x.upstreamAddress();
             pipeline = x.pipeline();
             aborted = failure != null;
+            for (int i = 0, n = x.attemptCount(); i < n; i++) {
+                Attempt a = x.attemptAt(i);
+                if (UpstreamRecorder.call(a)) {
+                    attempts++;
+                    upstreamNanos += Math.max(0, a.elapsedNanos());
+                }
+            }
             log.offer(this);
         }
 
@@ -229,7 +266,18 @@ public final class AccessLog implements AutoCloseable {
             g.writeNumberField("bytesOut", bytesOut);
             g.writeNumberField("durationMs", durationNanos / 1000 / 1000.0);
             g.writeStringField("upstream", upstream);
+            if (attempts > 0) {
+                g.writeNumberField("attempts", attempts);
+                g.writeNumberField("upstreamMs", upstreamNanos / 1000 / 1000.0);
+            }
             g.writeStringField("pipeline", pipeline);
+            if (resultCount > 0) {
+                g.writeObjectFieldStart("results");
+                for (int i = 0; i < resultCount; i++) {
+                    g.writeStringField(results[i * 2], results[i * 2 + 1]);
+                }
+                g.writeEndObject();
+            }
             if (aborted) {
                 g.writeBooleanField("aborted", true);
             }

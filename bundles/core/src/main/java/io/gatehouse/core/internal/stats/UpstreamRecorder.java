@@ -43,16 +43,12 @@ public final class UpstreamRecorder {
         boolean called = false;
         for (int i = 0, n = exchange.attemptCount(); i < n; i++) {
             Attempt a = exchange.attemptAt(i);
-            if (a.shadow()) {
-                continue;
-            }
-            Attempt.State state = a.state();
-            if (state == Attempt.State.NEW) {
+            if (!call(a)) {
                 continue;
             }
             called = true;
             attempts.increment();
-            if (state == Attempt.State.FAILED && a.error() != null) {
+            if (a.state() == Attempt.State.FAILED && a.error() != null) {
                 errors[a.error().reason().ordinal()].increment();
             }
             inUpstreams += Math.max(0, a.elapsedNanos());
@@ -61,6 +57,11 @@ public final class UpstreamRecorder {
             upstream.recordValue(micros(inUpstreams));
         }
         gateway.recordValue(micros(Math.max(0, nanos - inUpstreams)));
+    }
+
+    /** Whether an attempt counts as one of the request's calls: sent, and not a shadow copy. */
+    static boolean call(Attempt a) {
+        return !a.shadow() && a.state() != Attempt.State.NEW;
     }
 
     private static long micros(long nanos) {

@@ -50,6 +50,51 @@ public class AccessLogTest {
         assertFalse(line.has("aborted"));
     }
 
+    /** The upstream calls (count and time) and the plugin results other than success are in the line. */
+    @Test
+    public void callsAndPluginResultsAreInTheLine() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (AccessLog log = new AccessLog(1024, batch -> lines.addAll(List.of(batch.split("\n"))))) {
+            FakeExchange x = exchange("/orders", "shop");
+            AccessLog.Entry entry = log.watch(x);
+            io.gatehouse.testkit.FakeAttempt refused = x.attempt(io.gatehouse.api.plugin.Forward.to("127.0.0.1", 1));
+            refused.send();
+            refused.fails(io.gatehouse.api.plugin.UpstreamException.Reason.CONNECT_FAILED, "refused");
+            io.gatehouse.testkit.FakeAttempt answered = x.attempt(io.gatehouse.api.plugin.Forward.to("127.0.0.1", 2));
+            answered.send();
+            answered.answers(200);
+            entry.result("auth", "anonymous");
+            entry.result("backend", "upstreamError");
+            x.respond(200);
+            x.complete();
+            await().atMost(10, SECONDS).until(() -> lines.size() == 1);
+        }
+        JsonNode line = json.readTree(lines.get(0));
+        assertEquals(2, line.get("attempts").asInt());
+        assertTrue(line.toString(), line.get("upstreamMs").asDouble() >= 0);
+        assertEquals("anonymous", line.at("/results/auth").asText());
+        assertEquals("upstreamError", line.at("/results/backend").asText());
+    }
+
+    @Test
+    public void aLineWithoutCallsHasNoCallFieldsAndItsResultsAreBounded() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (AccessLog log = new AccessLog(1024, batch -> lines.addAll(List.of(batch.split("\n"))))) {
+            FakeExchange x = exchange("/hello", "mock");
+            AccessLog.Entry entry = log.watch(x);
+            for (int i = 0; i < AccessLog.Entry.MAX_RESULTS + 5; i++) {
+                entry.result("p" + i, "r");
+            }
+            x.respond(200);
+            x.complete();
+            await().atMost(10, SECONDS).until(() -> lines.size() == 1);
+        }
+        JsonNode line = json.readTree(lines.get(0));
+        assertFalse(line.has("attempts"));
+        assertFalse(line.has("upstreamMs"));
+        assertEquals("at most the first results", AccessLog.Entry.MAX_RESULTS, line.get("results").size());
+    }
+
     @Test
     public void timesAreIsoUtcToTheMillisecond() {
         AccessLog.Clock clock = new AccessLog.Clock();
