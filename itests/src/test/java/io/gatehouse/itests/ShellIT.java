@@ -158,5 +158,21 @@ public class ShellIT extends GatehouseKarafTestSupport {
         assertTrue(run("gatehouse:object-delete HTTPServer shell-web").contains("deleted HTTPServer 'shell-web'"));
         assertTrue(run("gatehouse:object-delete Pipeline shell-hello").contains("deleted Pipeline 'shell-hello'"));
         assertTrue(run("gatehouse:object-list").indexOf("shell-") < 0);
+
+        // tokens: made (printed once), listed without the token, used, revoked
+        String made = run("gatehouse:token-create --role read shell-dashboard");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(gh_[A-Za-z0-9_-]{43})").matcher(made);
+        assertTrue(made, m.find());
+        String token = m.group(1);
+        String listed = run("gatehouse:token-list");
+        assertTrue(listed, listed.contains("shell-dashboard") && listed.contains("read") && !listed.contains(token));
+        assertEquals(200, http.token(token).get(admin("/api/v1/objects")).statusCode());
+        assertEquals("a read token does not write", 403, http.token(token).send("DELETE",
+                admin("/api/v1/objects/Pipeline/none"), null, null).statusCode());
+        assertTrue(refused("gatehouse:token-create shell-dashboard").contains("refused (409"));
+        assertTrue(refused("gatehouse:token-create bootstrap").contains("reserved"));
+        assertTrue(refused("gatehouse:token-create --role root shell-x").contains("--role"));
+        assertTrue(run("gatehouse:token-revoke shell-dashboard").contains("revoked token 'shell-dashboard'"));
+        await().atMost(30, SECONDS).until(() -> http.token(token).get(admin("/api/v1/objects")).statusCode() == 401);
     }
 }

@@ -1,11 +1,6 @@
 package io.gatehouse.admin.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
+import io.gatehouse.api.config.ApiTokens;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -23,23 +18,14 @@ final class AdminTokens {
     private static final Pattern CHARACTERS = Pattern.compile("[\\x21-\\x7e]+");
     private static final String BEARER = "bearer ";
 
-    private final SecureRandom random = new SecureRandom();
-
     /** A new token. */
     String generate() {
-        byte[] bytes = new byte[32];
-        random.nextBytes(bytes);
-        return "gh_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return ApiTokens.generate();
     }
 
     /** Lowercase hex SHA-256 of the token's bytes. */
     static String hash(String token) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
+        return ApiTokens.sha256(token);
     }
 
     /** Why {@code token} cannot be a token (it comes from outside), or null when it can. */

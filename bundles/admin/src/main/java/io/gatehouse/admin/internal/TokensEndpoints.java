@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.gatehouse.api.config.ApiTokens;
 import io.gatehouse.api.config.ConfigException;
 import io.gatehouse.api.config.ConfigFormat;
 import io.gatehouse.api.config.ConfigObject;
@@ -16,15 +17,12 @@ import io.gatehouse.api.config.Violation;
 import io.gatehouse.api.config.WriteMode;
 import io.gatehouse.api.config.WriteRequest;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.regex.Pattern;
 
 /**
  * {@code /api/v1/tokens}: makes, lists and revokes admin API tokens. A token is made here (the client never
@@ -34,9 +32,6 @@ import java.util.regex.Pattern;
  */
 final class TokensEndpoints {
     static final String TOKENS = "/api/v1/tokens";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-    private static final Set<String> RESERVED = Set.of(BootstrapToken.NAME, Caller.CLUSTER.name(),
-            Caller.ANONYMOUS.name());
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final ConfigService config;
@@ -92,10 +87,8 @@ final class TokensEndpoints {
         JsonNode role = body.get("role");
         if (name == null || !name.isTextual()) {
             invalid.add(new Violation("$.name", "is required: a string"));
-        } else if (!NAME.matcher(name.asText()).matches()) {
-            invalid.add(new Violation("$.name", "must match " + NAME.pattern()));
-        } else if (RESERVED.contains(name.asText())) {
-            invalid.add(new Violation("$.name", "'" + name.asText() + "' is reserved"));
+        } else if (ApiTokens.nameProblem(name.asText()) != null) {
+            invalid.add(new Violation("$.name", ApiTokens.nameProblem(name.asText())));
         }
         if (role == null || !role.isTextual()) {
             invalid.add(new Violation("$.role", "is required: read or admin"));
@@ -106,12 +99,8 @@ final class TokensEndpoints {
             throw ConfigException.invalid(invalid);
         }
         String token = tokens.generate();
-        String created = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        ObjectNode spec = NODES.objectNode();
-        spec.put("role", role.asText());
-        spec.put("sha256", AdminTokens.hash(token));
-        spec.put("created", created);
-        ConfigObject object = new ConfigObject(Authenticator.KIND, name.asText(), spec, 0);
+        ConfigObject object = ApiTokens.object(name.asText(), role.asText(), token);
+        String created = object.spec().path("created").asText();
         WriteRequest write = new WriteRequest(options.requestId(), null, WriteMode.CREATE, List.of(object),
                 options.timeout());
         return ObjectsEndpoints.bounded(config.submit(write), options.timeout()).thenApply(results -> {

@@ -28,7 +28,8 @@ public class ObjectDeleteCommand implements Action {
     @Override
     public Object execute() throws Exception {
         if (kind.equals(ObjectListCommand.TOKEN_KIND)) {
-            throw new IllegalArgumentException("ApiToken objects are deleted with DELETE /api/v1/tokens/<name>");
+            throw new IllegalArgumentException("ApiToken objects are deleted with gatehouse:token-revoke <name> or"
+                    + " DELETE /api/v1/tokens/<name>");
         }
         Duration timeout = Duration.ofSeconds(10);
         long revision = Outcomes.await(config.submit(new DeleteRequest(null, null, kind, name, timeout)), timeout);

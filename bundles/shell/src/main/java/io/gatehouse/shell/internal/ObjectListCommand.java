@@ -1,5 +1,6 @@
 package io.gatehouse.shell.internal;
 
+import io.gatehouse.api.config.ApiTokens;
 import io.gatehouse.api.config.ConfigObject;
 import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.ObjectStatus;
@@ -15,7 +16,7 @@ import org.apache.karaf.shell.support.table.ShellTable;
 @Command(scope = "gatehouse", name = "object-list", description = "Lists the configuration objects and whether each serves")
 @Service
 public class ObjectListCommand implements Action {
-    static final String TOKEN_KIND = "ApiToken";
+    static final String TOKEN_KIND = ApiTokens.KIND;
 
     @Option(name = "-k", aliases = "--kind", description = "Only objects of this kind (HTTPServer, Pipeline)")
     @Completion(ObjectKindCompleter.class)
