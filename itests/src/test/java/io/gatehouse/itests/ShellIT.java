@@ -174,5 +174,12 @@ public class ShellIT extends GatehouseKarafTestSupport {
         assertTrue(refused("gatehouse:token-create --role root shell-x").contains("--role"));
         assertTrue(run("gatehouse:token-revoke shell-dashboard").contains("revoked token 'shell-dashboard'"));
         await().atMost(30, SECONDS).until(() -> http.token(token).get(admin("/api/v1/objects")).statusCode() == 401);
+        // both are in the audit log, as the API's writes are (never the token)
+        java.nio.file.Path audit = java.nio.file.Path.of(System.getProperty("karaf.log"), "audit.log");
+        await().atMost(30, SECONDS).until(() -> java.nio.file.Files.exists(audit) && java.nio.file.Files.readString(audit)
+                .contains("\"target\":\"gatehouse:token-revoke shell-dashboard\""));
+        String lines = java.nio.file.Files.readString(audit);
+        assertTrue(lines, lines.contains("\"target\":\"gatehouse:token-create shell-dashboard\"")
+                && !lines.contains(token));
     }
 }

@@ -45,6 +45,7 @@ public class TokenCreateCommand implements Action {
         Duration timeout = Duration.ofSeconds(10);
         List<WriteResult> written = Outcomes.await(config.submit(new WriteRequest(null, null, WriteMode.CREATE,
                 List.of(object), timeout)), timeout);
+        ShellAudit.token("gatehouse:token-create", 201, name, role, written.get(0).object().revision(), "created");
         System.out.println("token '" + name + "' (" + role + ", revision " + written.get(0).object().revision()
                 + "), shown this once:");
         System.out.println(token);

@@ -31,6 +31,7 @@ public class TokenRevokeCommand implements Action {
         Duration timeout = Duration.ofSeconds(10);
         long revision = Outcomes.await(config.submit(new DeleteRequest(null, null, ApiTokens.KIND, name, timeout)),
                 timeout);
+        ShellAudit.token("gatehouse:token-revoke", 204, name, null, revision, "deleted");
         System.out.println("revoked token '" + name + "' (revision " + revision + ")");
         return null;
     }

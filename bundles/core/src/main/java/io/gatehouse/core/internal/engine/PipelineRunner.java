@@ -195,7 +195,11 @@ public final class PipelineRunner {
         generation.stats(index).failure();
         String plugin = generation.name(index);
         if (results != null) {
-            results.result(plugin, "failed");
+            try {
+                results.result(plugin, "failed");
+            } catch (RuntimeException e) {
+                LOG.warn("Noting the failure of plugin '{}' failed", plugin, e);
+            }
         }
         LOG.error("Plugin '{}' of pipeline '{}' failed", plugin, generation.pipeline(), error);
         if (exchange.response() == null) {

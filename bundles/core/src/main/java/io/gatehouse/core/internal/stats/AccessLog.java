@@ -3,7 +3,6 @@ package io.gatehouse.core.internal.stats;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.gatehouse.api.plugin.Attempt;
 import io.gatehouse.core.internal.engine.PipelineRunner;
 import io.gatehouse.dataplane.ServerExchange;
 import java.io.IOException;
@@ -213,6 +212,17 @@ public final class AccessLog implements AutoCloseable {
 
         @Override
         public void result(String plugin, String result) {
+            if (exchange == null) {
+                // the line is queued (the exchange ended, for example the client went away): it is not changed
+                return;
+            }
+            for (int i = 0; i < resultCount; i++) {
+                if (results[i * 2].equals(plugin)) {
+                    // a plugin run again (a wrapper that proceeds twice): one key per plugin, its last result
+                    results[i * 2 + 1] = result;
+                    return;
+                }
+            }
             if (results == null) {
                 results = new String[4];
             } else if (resultCount * 2 == results.length) {
@@ -243,12 +253,11 @@ public final class AccessLog implements AutoCloseable {
             pipeline = x.pipeline();
             aborted = failure != null;
             for (int i = 0, n = x.attemptCount(); i < n; i++) {
-                Attempt a = x.attemptAt(i);
-                if (UpstreamRecorder.call(a)) {
+                if (UpstreamRecorder.call(x.attemptAt(i))) {
                     attempts++;
-                    upstreamNanos += Math.max(0, a.elapsedNanos());
                 }
             }
+            upstreamNanos = attempts == 0 ? 0 : UpstreamRecorder.upstreamNanos(x, System.nanoTime());
             log.offer(this);
         }
 

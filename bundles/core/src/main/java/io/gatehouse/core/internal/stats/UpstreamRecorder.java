@@ -39,29 +39,87 @@ public final class UpstreamRecorder {
 
     /** A request that ended after {@code nanos}, with its upstream calls. Event loop of the exchange. */
     public void record(ServerExchange exchange, long nanos) {
-        long inUpstreams = 0;
-        boolean called = false;
+        int calls = 0;
         for (int i = 0, n = exchange.attemptCount(); i < n; i++) {
             Attempt a = exchange.attemptAt(i);
             if (!call(a)) {
                 continue;
             }
-            called = true;
+            calls++;
             attempts.increment();
-            if (a.state() == Attempt.State.FAILED && a.error() != null) {
-                errors[a.error().reason().ordinal()].increment();
+            UpstreamException error = a.state() == Attempt.State.FAILED ? a.error() : null;
+            if (error != null && upstreamFault(error.reason())) {
+                errors[error.reason().ordinal()].increment();
             }
-            inUpstreams += Math.max(0, a.elapsedNanos());
         }
-        if (called) {
+        long inUpstreams = calls == 0 ? 0 : upstreamNanos(exchange, System.nanoTime());
+        if (calls > 0) {
             upstream.recordValue(micros(inUpstreams));
         }
         gateway.recordValue(micros(Math.max(0, nanos - inUpstreams)));
     }
 
-    /** Whether an attempt counts as one of the request's calls: sent, and not a shadow copy. */
+    /** Whether an attempt is one of the request's calls: sent (whatever came of it), and not a shadow copy. */
     static boolean call(Attempt a) {
-        return !a.shadow() && a.state() != Attempt.State.NEW;
+        return !a.shadow() && a.sentNanos() != 0;
+    }
+
+    /** Failures of the upstream's side: a client that went away, or a call the gateway cancelled, are not. */
+    private static boolean upstreamFault(UpstreamException.Reason reason) {
+        return reason != UpstreamException.Reason.CLIENT_ABORTED && reason != UpstreamException.Reason.CANCELLED;
+    }
+
+    /**
+     * The time during which at least one of the request's calls was under way: the union of each call's span,
+     * from being sent to its response head or failure ({@code now} for a call still pending), so that calls made
+     * at once (hedging) are not counted twice. Allocates only for a request with several calls.
+     */
+    public static long upstreamNanos(ServerExchange exchange, long now) {
+        int n = exchange.attemptCount();
+        if (n == 1) {
+            Attempt a = exchange.attemptAt(0);
+            return call(a) ? end(a, now) - a.sentNanos() : 0;
+        }
+        long[] starts = new long[n];
+        long[] ends = new long[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            Attempt a = exchange.attemptAt(i);
+            if (call(a)) {
+                starts[k] = a.sentNanos();
+                ends[k] = end(a, now);
+                k++;
+            }
+        }
+        // a few calls at most: sort the spans by start, then add up their union
+        for (int i = 1; i < k; i++) {
+            for (int j = i; j > 0 && starts[j] < starts[j - 1]; j--) {
+                long s = starts[j];
+                starts[j] = starts[j - 1];
+                starts[j - 1] = s;
+                long e = ends[j];
+                ends[j] = ends[j - 1];
+                ends[j - 1] = e;
+            }
+        }
+        long total = 0;
+        long from = 0;
+        long to = 0;
+        for (int i = 0; i < k; i++) {
+            if (i == 0 || starts[i] > to) {
+                total += to - from;
+                from = starts[i];
+                to = ends[i];
+            } else {
+                to = Math.max(to, ends[i]);
+            }
+        }
+        return total + (to - from);
+    }
+
+    private static long end(Attempt a, long now) {
+        long elapsed = a.elapsedNanos();
+        return elapsed >= 0 ? a.sentNanos() + elapsed : Math.max(a.sentNanos(), now);
     }
 
     private static long micros(long nanos) {

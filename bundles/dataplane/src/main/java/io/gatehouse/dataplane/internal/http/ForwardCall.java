@@ -230,7 +230,8 @@ final class ForwardCall implements ChannelFutureListener, UpstreamConnector.Call
     }
 
     void start() {
-        UpstreamConnection c = pool.acquire(UpstreamTlsContexts.poolKey(target.host(), target.tls()), target.port());
+        UpstreamConnection c = pool.acquire(exchange.stream().conn.listener.context().upstreamTls()
+                .poolKey(target.host(), target.tls()), target.port());
         if (c != null) {
             attach(c, true);
         } else {

@@ -8,13 +8,16 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import javax.net.ssl.SSLException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Opens a new upstream connection on a pool's event loop. IP literals connect directly; host names are
@@ -45,8 +48,8 @@ final class UpstreamConnector {
         byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
         if (literal != null && (tls == null || context != null)) {
             try {
-                connect(pool, target, new InetSocketAddress(InetAddress.getByAddress(literal), target.port()), context,
-                        callback);
+                connect(pool, contexts, target, new InetSocketAddress(InetAddress.getByAddress(literal), target.port()),
+                        context, callback);
             } catch (UnknownHostException e) {
                 callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "invalid address", e));
             }
@@ -57,16 +60,17 @@ final class UpstreamConnector {
             blocking.execute(() -> {
                 SslContext built;
                 try {
-                    built = tls == null ? null : contexts.build(tls);
-                } catch (SSLException e) {
+                    built = tls == null ? null : contexts.context(tls).join();
+                } catch (CompletionException e) {
+                    Throwable why = e.getCause() == null ? e : e.getCause();
                     pool.loop().execute(() -> callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED,
-                            "TLS: " + e.getMessage(), e)));
+                            "TLS: " + why.getMessage(), why)));
                     return;
                 }
                 try {
                     InetSocketAddress address = new InetSocketAddress(literal != null
                             ? InetAddress.getByAddress(literal) : InetAddress.getByName(host), target.port());
-                    pool.loop().execute(() -> connect(pool, target, address, built, callback));
+                    pool.loop().execute(() -> connect(pool, contexts, target, address, built, callback));
                 } catch (UnknownHostException e) {
                     pool.loop().execute(() -> callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED,
                             "unknown host: " + host + " cannot be resolved", e)));
@@ -78,19 +82,21 @@ final class UpstreamConnector {
         }
     }
 
-    private static void connect(UpstreamPool pool, Forward target, InetSocketAddress address, SslContext tls,
-                                Callback callback) {
+    private static void connect(UpstreamPool pool, UpstreamTlsContexts contexts, Forward target,
+                                InetSocketAddress address, SslContext tls, Callback callback) {
         if (callback.abandoned()) {
             return;
         }
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, Timeouts.millis(target.connectTimeout())));
+        // the TCP connect and the TLS handshake share the connect timeout
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         String peer = target.tls() == null || target.tls().serverName() == null ? target.host()
                 : target.tls().serverName();
-        pool.connect(UpstreamTlsContexts.poolKey(target.host(), target.tls()), target.port(), address, millis, tls, peer)
-                .addListener((ChannelFuture f) -> connected(f, target, callback));
+        pool.connect(contexts.poolKey(target.host(), target.tls()), target.port(), address, millis, tls, peer)
+                .addListener((ChannelFuture f) -> connected(f, target, callback, deadline));
     }
 
-    private static void connected(ChannelFuture f, Forward target, Callback callback) {
+    private static void connected(ChannelFuture f, Forward target, Callback callback, long deadline) {
         if (callback.abandoned()) {
             f.channel().close();
             return;
@@ -101,15 +107,36 @@ final class UpstreamConnector {
                 callback.connected(f.channel().pipeline().get(UpstreamConnection.class));
                 return;
             }
-            // HTTPS: the connection is usable once the handshake (within the connect timeout) succeeded
+            // HTTPS: the connection is usable once the handshake succeeded, within what is left of the connect
+            // timeout; the outcome is told once (the timer's close also fails the handshake)
+            boolean[] told = new boolean[1];
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            ScheduledFuture<?> timer = f.channel().eventLoop().schedule(() -> {
+                if (!told[0] && !tls.handshakeFuture().isDone()) {
+                    told[0] = true;
+                    f.channel().close();
+                    if (!callback.abandoned()) {
+                        callback.connectFailed(new UpstreamException(Reason.CONNECT_TIMEOUT, "TLS handshake not done"
+                                + " within the connect timeout (" + Timeouts.millis(target.connectTimeout()) + " ms)",
+                                null));
+                    }
+                }
+            }, left, TimeUnit.MILLISECONDS);
             tls.handshakeFuture().addListener(h -> {
+                timer.cancel(false);
+                if (told[0]) {
+                    return;
+                }
+                told[0] = true;
                 if (callback.abandoned()) {
                     f.channel().close();
                 } else if (h.isSuccess()) {
                     callback.connected(f.channel().pipeline().get(UpstreamConnection.class));
                 } else {
                     f.channel().close();
-                    callback.connectFailed(new UpstreamException(Reason.CONNECT_FAILED, "TLS handshake failed: "
+                    Reason reason = h.cause() instanceof SslHandshakeTimeoutException ? Reason.CONNECT_TIMEOUT
+                            : Reason.CONNECT_FAILED;
+                    callback.connectFailed(new UpstreamException(reason, "TLS handshake failed: "
                             + handshakeFailure(h.cause()), h.cause()));
                 }
             });

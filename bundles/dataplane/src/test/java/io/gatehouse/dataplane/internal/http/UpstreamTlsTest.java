@@ -89,7 +89,7 @@ public class UpstreamTlsTest extends DataPlaneTestSupport {
     }
 
     @Test
-    public void anUpstreamTrustedByItsCertificateIsForwardedToAndItsConnectionReused() throws Exception {
+    public void anUpstreamTrustedByItsCertificateIsForwardedToRequestAfterRequest() throws Exception {
         HttpResponse<String> r = through(UpstreamTls.trusting(trust));
         assertEquals(r.body(), 200, r.statusCode());
         assertEquals("secure /hello proto=http", r.body());
@@ -99,6 +99,22 @@ public class UpstreamTlsTest extends DataPlaneTestSupport {
                     HttpResponse.BodyHandlers.ofString()).statusCode());
         }
         assertEquals(6, served.get());
+    }
+
+    /** A server that accepts connections but never answers the TLS handshake: 504, a timeout. */
+    @Test
+    public void aHandshakeThatNeverEndsTimesOutWithinTheConnectTimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 16,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            int silentPort = silent.getLocalPort();
+            int port = bind(ex -> forwardAndEnd(ex, Forward.to("127.0.0.1", silentPort).tls(UpstreamTls.trusting(trust))
+                    .connectTimeout(Duration.ofMillis(500)).readTimeout(Duration.ofSeconds(5))));
+            HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("a timeout (504, retried by retry.on: [timeout]), not a failure: " + r.body(), 504,
+                    r.statusCode());
+            assertTrue(r.body(), r.body().contains("TLS handshake"));
+        }
     }
 
     @Test
