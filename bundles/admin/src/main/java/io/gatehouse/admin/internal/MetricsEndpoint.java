@@ -7,6 +7,7 @@ import io.gatehouse.api.config.ConfigService;
 import io.gatehouse.api.config.KindUse;
 import io.gatehouse.api.stats.TrafficCounters;
 import io.gatehouse.api.stats.TrafficStats;
+import io.gatehouse.api.stats.RouteCounters;
 import io.gatehouse.api.stats.TrafficSnapshot;
 import io.gatehouse.api.stats.UpstreamCounters;
 import io.gatehouse.dataplane.DataPlane;
@@ -29,6 +30,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -78,6 +80,7 @@ final class MetricsEndpoint {
             traffic(out, "gatehouse_pipeline_requests", "Requests that ran a pipeline, by pipeline and status class",
                     "pipeline", s.pipelines());
             upstreams(out, traffic.upstreams());
+            routes(out, traffic.routes());
         }
         connections(out);
         plugins(out);
@@ -113,6 +116,19 @@ final class MetricsEndpoint {
         }
         out.metricSnapshot(requests.build());
         out.metricSnapshot(durations.build());
+    }
+
+    /** The requests each routing rule matched, by server, rule index, what it matches and its pipeline. */
+    private static void routes(MetricSnapshots.Builder out, List<RouteCounters> routes) {
+        CounterSnapshot.Builder matched = CounterSnapshot.builder().name("gatehouse_route_requests")
+                .help("Requests a routing rule matched, since its server's rules last changed; by HTTPServer, rule"
+                        + " index, what it matches and its pipeline");
+        for (RouteCounters r : routes) {
+            matched.dataPoint(CounterDataPointSnapshot.builder().value(r.requests()).labels(Labels.of("server",
+                    r.server(), "rule", String.valueOf(r.rule()), "matches", r.matches(), "pipeline", r.pipeline()))
+                    .build());
+        }
+        out.metricSnapshot(matched.build());
     }
 
     /** Upstream calls and failures by HTTPServer, and each request's time split into upstream and gateway time. */

@@ -1,6 +1,7 @@
 package io.gatehouse.api.stats;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -20,6 +21,16 @@ public interface TrafficStats {
      * @since 1.1
      */
     Map<String, UpstreamCounters> upstreams();
+
+    /**
+     * The requests each routing rule of each HTTPServer matched on this node, since the server's rules last
+     * changed, by server then rule. Node-local.
+     *
+     * @since 1.1
+     */
+    default List<RouteCounters> routes() {
+        return List.of();
+    }
 
     /**
      * Adds the counters of several nodes by name and computes their percentiles.

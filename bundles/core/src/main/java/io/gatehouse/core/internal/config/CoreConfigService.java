@@ -323,6 +323,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             traffic.accessLog(accessLog);
         }
         RunningState running = new RunningState(dataPlane, kinds, binder, retry, portProbe, config.portOffset(), traffic);
+        traffic.routes(running.listeners()::routeCounters);
         running.kindGrace(kindGrace);
         Applier applier = new Applier(log, codec, running, RequestOutcomes.DEFAULT_CAPACITY, config.snapshotEvery(),
                 waiters::appliedTo);

@@ -1,7 +1,10 @@
 package io.gatehouse.core.internal.config;
 
 import io.gatehouse.api.config.ConfigException;
+import io.gatehouse.api.stats.RouteCounters;
 import io.gatehouse.core.internal.engine.PipelineRegistry;
+import io.gatehouse.core.internal.routing.Route;
+import io.gatehouse.core.internal.routing.RouteTable;
 import io.gatehouse.core.internal.routing.ServerHandler;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
@@ -11,6 +14,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,6 +59,8 @@ final class ListenerManager {
     private final Traffic traffic;
     private final Map<String, Live> live = new HashMap<>();
     private volatile Map<String, Unbound> unbound = Map.of();
+    /** Each configured server's current route table, published for the statistics (readers on any thread). */
+    private volatile Map<String, RouteTable> tables = Map.of();
 
     ListenerManager(DataPlane dataPlane, PipelineRegistry pipelines, BindRetry retry, PortProbe portProbe,
                     int portOffset, Traffic traffic) {
@@ -144,6 +150,18 @@ final class ListenerManager {
     /** True when a server of that name is configured (bound or not). */
     boolean has(String name) {
         return live.containsKey(name);
+    }
+
+    /** What each rule of each server matched, by server then rule (any thread). */
+    List<RouteCounters> routeCounters() {
+        List<RouteCounters> out = new ArrayList<>();
+        tables.forEach((server, table) -> {
+            for (int i = 0; i < table.size(); i++) {
+                Route r = table.route(i);
+                out.add(new RouteCounters(server, i, r.describe(), r.pipeline(), table.matched(i)));
+            }
+        });
+        return out;
     }
 
     /** Servers that are configured but not serving, with the reason (for status reporting). */
@@ -532,5 +550,13 @@ final class ListenerManager {
             }
         });
         unbound = Map.copyOf(u);
+        Map<String, RouteTable> current = new TreeMap<>();
+        live.forEach((name, l) -> {
+            RouteTable t = l.handler.routes();
+            if (t != null) {
+                current.put(name, t);
+            }
+        });
+        tables = Collections.unmodifiableMap(current);
     }
 }

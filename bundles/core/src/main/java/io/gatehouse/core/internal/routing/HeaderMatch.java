@@ -16,6 +16,11 @@ public final class HeaderMatch {
         this.regex = regex;
     }
 
+    /** {@code Name:value} or {@code Name~regex}. */
+    public String describe() {
+        return value != null ? name + ":" + value : name + "~" + regex.pattern();
+    }
+
     public boolean matches(Headers headers) {
         if (value != null) {
             return headers.contains(name, value, false);

@@ -42,6 +42,30 @@ public record Route(HostMatch host, String path, String pathPrefix, Pattern path
         return true;
     }
 
+    /** What the route matches, in one line (for statistics): its conditions, or {@code every request}. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        if (host != null) {
+            b.append(" host=").append(host.host());
+        }
+        if (path != null) {
+            b.append(" path=").append(path);
+        }
+        if (pathPrefix != null) {
+            b.append(" pathPrefix=").append(pathPrefix);
+        }
+        if (pathRegex != null) {
+            b.append(" pathRegex=").append(pathRegex.pattern());
+        }
+        if (methods != null) {
+            b.append(" methods=").append(String.join(",", methods));
+        }
+        for (HeaderMatch h : headers) {
+            b.append(" header=").append(h.describe());
+        }
+        return b.length() == 0 ? "every request" : b.substring(1);
+    }
+
     private boolean methodMatches(String method) {
         for (String m : methods) {
             if (m.equals(method)) {

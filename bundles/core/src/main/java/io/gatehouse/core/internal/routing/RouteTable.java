@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An HTTPServer's immutable, compiled rules. First match wins. Rules with an exact path are indexed by
@@ -15,11 +16,17 @@ public final class RouteTable {
     private static final int[] NONE = new int[0];
 
     private final Route[] routes;
+    /** Requests each route matched (one adder increment per routed request). */
+    private final LongAdder[] matched;
     private final Map<String, int[]> exact;
     private final int[] others;
 
     public RouteTable(List<Route> rules) {
         this.routes = rules.toArray(new Route[0]);
+        this.matched = new LongAdder[routes.length];
+        for (int i = 0; i < routes.length; i++) {
+            matched[i] = new LongAdder();
+        }
         Map<String, List<Integer>> byPath = new HashMap<>();
         List<Integer> rest = new ArrayList<>();
         for (int i = 0; i < routes.length; i++) {
@@ -49,10 +56,21 @@ public final class RouteTable {
                 i = others[b++];
             }
             if (routes[i].matches(request)) {
+                matched[i].increment();
                 return routes[i];
             }
         }
         return null;
+    }
+
+    /** The route at {@code i}, in rule order. */
+    public Route route(int i) {
+        return routes[i];
+    }
+
+    /** Requests the route at {@code i} matched since this table was made. */
+    public long matched(int i) {
+        return matched[i].sum();
     }
 
     public int size() {

@@ -1,6 +1,7 @@
 package io.gatehouse.core.internal.stats;
 
 import io.gatehouse.api.stats.TrafficCounters;
+import io.gatehouse.api.stats.RouteCounters;
 import io.gatehouse.api.stats.TrafficSnapshot;
 import io.gatehouse.api.stats.UpstreamCounters;
 import io.gatehouse.api.stats.TrafficStats;
@@ -38,6 +39,8 @@ public final class Traffic implements TrafficStats {
     private final Clock clock;
     private final Instant since;
     private volatile AccessLog accessLog;
+    /** What each routing rule matched, from the running servers (empty until the core runs). */
+    private volatile Supplier<List<RouteCounters>> routes = List::of;
     /** The plugin kinds of this node, as "name version", for the snapshots. */
     private volatile Supplier<List<String>> kinds = List::of;
 
@@ -54,6 +57,16 @@ public final class Traffic implements TrafficStats {
     /** Where the snapshots read this node's plugin kinds from ("name version" each, sorted). */
     public void kinds(Supplier<List<String>> kinds) {
         this.kinds = kinds;
+    }
+
+    /** Where {@link #routes()} reads the rules' counters from. */
+    public void routes(Supplier<List<RouteCounters>> routes) {
+        this.routes = routes;
+    }
+
+    @Override
+    public List<RouteCounters> routes() {
+        return routes.get();
     }
 
     /** Sets the access log every request is written to (null: none). */

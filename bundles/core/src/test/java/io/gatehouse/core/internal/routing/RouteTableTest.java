@@ -36,6 +36,25 @@ public class RouteTableTest {
         assertEquals("fallback", pipelineFor(t, FakeExchange.get("/v/items")));
     }
 
+    /** Each rule counts the requests it matched (the route metric); a request no rule matches counts nowhere. */
+    @Test
+    public void eachRuleCountsWhatItMatchedAndSaysWhatItMatches() {
+        RouteTable t = new RouteTable(List.of(
+                route("*.example.com", null, "/api/", null, new String[] {"GET", "HEAD"},
+                        new HeaderMatch[] {new HeaderMatch("X-Canary", "1", null)}, "canary"),
+                route(null, "/health", null, null, null, NONE, "health")));
+        FakeExchange canary = new FakeExchange("GET", "a.example.com", "/api/x", Runnable::run).header("X-Canary", "1");
+        assertEquals("canary", pipelineFor(t, canary));
+        assertEquals("health", pipelineFor(t, FakeExchange.get("/health")));
+        assertEquals("health", pipelineFor(t, FakeExchange.get("/health")));
+        assertNull(pipelineFor(t, FakeExchange.get("/other")));
+        assertEquals(1, t.matched(0));
+        assertEquals(2, t.matched(1));
+        assertEquals("host=*.example.com pathPrefix=/api/ methods=GET,HEAD header=X-Canary:1", t.route(0).describe());
+        assertEquals("path=/health", t.route(1).describe());
+        assertEquals("every request", route(null, null, null, null, null, NONE, "x").describe());
+    }
+
     @Test
     public void exactRuleBeforeCatchAllWins() {
         RouteTable t = new RouteTable(List.of(
