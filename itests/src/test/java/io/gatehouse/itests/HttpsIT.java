@@ -130,6 +130,15 @@ public class HttpsIT {
             await().atMost(60, SECONDS).until(() -> http.status("http://127.0.0.1:" + plainPort + "/") == 200);
             assertEquals("hello over TLS", http.get("http://127.0.0.1:" + plainPort + "/").body());
 
+            // the certificates' expiry, for alerts: the server's and the admin port's
+            String metrics = adminClient.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + adminPort
+                    + "/metrics")).header("Authorization", "Bearer " + Http.TOKEN).timeout(TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics, metrics.contains("gatehouse_tls_certificate_expiry_timestamp_seconds{server=\"secure\","
+                    + "subject=\"CN=gateway-1\"}"));
+            assertTrue(metrics, metrics.contains("gatehouse_tls_certificate_expiry_timestamp_seconds{server=\"(admin)\","
+                    + "subject=\"CN=admin\"}"));
+
             // a renewed certificate: written over the files while the gateway runs, it serves new connections
             TestCertificates.Issued renewed = TestCertificates.issue("gateway-2");
             Path renewedCertificate = tls.resolve("renewed.crt");

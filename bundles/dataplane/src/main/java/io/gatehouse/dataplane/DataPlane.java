@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -34,4 +35,28 @@ public interface DataPlane {
      * @since 0.3
      */
     Map<String, Integer> openConnections();
+
+    /**
+     * The certificates each HTTPS listener serves now, by its server's name: each certificate's names and the
+     * instant it expires (for the expiry metric). A snapshot; cheap.
+     *
+     * @since 0.4
+     */
+    default Map<String, List<ServedCertificate>> certificates() {
+        return Map.of();
+    }
+
+    /**
+     * A certificate an HTTPS listener serves.
+     *
+     * @param names    its DNS names (else its common name)
+     * @param subject  its subject
+     * @param notAfter when it expires
+     * @since 0.4
+     */
+    record ServedCertificate(List<String> names, String subject, java.time.Instant notAfter) {
+        public ServedCertificate {
+            names = List.copyOf(names);
+        }
+    }
 }

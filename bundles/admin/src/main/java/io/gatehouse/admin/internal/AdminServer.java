@@ -220,7 +220,8 @@ public class AdminServer {
         Supplier<GroupAuthenticator> signatures = authenticator != null ? authenticator : () -> this.authenticator;
         new ForwardEndpoint(cluster, signatures, rendering).register(router);
         new TokensEndpoints(config, tokens, bootstrap != null).register(router);
-        new MetricsEndpoint(config, () -> trafficStats, cluster, () -> dataPlane).register(router);
+        new MetricsEndpoint(config, () -> trafficStats, cluster, () -> dataPlane,
+                () -> this.tls == null ? null : this.tls.current()).register(router);
         new OpenApiEndpoint().register(router);
         audit.register(router);
         this.router = router;

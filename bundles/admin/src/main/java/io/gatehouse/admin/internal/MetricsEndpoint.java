@@ -11,6 +11,7 @@ import io.gatehouse.api.stats.RouteCounters;
 import io.gatehouse.api.stats.TrafficSnapshot;
 import io.gatehouse.api.stats.UpstreamCounters;
 import io.gatehouse.dataplane.DataPlane;
+import io.gatehouse.dataplane.PemKeyPair;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -56,10 +57,18 @@ final class MetricsEndpoint {
     private final Supplier<TrafficStats> stats;
     private final Supplier<Consensus> cluster;
     private final Supplier<DataPlane> dataPlane;
+    /** The admin port's own certificate, or null (plain HTTP). */
+    private final Supplier<PemKeyPair> adminCertificate;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     MetricsEndpoint(ConfigService config, Supplier<TrafficStats> stats, Supplier<Consensus> cluster,
                     Supplier<DataPlane> dataPlane) {
+        this(config, stats, cluster, dataPlane, () -> null);
+    }
+
+    MetricsEndpoint(ConfigService config, Supplier<TrafficStats> stats, Supplier<Consensus> cluster,
+                    Supplier<DataPlane> dataPlane, Supplier<PemKeyPair> adminCertificate) {
+        this.adminCertificate = adminCertificate;
         this.config = config;
         this.stats = stats;
         this.cluster = cluster;
@@ -83,6 +92,7 @@ final class MetricsEndpoint {
             routes(out, traffic.routes());
         }
         connections(out);
+        certificates(out);
         plugins(out);
         configuration(out);
         memory(out);
@@ -184,6 +194,34 @@ final class MetricsEndpoint {
         } catch (DataFormatException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * When each certificate served expires (Unix seconds), by HTTPServer (the admin port as {@code (admin)}) and
+     * subject: alert on {@code gatehouse_tls_certificate_expiry_timestamp_seconds - time() < 14 * 86400}.
+     */
+    private void certificates(MetricSnapshots.Builder out) {
+        GaugeSnapshot.Builder expiry = GaugeSnapshot.builder().name("gatehouse_tls_certificate_expiry_timestamp_seconds")
+                .help("When a served certificate expires (Unix time), by HTTPServer (the admin port: (admin)) and subject");
+        // by server and subject; two certificates with one subject on one server: the one that expires first
+        Map<List<String>, Double> earliest = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
+        PemKeyPair admin = adminCertificate.get();
+        if (admin != null) {
+            java.security.cert.X509Certificate leaf = admin.chain().get(0);
+            earliest.merge(List.of("(admin)", leaf.getSubjectX500Principal().getName()),
+                    leaf.getNotAfter().getTime() / 1000.0, Math::min);
+        }
+        DataPlane d = dataPlane.get();
+        if (d != null) {
+            d.certificates().forEach((server, served) -> {
+                for (DataPlane.ServedCertificate c : served) {
+                    earliest.merge(List.of(server, c.subject()), (double) c.notAfter().getEpochSecond(), Math::min);
+                }
+            });
+        }
+        earliest.forEach((key, at) -> expiry.dataPoint(GaugeDataPointSnapshot.builder().value(at)
+                .labels(Labels.of("server", key.get(0), "subject", key.get(1))).build()));
+        out.metricSnapshot(expiry.build());
     }
 
     /** Open client connections of each HTTPServer (the data plane's count, checked against maxConnections). */

@@ -76,6 +76,15 @@ public class AdminTlsTest extends AdminApiTestSupport {
         HttpResponse<String> console = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + s.port()
                 + "/console/")).timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, console.statusCode());
+        // the certificate's expiry, for alerts
+        HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + s.port()
+                + "/metrics")).header("Authorization", "Bearer " + TOKEN).timeout(TIMEOUT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        java.util.regex.Matcher expiry = java.util.regex.Pattern.compile(
+                "gatehouse_tls_certificate_expiry_timestamp_seconds\\{server=\"\\(admin\\)\",subject=\"CN=admin-a\"} (\\S+)")
+                .matcher(metrics.body());
+        assertTrue(metrics.body(), expiry.find());
+        assertEquals(issued.certificate().getNotAfter().getTime() / 1000, (long) Double.parseDouble(expiry.group(1)));
         assertEquals("TLSv1.3", handshake(s.port(), null, issued.certificate())[1]);
         assertEquals("TLSv1.2 when the client asks for it", "TLSv1.2",
                 handshake(s.port(), "TLSv1.2", issued.certificate())[1]);

@@ -126,6 +126,18 @@ public final class NettyDataPlane implements DataPlane, AutoCloseable {
     }
 
     @Override
+    public Map<String, List<ServedCertificate>> certificates() {
+        Map<String, List<ServedCertificate>> out = new TreeMap<>();
+        for (NettyHttpListener l : listeners) {
+            List<ServedCertificate> served = l.servedCertificates();
+            if (!served.isEmpty()) {
+                out.put(l.settings().name(), served);
+            }
+        }
+        return out;
+    }
+
+    @Override
     public Map<String, Integer> openConnections() {
         Map<String, Integer> out = new TreeMap<>();
         for (NettyHttpListener l : listeners) {

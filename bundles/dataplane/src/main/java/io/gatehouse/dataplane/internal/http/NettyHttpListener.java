@@ -182,6 +182,12 @@ public final class NettyHttpListener implements HttpListener {
         serverChannel.eventLoop().execute(this::scheduleTlsReload);
     }
 
+    /** The certificates this listener serves now (none for plain HTTP). */
+    public List<io.gatehouse.dataplane.DataPlane.ServedCertificate> servedCertificates() {
+        ServerTlsState state = current.tls();
+        return state == null ? List.of() : state.served();
+    }
+
     /** The HTTPS contexts for a connection accepted now, or null for plain HTTP. */
     ServerTlsState tls() {
         return current.tls();

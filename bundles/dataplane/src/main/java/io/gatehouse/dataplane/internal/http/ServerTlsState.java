@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.internal.http;
 
+import io.gatehouse.dataplane.DataPlane;
 import io.gatehouse.dataplane.PemKeyPair;
 import io.gatehouse.dataplane.ServerTls;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
@@ -35,6 +36,8 @@ final class ServerTlsState {
     private final ServerTls tls;
     private final boolean http2;
     private volatile Mapping<String, SslContext> mapping;
+    /** What the mapping serves, for the expiry metric; replaced with it. */
+    private volatile List<DataPlane.ServedCertificate> served = List.of();
     /** Digest of the files as last looked at (loaded or refused). */
     private volatile String seen;
 
@@ -51,6 +54,11 @@ final class ServerTlsState {
         state.mapping = state.build();
         state.seen = digest;
         return state;
+    }
+
+    /** The certificates served now. */
+    List<DataPlane.ServedCertificate> served() {
+        return served;
     }
 
     ServerTls settings() {
@@ -86,6 +94,7 @@ final class ServerTlsState {
     private Mapping<String, SslContext> build() throws SSLException {
         DomainWildcardMappingBuilder<SslContext> builder = null;
         List<String> described = new ArrayList<>();
+        List<DataPlane.ServedCertificate> certificates = new ArrayList<>();
         for (ServerTls.Certificate c : tls.certificates()) {
             PemKeyPair pair;
             try {
@@ -101,8 +110,12 @@ final class ServerTlsState {
                 builder.add(name, context);
             }
             described.add(pair.names() + " (" + pair.describe() + ")");
+            X509Certificate leaf = pair.chain().get(0);
+            certificates.add(new DataPlane.ServedCertificate(pair.names(), leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotAfter().toInstant()));
         }
         LOG.info("HTTPServer '{}': TLS certificates loaded: {}", server, String.join("; ", described));
+        served = List.copyOf(certificates);
         return builder.build();
     }
 

@@ -118,6 +118,12 @@ public class HttpsListenerTest extends DataPlaneTestSupport {
         assertEquals("a name no certificate lists gets the first", "CN=main", handshake(port, "other.test", both)[0]);
         assertEquals("no SNI at all: the first", "CN=main", handshake(port, null, both)[0]);
         assertEquals("h2", handshake(port, "api.example.test", both)[1]);
+        // what the listener serves, for the expiry metric: each certificate's names, subject and expiry
+        var served = dataPlane.certificates().get("test");
+        assertEquals(2, served.size());
+        assertEquals(List.of("gateway.test"), served.get(0).names());
+        assertEquals("CN=wildcard", served.get(1).subject());
+        assertEquals(wildcard.certificate().getNotAfter().toInstant(), served.get(1).notAfter());
     }
 
     @Test
