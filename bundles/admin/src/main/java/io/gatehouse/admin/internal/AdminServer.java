@@ -3,6 +3,7 @@ package io.gatehouse.admin.internal;
 import io.gatehouse.api.cluster.Consensus;
 import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.api.config.ConfigService;
+import io.gatehouse.api.config.RuntimeFiles;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.stats.ClusterTraffic;
 import io.gatehouse.api.stats.TrafficStats;
@@ -380,17 +381,10 @@ public class AdminServer {
                 protocols.add(protocol);
             }
             try {
-                return new AdminTls(resolve(certificate), resolve(key), interval, protocols);
+                return new AdminTls(RuntimeFiles.resolve(certificate), RuntimeFiles.resolve(key), interval, protocols);
             } catch (IllegalArgumentException e) {
                 throw invalid("tlsCertificate/tlsKey", certificate + ", " + key, e.getMessage());
             }
-        }
-
-        /** A relative path is resolved against the runtime folder ({@code karaf.base}), else the working folder. */
-        private static Path resolve(String file) {
-            Path path = Path.of(file);
-            String base = System.getProperty("karaf.base");
-            return path.isAbsolute() || base == null ? path : Path.of(base).resolve(path);
         }
 
         static Settings of(Config c) {

@@ -1,6 +1,7 @@
 package io.gatehouse.core.internal.config;
 
 import io.gatehouse.api.config.ConfigObject;
+import io.gatehouse.api.config.RuntimeFiles;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.config.Violation;
 import io.gatehouse.core.internal.routing.HeaderMatch;
@@ -193,9 +194,7 @@ public final class HttpServerValidator {
             return null;
         }
         try {
-            Path file = Path.of(text);
-            String base = System.getProperty("karaf.base");
-            return file.isAbsolute() || base == null ? file : Path.of(base).resolve(file);
+            return RuntimeFiles.resolve(text);
         } catch (java.nio.file.InvalidPathException e) {
             invalid.add(new Violation(path, "is not a file path: " + e.getReason()));
             return null;

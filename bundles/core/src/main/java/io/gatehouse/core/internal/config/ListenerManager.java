@@ -339,45 +339,16 @@ final class ListenerManager {
             Live next;
             switch (p.mode()) {
                 case RECONFIGURE -> {
-                    RuntimeException refused = null;
-                    if (!cur.listener.settings().equals(p.model().settings())) {
-                        try {
-                            cur.listener.reconfigure(p.model().settings());
-                        } catch (RuntimeException e) {
-                            refused = e;
-                        }
-                    }
                     cur.handler.routes(p.model().routes());
-                    if (refused == null) {
-                        next = new Live(p.model(), cur.listener, cur.handler);
-                    } else {
-                        // new HTTPS settings this node cannot load: never go on serving the old way (plain text,
-                        // or other certificates); the port is closed and bound anew with the new settings,
-                        // retried like a port in use, and the server reported not serving with the reason
-                        closeQuietly(cur.listener, name);
-                        next = new Live(p.model(), null, cur.handler);
-                        failed(next, cause(ServerModel.socket(p.model().settings()), refused), refused);
-                    }
+                    next = cur.listener.settings().equals(p.model().settings()) ? new Live(p.model(), cur.listener,
+                            cur.handler) : reconfigured(p.model(), cur.listener, cur.handler);
                 }
                 case TRANSFER -> {
                     ServerHandler handler = new ServerHandler(name, pipelines, traffic);
                     handler.routes(p.model().routes());
                     HttpListener listener = before.get(p.donor()).listener;
                     listener.handler(handler);
-                    RuntimeException refused = null;
-                    try {
-                        listener.reconfigure(p.model().settings());
-                    } catch (RuntimeException e) {
-                        refused = e;
-                    }
-                    if (refused == null) {
-                        next = new Live(p.model(), listener, handler);
-                    } else {
-                        // as above: the socket is bound anew with this server's settings, or reported and retried
-                        closeQuietly(listener, name);
-                        next = new Live(p.model(), null, handler);
-                        failed(next, cause(ServerModel.socket(p.model().settings()), refused), refused);
-                    }
+                    next = reconfigured(p.model(), listener, handler);
                 }
                 default -> {
                     p.handler().routes(p.model().routes());
@@ -406,6 +377,23 @@ final class ListenerManager {
             }
         }
         updateProblems();
+    }
+
+    /**
+     * A bound listener given the model's settings. When it refuses them (new HTTPS settings this node cannot
+     * load), it never goes on serving the old way (plain text, or other certificates): the port is closed and
+     * bound anew with the new settings, retried like a port in use, the server reported not serving meanwhile.
+     */
+    private Live reconfigured(ServerModel model, HttpListener listener, ServerHandler handler) {
+        try {
+            listener.reconfigure(model.settings());
+            return new Live(model, listener, handler);
+        } catch (RuntimeException refused) {
+            closeQuietly(listener, model.name());
+            Live unbound = new Live(model, null, handler);
+            failed(unbound, cause(ServerModel.socket(model.settings()), refused), refused);
+            return unbound;
+        }
     }
 
     /** Starts a server recovered from the log; a socket that cannot be bound is reported and retried. */

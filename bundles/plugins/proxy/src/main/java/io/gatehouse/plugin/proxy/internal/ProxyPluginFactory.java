@@ -1,5 +1,6 @@
 package io.gatehouse.plugin.proxy.internal;
 
+import io.gatehouse.api.config.RuntimeFiles;
 import io.gatehouse.api.config.Units;
 import io.gatehouse.api.plugin.Forward;
 import io.gatehouse.api.plugin.UpstreamTls;
@@ -76,14 +77,7 @@ final class ProxyPluginFactory {
 
     /** The settings of https:// servers; a relative trust file is resolved against the runtime folder. */
     private static UpstreamTls tls(ProxySpec.Tls spec) {
-        Path trust = null;
-        if (spec.trust() != null) {
-            trust = Path.of(spec.trust());
-            String base = System.getProperty("karaf.base");
-            if (!trust.isAbsolute() && base != null) {
-                trust = Path.of(base).resolve(trust);
-            }
-        }
+        Path trust = spec.trust() == null ? null : RuntimeFiles.resolve(spec.trust());
         return new UpstreamTls(trust, spec.verify(), spec.serverName());
     }
 
