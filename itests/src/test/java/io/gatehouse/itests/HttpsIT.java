@@ -3,8 +3,12 @@ package io.gatehouse.itests;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.dataplane.TestCertificates;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,10 +25,12 @@ import org.junit.Test;
  * HTTPS in the real distribution: an HTTPServer with a certificate from PEM files in the runtime folder
  * (relative paths), answered over HTTP/2 and HTTP/1.1 by ALPN; the files replaced while it runs serve new
  * connections without a restart; the proxy forwards to it as an https upstream trusting its certificate; and
- * the admin API on HTTPS with its own certificate. The certificates are made by the test.
+ * the admin API on HTTPS with its own certificate; then a TLSCertificate object served by a server that
+ * references it. The certificates are made by the test.
  */
 public class HttpsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static HttpResponse<String> get(SSLContext trust, HttpClient.Version version, String url, String token)
             throws Exception {
@@ -153,6 +159,74 @@ public class HttpsIT {
                     get(trustRenewed, HttpClient.Version.HTTP_2, url, null).statusCode() == 200);
             assertTrue(karaf.console(), Files.readString(karaf.home().resolve("data/log/karaf.log"))
                     .contains("HTTPServer 'secure': TLS certificates loaded: [localhost] (CN=gateway-2"));
+
+            certificateObjects(karaf, adminClient, base);
         }
+    }
+
+    private static HttpResponse<String> send(HttpClient client, String method, String url, String json)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer "
+                + Http.TOKEN).timeout(TIMEOUT);
+        request.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String certificateObject(TestCertificates.Issued issued) throws Exception {
+        ObjectNode object = JSON.createObjectNode().put("kind", "TLSCertificate").put("name", "object-cert");
+        object.putObject("spec").put("certificate", issued.certificatePem()).put("key", issued.keyPem());
+        return JSON.writeValueAsString(object);
+    }
+
+    /**
+     * A TLSCertificate object served by an HTTPServer that references it: its key never read back (nor in the
+     * audit log), not deleted while in use, and its new text served without a restart.
+     */
+    private static void certificateObjects(KarafProcess karaf, HttpClient admin, String base) throws Exception {
+        TestCertificates.Issued first = TestCertificates.issue("object-1");
+        HttpResponse<String> created = send(admin, "PUT", base + "/objects/TLSCertificate/object-cert",
+                certificateObject(first));
+        assertEquals(created.body(), 200, created.statusCode());
+        assertFalse(created.body(), created.body().contains("PRIVATE KEY"));
+        int port = Ports.free();
+        HttpResponse<String> server = send(admin, "PUT", base + "/objects/HTTPServer/by-object", """
+                {"kind": "HTTPServer", "name": "by-object", "spec": {"address": "127.0.0.1", "port": %d,
+                 "tls": {"certificates": [{"ref": "object-cert"}]}, "rules": [{"pipeline": "hello"}]}}
+                """.formatted(port));
+        assertEquals(server.body(), 200, server.statusCode());
+        String url = "https://127.0.0.1:" + port + "/";
+        SSLContext trustFirst = first.trusting();
+        await().atMost(60, SECONDS).ignoreExceptions().until(() ->
+                get(trustFirst, HttpClient.Version.HTTP_2, url, null).statusCode() == 200);
+        assertEquals("hello over TLS", get(trustFirst, HttpClient.Version.HTTP_1_1, url, null).body());
+
+        JsonNode read = JSON.readTree(send(admin, "GET", base + "/objects/TLSCertificate/object-cert", null).body());
+        assertTrue(read.toString(), read.path("spec").path("key").asText().startsWith("redacted:sha256:"));
+        assertEquals(first.certificatePem(), read.path("spec").path("certificate").asText());
+        assertFalse(send(admin, "GET", base + "/objects", null).body().contains("PRIVATE KEY"));
+
+        HttpResponse<String> inUse = send(admin, "DELETE", base + "/objects/TLSCertificate/object-cert", null);
+        assertEquals(inUse.body(), 409, inUse.statusCode());
+        assertTrue(inUse.body(), inUse.body().contains("is used by HTTPServer 'by-object'"));
+
+        // renewed in the object: new handshakes get the new certificate on this node, no file involved
+        TestCertificates.Issued renewed = TestCertificates.issue("object-2");
+        HttpResponse<String> renewal = send(admin, "PUT", base + "/objects/TLSCertificate/object-cert",
+                certificateObject(renewed));
+        assertEquals(renewal.body(), 200, renewal.statusCode());
+        SSLContext trustRenewed = renewed.trusting();
+        await().atMost(30, SECONDS).ignoreExceptions().until(() ->
+                get(trustRenewed, HttpClient.Version.HTTP_2, url, null).statusCode() == 200);
+
+        // what is on disk: the audit log holds no spec, the store's directory is the gateway's user's only
+        String audit = Files.readString(karaf.home().resolve("data/log/audit.log"));
+        assertTrue(audit, audit.contains("object-cert"));
+        assertFalse(audit, audit.contains("PRIVATE KEY"));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(karaf.home().resolve("data/gatehouse"))));
     }
 }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * sign what the certificate's public key verifies, and the certificate must be valid now. Every refusal says
  * which file and why.
  *
- * <p>Shared by the data plane's HTTPS listeners and the admin API's HTTPS port.
+ * <p>Shared by the data plane's HTTPS listeners (files or {@code TLSCertificate} objects) and the admin API's
+ * HTTPS port.
  *
  * @param chain the certificate, then its chain
  * @param key   the certificate's private key
@@ -44,21 +45,43 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
 
     /** Reads and checks the pair; throws {@link IllegalArgumentException} with the file and the reason. */
     public static PemKeyPair read(Path certificate, Path key) {
-        List<X509Certificate> chain = chain(certificate);
-        PrivateKey privateKey = key(key);
+        return of(certificates(readFile(certificate, "certificate"), certificate.toString()),
+                privateKey(readFile(key, "key"), key.toString()), certificate.toString(), key.toString());
+    }
+
+    /**
+     * Parses and checks a pair given as PEM text (a {@code TLSCertificate} object's); the messages name
+     * {@code certificateSource} and {@code keySource} where a file would be named.
+     *
+     * @since 0.5
+     */
+    public static PemKeyPair parse(String certificatePem, String keyPem, String certificateSource, String keySource) {
+        return of(certificates(certificatePem.getBytes(StandardCharsets.US_ASCII), certificateSource),
+                privateKey(keyPem.getBytes(StandardCharsets.US_ASCII), keySource), certificateSource, keySource);
+    }
+
+    /**
+     * Checks that {@code key} is the key of the first certificate of {@code chain} and that the certificate is
+     * valid now; throws {@link IllegalArgumentException} naming the source and the reason.
+     *
+     * @since 0.5
+     */
+    public static PemKeyPair of(List<X509Certificate> chain, PrivateKey key, String certificateSource,
+                                String keySource) {
         X509Certificate leaf = chain.get(0);
         try {
             leaf.checkValidity();
         } catch (CertificateExpiredException e) {
-            throw new IllegalArgumentException(certificate + ": the certificate expired on " + leaf.getNotAfter());
+            throw new IllegalArgumentException(certificateSource + ": the certificate expired on " + leaf.getNotAfter());
         } catch (CertificateNotYetValidException e) {
-            throw new IllegalArgumentException(certificate + ": the certificate is valid only from " + leaf.getNotBefore());
+            throw new IllegalArgumentException(certificateSource + ": the certificate is valid only from "
+                    + leaf.getNotBefore());
         }
-        if (!matches(leaf, privateKey)) {
-            throw new IllegalArgumentException(key + ": this key is not the key of the certificate in " + certificate
-                    + " (" + leaf.getSubjectX500Principal().getName() + ")");
+        if (!matches(leaf, key)) {
+            throw new IllegalArgumentException(keySource + ": this key is not the key of the certificate in "
+                    + certificateSource + " (" + leaf.getSubjectX500Principal().getName() + ")");
         }
-        return new PemKeyPair(List.copyOf(chain), privateKey);
+        return new PemKeyPair(List.copyOf(chain), key);
     }
 
     /** An in-memory key store holding the pair under the alias {@code gatehouse}, protected by {@code password}. */
@@ -122,29 +145,41 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
         return List.copyOf(names);
     }
 
-    private static List<X509Certificate> chain(Path file) {
-        byte[] bytes = readFile(file, "certificate");
+    /**
+     * The certificates of a PEM chain (one or more {@code BEGIN CERTIFICATE} blocks, the server's first);
+     * throws {@link IllegalArgumentException} naming {@code source} and the reason.
+     *
+     * @since 0.5
+     */
+    public static List<X509Certificate> certificates(byte[] pem, String source) {
         try {
             Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(bytes));
+                    .generateCertificates(new ByteArrayInputStream(pem));
             if (read.isEmpty()) {
-                throw new IllegalArgumentException(file + ": no certificate in it (a PEM file of BEGIN CERTIFICATE"
-                        + " blocks, the server's first, is expected)");
+                throw new IllegalArgumentException(source + ": no certificate in it (PEM BEGIN CERTIFICATE blocks, the"
+                        + " server's first, are expected)");
             }
             return read.stream().map(X509Certificate.class::cast).toList();
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + ": not a PEM certificate chain: " + e.getMessage());
+            throw new IllegalArgumentException(source + ": not a PEM certificate chain: " + e.getMessage());
         }
     }
 
-    private static PrivateKey key(Path file) {
-        String text = new String(readFile(file, "key"), StandardCharsets.US_ASCII);
+    /**
+     * An unencrypted PKCS#8 private key ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519); throws
+     * {@link IllegalArgumentException} naming {@code source} and the reason (with the conversion command for
+     * the older formats).
+     *
+     * @since 0.5
+     */
+    public static PrivateKey privateKey(byte[] pem, String source) {
+        String text = new String(pem, StandardCharsets.US_ASCII);
         Matcher m = KEY.matcher(text);
         if (!m.find()) {
-            throw new IllegalArgumentException(file + ": no PEM private key in it (BEGIN PRIVATE KEY expected)");
+            throw new IllegalArgumentException(source + ": no PEM private key in it (BEGIN PRIVATE KEY expected)");
         }
         if (!m.group(1).isEmpty()) {
-            throw new IllegalArgumentException(file + ": a " + m.group(1).trim() + " private key; only unencrypted"
+            throw new IllegalArgumentException(source + ": a " + m.group(1).trim() + " private key; only unencrypted"
                     + " PKCS#8 (BEGIN PRIVATE KEY) is read: convert it with"
                     + " 'openssl pkcs8 -topk8 -nocrypt -in <key> -out <new key>'");
         }
@@ -152,7 +187,7 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
         try {
             der = Base64.getMimeDecoder().decode(m.group(2));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": the private key is not valid base64");
+            throw new IllegalArgumentException(source + ": the private key is not valid base64");
         }
         for (String algorithm : ALGORITHMS) {
             try {
@@ -161,7 +196,7 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
                 // try the next algorithm
             }
         }
-        throw new IllegalArgumentException(file + ": not an RSA, EC or Ed25519 PKCS#8 private key");
+        throw new IllegalArgumentException(source + ": not an RSA, EC or Ed25519 PKCS#8 private key");
     }
 
     /** Whether {@code key} signs what the certificate's public key verifies. */

@@ -18,11 +18,57 @@ import java.util.Objects;
  */
 public record ServerTls(List<Certificate> certificates, List<String> protocols, Duration reloadInterval) {
 
-    /** One certificate chain and its private key, as PEM files. */
-    public record Certificate(Path certificate, Path key) {
+    /**
+     * One certificate chain and its private key: PEM files read on this node ({@code certificate} and
+     * {@code key}, read again every {@code reloadInterval}), or the PEM text of a {@code TLSCertificate} object
+     * named {@code object} ({@code certificatePem} and {@code keyPem}, replaced when the object is written).
+     * {@link #toString} never shows the key.
+     *
+     * @param certificate    the chain's file, or null for an object's
+     * @param key            the key's file, or null for an object's
+     * @param object         the TLSCertificate object's name, or null for files
+     * @param certificatePem the object's chain, or null for files
+     * @param keyPem         the object's private key, or null for files
+     */
+    public record Certificate(Path certificate, Path key, String object, String certificatePem, String keyPem) {
         public Certificate {
-            Objects.requireNonNull(certificate, "certificate");
-            Objects.requireNonNull(key, "key");
+            boolean files = certificate != null || key != null;
+            if (files) {
+                Objects.requireNonNull(certificate, "certificate");
+                Objects.requireNonNull(key, "key");
+                if (object != null || certificatePem != null || keyPem != null) {
+                    throw new IllegalArgumentException("files or an object, not both");
+                }
+            } else {
+                Objects.requireNonNull(object, "certificate, key or object");
+                Objects.requireNonNull(certificatePem, "certificatePem");
+                Objects.requireNonNull(keyPem, "keyPem");
+            }
+        }
+
+        /** A pair of PEM files. */
+        public Certificate(Path certificate, Path key) {
+            this(certificate, key, null, null, null);
+        }
+
+        /**
+         * The PEM text of the {@code TLSCertificate} object {@code object}.
+         *
+         * @since 0.5
+         */
+        public static Certificate ofObject(String object, String certificatePem, String keyPem) {
+            return new Certificate(null, null, object, certificatePem, keyPem);
+        }
+
+        /** True for PEM files, false for an object's text. */
+        public boolean files() {
+            return certificate != null;
+        }
+
+        @Override
+        public String toString() {
+            return files() ? "Certificate[" + certificate + ", " + key + "]" : "Certificate[TLSCertificate '" + object
+                    + "']";
         }
     }
 

@@ -3,7 +3,7 @@
  * the core bundle only: plugins use {@code io.gatehouse.api.plugin} and never this package. Versioned
  * like any exported package, but it is product-internal and may change in any minor release of Gatehouse.
  */
-@Version("0.4.0")
+@Version("0.5.0")
 package io.gatehouse.dataplane;
 
 import org.osgi.annotation.versioning.Version;

@@ -39,9 +39,18 @@ public final class TestCertificates {
     public record Issued(X509Certificate certificate, KeyPair keys) {
         /** Writes the certificate and the PKCS#8 key as PEM to the two files. */
         public void write(Path certificateFile, Path keyFile) throws IOException {
-            Files.writeString(certificateFile, pem(certificate), StandardCharsets.US_ASCII);
-            Files.writeString(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null)
-                    .generate()), StandardCharsets.US_ASCII);
+            Files.writeString(certificateFile, certificatePem(), StandardCharsets.US_ASCII);
+            Files.writeString(keyFile, keyPem(), StandardCharsets.US_ASCII);
+        }
+
+        /** The certificate as PEM text. */
+        public String certificatePem() throws IOException {
+            return pem(certificate);
+        }
+
+        /** The private key as unencrypted PKCS#8 PEM text. */
+        public String keyPem() throws IOException {
+            return pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null).generate());
         }
 
         /** A client context that trusts this certificate only. */

@@ -126,6 +126,10 @@ public interface ConfigService {
      */
     void delete(String kind, String name) throws ConfigException;
 
+    /**
+     * The stored object. Secrets are never read back: a {@code TLSCertificate}'s {@code key} is
+     * {@code redacted:sha256:<hex>}, and writing that value back keeps the stored key.
+     */
     Optional<ConfigObject> get(String kind, String name);
 
     /**
@@ -137,7 +141,10 @@ public interface ConfigService {
      */
     Optional<ObjectStatus> status(String kind, String name);
 
-    /** All objects, or those of one kind when {@code kind} is not null, sorted by kind then name. */
+    /**
+     * All objects, or those of one kind when {@code kind} is not null, sorted by kind then name; redacted like
+     * {@link #get}.
+     */
     List<ConfigObject> list(String kind);
 
     /** The object kinds this node accepts ({@code HTTPServer}, {@code Pipeline}, ...). */

@@ -55,7 +55,9 @@ final class StoreConnection {
     }
 
     /**
-     * Opens the database, creating the directory, the file and the tables when nothing was stored yet.
+     * Opens the database, creating the directory, the file and the tables when nothing was stored yet. The
+     * directory is made the owner's only (it holds configuration secrets: TLSCertificate keys; H2 and the
+     * compaction make files with the default permissions).
      *
      * @throws StoreOpenException naming what is wrong (see {@link StoreOpenException.Kind})
      */
@@ -63,6 +65,7 @@ final class StoreConnection {
         Path directory = location.directory();
         try {
             Files.createDirectories(directory);
+            StoreFiles.ownerOnly(directory);
             deleteDatabaseFiles(location.compactionTarget());
         } catch (IOException e) {
             throw new StoreOpenException(StoreOpenException.Kind.DIRECTORY, "cannot create or use the directory "

@@ -7,10 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Set;
 
 /** File-system steps the store needs around H2: forcing to the disk, and keeping a damaged file's copy. */
 final class StoreFiles {
@@ -28,6 +32,20 @@ final class StoreFiles {
     static void sync(Path file) throws IOException {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
             c.force(true);
+        }
+    }
+
+    /**
+     * Makes a directory readable, writable and searchable by its owner only ({@code rwx------}) where the file
+     * system has POSIX permissions; elsewhere it is left as it is.
+     */
+    static void ownerOnly(Path directory) throws IOException {
+        if (!Files.getFileStore(directory).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> wanted = PosixFilePermissions.fromString("rwx------");
+        if (!Files.getPosixFilePermissions(directory).equals(wanted)) {
+            Files.setPosixFilePermissions(directory, wanted);
         }
     }
 

@@ -34,6 +34,22 @@ public class H2OperationLogTest extends StoreTestSupport {
         assertTrue(r.corruption().isEmpty());
     }
 
+    /** The directory holds configuration secrets (TLSCertificate keys): nobody but its owner gets in. */
+    @Test
+    public void theDirectoryIsTheOwnersOnly() throws Exception {
+        File parent = tmp.newFolder();
+        Path created = parent.toPath().resolve("made");
+        open(created.toFile());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(created)));
+        File existing = tmp.newFolder();
+        Files.setPosixFilePermissions(existing.toPath(),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        open(existing);
+        assertEquals("an existing directory is restricted too", "rwx------",
+                java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(existing.toPath())));
+    }
+
     @Test
     public void appendStampsContiguousIndicesAndReadsThemBack() throws Exception {
         H2OperationLog log = open(tmp.newFolder());

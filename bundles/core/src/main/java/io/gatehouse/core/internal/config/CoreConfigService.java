@@ -1083,10 +1083,11 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
             ObjectKey key = new ObjectKey(o.kind(), o.name());
             ConfigObject stored = p.applier().objects().get(key);
             if (!written.contains(key)) {
-                out.add(new WriteResult(stored != null ? stored : o, WriteResult.Change.UNCHANGED));
+                out.add(new WriteResult(TlsCertificates.redact(stored != null ? stored : o),
+                        WriteResult.Change.UNCHANGED));
             } else {
-                out.add(new WriteResult(new ConfigObject(o.kind(), o.name(), o.spec().deepCopy(), 0),
-                        stored == null ? WriteResult.Change.CREATED : WriteResult.Change.UPDATED));
+                out.add(new WriteResult(TlsCertificates.redact(new ConfigObject(o.kind(), o.name(), o.spec().deepCopy(),
+                        0)), stored == null ? WriteResult.Change.CREATED : WriteResult.Change.UPDATED));
             }
         }
         return out;
@@ -1118,7 +1119,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
                 case UPDATED -> WriteResult.Change.UPDATED;
                 default -> WriteResult.Change.UNCHANGED;
             };
-            out.add(new WriteResult(object, change));
+            out.add(new WriteResult(TlsCertificates.redact(object), change));
         }
         return out;
     }
@@ -1143,7 +1144,7 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
     public Optional<ConfigObject> get(String kind, String name) {
         Parts p = parts;
         return p == null || kind == null || name == null ? Optional.empty()
-                : Optional.ofNullable(p.applier().objects().get(new ObjectKey(kind, name)));
+                : Optional.ofNullable(p.applier().objects().get(new ObjectKey(kind, name))).map(TlsCertificates::redact);
     }
 
     @Override
@@ -1165,7 +1166,8 @@ public class CoreConfigService implements ConfigService, LogListener, WriteGatew
         if (p == null) {
             return List.of();
         }
-        return p.applier().objects().values().stream().filter(o -> kind == null || o.kind().equals(kind)).toList();
+        return p.applier().objects().values().stream().filter(o -> kind == null || o.kind().equals(kind))
+                .map(TlsCertificates::redact).toList();
     }
 
     @Override

@@ -15,8 +15,11 @@ public record HttpServerSpec(String address, Integer port, Boolean http2, String
     public record Tls(List<Certificate> certificates, List<String> protocols, String reloadInterval) {
     }
 
-    /** A certificate chain and its private key (PEM files; relative paths from the node's runtime folder). */
-    public record Certificate(String certificate, String key) {
+    /**
+     * A certificate chain and its private key: PEM files (relative paths from the node's runtime folder), or
+     * {@code ref}, the name of a TLSCertificate object.
+     */
+    public record Certificate(String certificate, String key, String ref) {
     }
 
     /** One routing rule. */

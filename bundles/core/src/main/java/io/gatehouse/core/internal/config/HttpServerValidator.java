@@ -75,8 +75,13 @@ public final class HttpServerValidator {
         this.portOffset = portOffset;
     }
 
-    /** Returns the model, or null when violations were added to either list. */
-    public ServerModel validate(ConfigObject o, String prefix, List<Violation> invalid, List<Violation> conflicts) {
+    /**
+     * Returns the model, or null when violations were added to either list.
+     *
+     * @param certificates the TLSCertificate objects a reference may name, by name
+     */
+    public ServerModel validate(ConfigObject o, String prefix, List<Violation> invalid, List<Violation> conflicts,
+                                Map<String, ConfigObject> certificates) {
         String base = prefix + ".spec";
         int before = invalid.size() + conflicts.size();
         HttpServerSpec spec = binder.bind(o.spec(), HttpServerSpec.class, base, invalid);
@@ -132,7 +137,7 @@ public final class HttpServerValidator {
                 }
             }
         }
-        ServerTls tls = tls(spec.tls(), base + ".tls", invalid);
+        ServerTls tls = tls(spec.tls(), base + ".tls", certificates, invalid);
         if (invalid.size() + conflicts.size() > before) {
             return null;
         }
@@ -146,9 +151,11 @@ public final class HttpServerValidator {
     /**
      * The HTTPS settings, or null for plain HTTP. Only their shape is checked here: the files are each node's
      * own, read when it binds the listener (a node that cannot read them reports the server not serving, with
-     * the reason, and tries again).
+     * the reason, and tries again); a referenced TLSCertificate must exist (its text was checked when it was
+     * written) and is carried in the settings, so that a new text is new settings.
      */
-    private static ServerTls tls(HttpServerSpec.Tls tls, String base, List<Violation> invalid) {
+    private static ServerTls tls(HttpServerSpec.Tls tls, String base, Map<String, ConfigObject> objects,
+                                 List<Violation> invalid) {
         if (tls == null) {
             return null;
         }
@@ -163,7 +170,14 @@ public final class HttpServerValidator {
                 String cp = base + ".certificates[" + i + "]";
                 HttpServerSpec.Certificate c = tls.certificates().get(i);
                 if (c == null) {
-                    invalid.add(new Violation(cp, "must be an object with certificate and key"));
+                    invalid.add(new Violation(cp, "must be an object with certificate and key, or ref"));
+                    continue;
+                }
+                if (c.ref() != null) {
+                    ServerTls.Certificate referenced = reference(c, cp, objects, invalid);
+                    if (referenced != null) {
+                        certificates.add(referenced);
+                    }
                     continue;
                 }
                 Path certificate = file(c.certificate(), cp + ".certificate", invalid);
@@ -185,6 +199,26 @@ public final class HttpServerValidator {
         Duration reload = duration(tls.reloadInterval(), "10s", base + ".reloadInterval", Duration.ofSeconds(1),
                 Duration.ofHours(1), invalid);
         return invalid.size() > before ? null : new ServerTls(certificates, List.copyOf(protocols), reload);
+    }
+
+    private static ServerTls.Certificate reference(HttpServerSpec.Certificate c, String cp,
+                                                   Map<String, ConfigObject> objects, List<Violation> invalid) {
+        if (c.certificate() != null || c.key() != null) {
+            invalid.add(new Violation(cp, "ref names a TLSCertificate object: certificate and key are files, give"
+                    + " one or the other"));
+            return null;
+        }
+        if (!ObjectKinds.NAME.matcher(c.ref()).matches()) {
+            invalid.add(new Violation(cp + ".ref", ObjectKinds.NAME_RULE));
+            return null;
+        }
+        ConfigObject object = objects.get(c.ref());
+        if (object == null) {
+            invalid.add(new Violation(cp + ".ref", "TLSCertificate '" + c.ref() + "' does not exist"));
+            return null;
+        }
+        return ServerTls.Certificate.ofObject(c.ref(), object.spec().path("certificate").asText(),
+                object.spec().path("key").asText());
     }
 
     /** A file path: absolute, or relative to this node's runtime folder ({@code karaf.base}). */

@@ -10,8 +10,11 @@ public final class ObjectKinds {
     /** An admin API token: its name, role and SHA-256 (docs/operations.md, "Authentication"). */
     public static final String API_TOKEN = "ApiToken";
 
+    /** A certificate chain and its private key, referenced by HTTPServers (docs/configuration.md). */
+    public static final String TLS_CERTIFICATE = "TLSCertificate";
+
     /** Accepted kinds, in the order they are reported. */
-    public static final List<String> ALL = List.of(HTTP_SERVER, PIPELINE, API_TOKEN);
+    public static final List<String> ALL = List.of(HTTP_SERVER, PIPELINE, API_TOKEN, TLS_CERTIFICATE);
 
     /** Object and plugin names. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");

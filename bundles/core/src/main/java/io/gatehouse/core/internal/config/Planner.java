@@ -102,6 +102,8 @@ final class Planner {
             }
         }
         throwIfAny(invalid, conflicts);
+        // a TLSCertificate read back (its key redacted) and written again keeps the stored key
+        objects = objects.stream().map(o -> TlsCertificates.restore(o, state)).toList();
         for (int i = 0; i < objects.size(); i++) {
             ConfigObject o = objects.get(i);
             boolean exists = state.containsKey(new ObjectKey(o.kind(), o.name()));
@@ -149,6 +151,9 @@ final class Planner {
         Map<String, String> serverPrefixes = new HashMap<>();
         Set<String> pipelines = new HashSet<>();
         KindSet kindSnapshot = kinds.snapshot();
+        Map<String, ConfigObject> certificates = certificates(state);
+        objects.stream().filter(o -> o.kind().equals(ObjectKinds.TLS_CERTIFICATE))
+                .forEach(o -> certificates.put(o.name(), o));
         for (int i = 0; i < objects.size(); i++) {
             if (same[i]) {
                 continue;
@@ -157,12 +162,14 @@ final class Planner {
             String p = ObjectKinds.prefix(i, batch);
             if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
                 serverPrefixes.put(o.name(), p);
-                ServerModel m = serverValidator.validate(o, p, invalid, conflicts);
+                ServerModel m = serverValidator.validate(o, p, invalid, conflicts, certificates);
                 if (m != null) {
                     servers.put(o.name(), m);
                 }
             } else if (o.kind().equals(ObjectKinds.API_TOKEN)) {
                 ApiTokenSpec.validate(binder, o, p, invalid);
+            } else if (o.kind().equals(ObjectKinds.TLS_CERTIFICATE)) {
+                TlsCertificates.validate(binder, o, p, invalid);
             } else {
                 PipelineDefinition def = pipelineValidator.validate(o, p, invalid);
                 GenerationFactory.Bound b = def == null ? null : factory.check(def, kindSnapshot, p, invalid);
@@ -187,6 +194,14 @@ final class Planner {
             }
             throwIfAny(invalid, conflicts);
         }
+    }
+
+    /** The stored TLSCertificate objects by name (a new, modifiable map). */
+    static Map<String, ConfigObject> certificates(NavigableMap<ObjectKey, ConfigObject> state) {
+        Map<String, ConfigObject> out = new HashMap<>();
+        state.values().stream().filter(o -> o.kind().equals(ObjectKinds.TLS_CERTIFICATE))
+                .forEach(o -> out.put(o.name(), o));
+        return out;
     }
 
     /**
@@ -255,10 +270,19 @@ final class Planner {
         }
     }
 
-    /** Plans a delete: the object must exist and no HTTPServer may still route to a Pipeline being deleted. */
+    /**
+     * Plans a delete: the object must exist, no HTTPServer may still route to a Pipeline being deleted, and no
+     * HTTPServer may still reference a TLSCertificate being deleted.
+     */
     Plan delete(String kind, String name) throws ConfigException {
         if (kind == null || name == null || !applier.objects().containsKey(new ObjectKey(kind, name))) {
             throw ConfigException.notFound(kind, name);
+        }
+        if (kind.equals(ObjectKinds.TLS_CERTIFICATE)) {
+            String user = TlsCertificates.usedBy(name, applier.objects());
+            if (user != null) {
+                throw ConfigException.conflict("$", "TLSCertificate '" + name + "' is used by " + user);
+            }
         }
         if (kind.equals(ObjectKinds.PIPELINE)) {
             for (ServerModel s : running.listeners().models().values()) {

@@ -13,9 +13,11 @@ import io.gatehouse.core.internal.kinds.PluginKindRegistry;
 import io.gatehouse.core.internal.stats.Traffic;
 import io.gatehouse.dataplane.DataPlane;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,6 +54,8 @@ final class RunningState {
     private final Map<String, PipelineDefinition> definitions = new HashMap<>();
     // stored HTTPServers that cannot start because their spec does not validate on this node (name -> reason)
     private volatile Map<String, String> unstartedServers = Map.of();
+    // when each stored TLSCertificate's certificate expires (none for one that cannot be read), for its status
+    private volatile Map<String, Instant> certificateExpiry = Map.of();
 
     RunningState(DataPlane dataPlane, PluginKindRegistry kinds, SpecBinder binder, BindRetry bindRetry,
                  PortProbe portProbe) {
@@ -99,8 +103,8 @@ final class RunningState {
         if (o.kind().equals(ObjectKinds.HTTP_SERVER)) {
             return listeners.has(o.name()) && !unstartedServers.containsKey(o.name());
         }
-        // a token runs nothing: stored is accepted (the planner validated it)
-        return o.kind().equals(ObjectKinds.API_TOKEN);
+        // a token or a certificate runs nothing by itself: stored is accepted (the planner validated it)
+        return o.kind().equals(ObjectKinds.API_TOKEN) || o.kind().equals(ObjectKinds.TLS_CERTIFICATE);
     }
 
     /**
@@ -125,6 +129,11 @@ final class RunningState {
         if (kind.equals(ObjectKinds.API_TOKEN)) {
             return Optional.of(ObjectStatus.READY);
         }
+        if (kind.equals(ObjectKinds.TLS_CERTIFICATE)) {
+            Instant notAfter = certificateExpiry.get(name);
+            return Optional.of(notAfter != null && notAfter.isBefore(Instant.now())
+                    ? ObjectStatus.notReady("the certificate expired on " + notAfter) : ObjectStatus.READY);
+        }
         return Optional.of(ObjectStatus.notReady("kind '" + kind + "' is not known to this node; the object is ignored"));
     }
 
@@ -134,12 +143,15 @@ final class RunningState {
      * closed for servers, removed pipelines dropped after the servers stopped routing to them, replaced
      * instances closed. Never throws for an object's sake.
      */
-    void reconcile(Collection<ObjectKey> touched, NavigableMap<ObjectKey, ConfigObject> objects) {
+    void reconcile(Collection<ObjectKey> written, NavigableMap<ObjectKey, ConfigObject> objects) {
+        Collection<ObjectKey> touched = withCertificateUsers(written, objects);
         Map<String, Generation> generations = new LinkedHashMap<>();
         List<String> deletedPipelines = new ArrayList<>();
         Map<String, ServerModel> servers = new LinkedHashMap<>();
         Set<String> serverDeletes = new LinkedHashSet<>();
         Map<String, String> unstarted = new HashMap<>(unstartedServers);
+        Map<String, Instant> expiry = new HashMap<>(certificateExpiry);
+        Map<String, ConfigObject> certificates = Planner.certificates(objects);
         KindSet kindSnapshot = kinds.snapshot();
         for (ObjectKey key : touched) {
             ConfigObject o = objects.get(key);
@@ -167,7 +179,7 @@ final class RunningState {
                     continue;
                 }
                 List<Violation> conflicts = new ArrayList<>();
-                ServerModel m = serverValidator.validate(o, "$", invalid, conflicts);
+                ServerModel m = serverValidator.validate(o, "$", invalid, conflicts, certificates);
                 if (m == null) {
                     invalid.addAll(conflicts);
                     LOG.error("HTTPServer '{}' is stored but not valid on this node and is not started: {}",
@@ -176,6 +188,13 @@ final class RunningState {
                     serverDeletes.add(key.name());
                 } else {
                     servers.put(key.name(), m);
+                }
+            } else if (key.kind().equals(ObjectKinds.TLS_CERTIFICATE)) {
+                Instant notAfter = o == null ? null : TlsCertificates.notAfter(o);
+                if (notAfter == null) {
+                    expiry.remove(key.name());
+                } else {
+                    expiry.put(key.name(), notAfter);
                 }
             } else if (o != null && !key.kind().equals(ObjectKinds.API_TOKEN)) {
                 LOG.error("Stored object {} has a kind this node does not know; it is kept but ignored", key);
@@ -190,6 +209,7 @@ final class RunningState {
         }
         pipelines.publish(Map.of(), deletedPipelines);
         unstartedServers = Map.copyOf(unstarted);
+        certificateExpiry = Map.copyOf(expiry);
         retired.forEach((name, old) -> {
             if (old != null) {
                 old.retire(generations.get(name), LOG);
@@ -199,6 +219,27 @@ final class RunningState {
         deletedPipelines.forEach(heldBack::remove);
         generations.values().stream().filter(g -> !g.available()).forEach(g ->
                 LOG.info("Pipeline '{}' is unavailable for now: {}", g.pipeline(), g.unavailableReason()));
+    }
+
+    /**
+     * {@code written} and every HTTPServer that references a written TLSCertificate: a certificate's new text
+     * is its servers' new settings (their listeners serve it from new handshakes on).
+     */
+    private static Collection<ObjectKey> withCertificateUsers(Collection<ObjectKey> written,
+                                                              NavigableMap<ObjectKey, ConfigObject> objects) {
+        Set<String> certificates = new HashSet<>();
+        written.stream().filter(k -> k.kind().equals(ObjectKinds.TLS_CERTIFICATE)).forEach(k -> certificates.add(k.name()));
+        if (certificates.isEmpty()) {
+            return written;
+        }
+        Set<ObjectKey> out = new LinkedHashSet<>(written);
+        for (ConfigObject o : objects.values()) {
+            if (o.kind().equals(ObjectKinds.HTTP_SERVER)
+                    && TlsCertificates.references(o).stream().anyMatch(r -> certificates.contains(r.name()))) {
+                out.add(new ObjectKey(o.kind(), o.name()));
+            }
+        }
+        return out;
     }
 
     /** How long a generation whose kind went away keeps serving (see {@code kindGrace}). */

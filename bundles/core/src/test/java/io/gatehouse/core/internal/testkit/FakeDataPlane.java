@@ -56,7 +56,7 @@ public final class FakeDataPlane implements DataPlane {
             return null;
         }
         for (var c : settings.tls().certificates()) {
-            if (unreadable.contains(c.certificate()) || unreadable.contains(c.key())) {
+            if (c.files() && (unreadable.contains(c.certificate()) || unreadable.contains(c.key()))) {
                 return "TLS: " + c.certificate() + ": cannot read the certificate file";
             }
         }

@@ -98,7 +98,9 @@ final class ServerTlsState {
         for (ServerTls.Certificate c : tls.certificates()) {
             PemKeyPair pair;
             try {
-                pair = PemKeyPair.read(c.certificate(), c.key());
+                pair = c.files() ? PemKeyPair.read(c.certificate(), c.key())
+                        : PemKeyPair.parse(c.certificatePem(), c.keyPem(), "TLSCertificate '" + c.object() + "'",
+                                "TLSCertificate '" + c.object() + "' key");
             } catch (IllegalArgumentException e) {
                 throw new SSLException("TLS: " + e.getMessage());
             }
@@ -132,12 +134,17 @@ final class ServerTlsState {
                 .build();
     }
 
-    /** SHA-256 over every certificate and key file. */
+    /**
+     * SHA-256 over every certificate and key file. An object's text is part of the settings (a new text is new
+     * settings, a new state): it never changes under a state.
+     */
     private String digest() throws SSLException {
         List<Path> files = new ArrayList<>();
         for (ServerTls.Certificate c : tls.certificates()) {
-            files.add(c.certificate());
-            files.add(c.key());
+            if (c.files()) {
+                files.add(c.certificate());
+                files.add(c.key());
+            }
         }
         try {
             return PemKeyPair.digest(files);

@@ -126,6 +126,24 @@ public class HttpsListenerTest extends DataPlaneTestSupport {
         assertEquals(wildcard.certificate().getNotAfter().toInstant(), served.get(1).notAfter());
     }
 
+    /** A TLSCertificate object's PEM text serves beside a pair of files, and its key never shows in a string. */
+    @Test
+    public void anObjectsTextServesBesideFiles() throws Exception {
+        TestCertificates.Issued files = TestCertificates.forNames("files", "files.test");
+        TestCertificates.Issued object = TestCertificates.forNames("object", "object.test");
+        ServerTls.Certificate fromObject = ServerTls.Certificate.ofObject("object-test", object.certificatePem(),
+                object.keyPem());
+        int port = bind(https(Duration.ofSeconds(10), write("files", files), fromObject), SCHEME);
+        X509Certificate[] both = {files.certificate(), object.certificate()};
+        assertEquals("CN=object", handshake(port, "object.test", both)[0]);
+        assertEquals("CN=files", handshake(port, "files.test", both)[0]);
+        assertEquals("Certificate[TLSCertificate 'object-test']", fromObject.toString());
+        assertFalse(https(Duration.ofSeconds(10), fromObject).toString().contains("PRIVATE KEY"));
+        IllegalArgumentException both2 = assertThrows(IllegalArgumentException.class, () ->
+                new ServerTls.Certificate(Path.of("a.crt"), Path.of("a.key"), "x", "pem", "pem"));
+        assertEquals("files or an object, not both", both2.getMessage());
+    }
+
     @Test
     public void changedFilesServeNewHandshakesAndBrokenOnesKeepTheOld() throws Exception {
         TestCertificates.Issued first = TestCertificates.issue("first");
