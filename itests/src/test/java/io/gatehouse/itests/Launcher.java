@@ -59,6 +59,15 @@ final class Launcher implements AutoCloseable {
         env.put("IO_GATEHOUSE_CLUSTER_BIND_PORT", String.valueOf(Ports.free()));
     }
 
+    /** Sets (or, with null, removes) an environment variable of the commands run from now on. */
+    void env(String name, String value) {
+        if (value == null) {
+            env.remove(name);
+        } else {
+            env.put(name, value);
+        }
+    }
+
     Path dist() {
         return dist;
     }

@@ -10,6 +10,7 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.dataplane.TestCertificates;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -123,6 +124,57 @@ public class LauncherIT {
                 .replaceAll(".*:", "") + " is answered by another process"));
         assertTrue(status.output(), status.output().contains("not a Gatehouse node"));
         assertFalse(status.output(), status.output().contains("healthy: every object"));
+
+        Launcher.Result stop = gatehouse.run("stop");
+        assertEquals(stop.output(), 0, stop.exit());
+        assertTrue("the JVM is gone", gatehouse.karaf().isEmpty());
+    }
+
+    /**
+     * An admin API on HTTPS (GATEHOUSE_ADMIN_TLS_CERTIFICATE and _KEY): the launcher starts the node, finds it up
+     * and healthy over HTTPS trusting that certificate only, remembers it for later commands, and does not
+     * take a node presenting another certificate for it.
+     */
+    @Test
+    public void theLauncherTalksToAnHttpsAdminApiTrustingItsCertificateOnly() throws Exception {
+        Launcher gatehouse = launcher();
+        Path tls = Files.createDirectories(gatehouse.runtime().resolveSibling("tls"));
+        TestCertificates.Issued certificate = TestCertificates.issue("admin");
+        certificate.write(tls.resolve("admin.crt"), tls.resolve("admin.key"));
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_CERTIFICATE", tls.resolve("admin.crt").toString());
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_KEY", tls.resolve("admin.key").toString());
+        String adminUrl = gatehouse.admin("/api/v1/").replace("http://", "https://");
+
+        Launcher.Result start = gatehouse.run("start");
+        assertEquals(start.output(), 0, start.exit());
+        assertTrue(start.output(), start.output().contains("up after"));
+        assertTrue(start.output(), start.output().contains("admin API " + adminUrl));
+        String token = Files.readString(gatehouse.runtime().resolve("data/admin.token")).trim();
+        HttpResponse<String> objects = java.net.http.HttpClient.newBuilder().sslContext(certificate.trusting()).build()
+                .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(adminUrl + "objects"))
+                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(objects.body(), 200, objects.statusCode());
+        assertNotEquals("plain HTTP is not served", 200, http.status(gatehouse.admin("/api/v1/health")));
+
+        // later commands need no variable: the node's certificate is remembered while it runs
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_CERTIFICATE", null);
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_KEY", null);
+        Launcher.Result status = gatehouse.run("status");
+        assertEquals(status.output(), 0, status.exit());
+        assertTrue(status.output(), status.output().contains("admin API " + adminUrl));
+        assertTrue(status.output(), status.output().contains("healthy: every object is serving"));
+
+        // a node presenting another certificate than the one the launcher trusts is not this node
+        Path launchTls = gatehouse.runtime().resolve("launch.tls");
+        TestCertificates.Issued other = TestCertificates.issue("admin");
+        other.write(tls.resolve("other.crt"), tls.resolve("other.key"));
+        Files.writeString(launchTls, tls.resolve("other.crt") + "\n");
+        Launcher.Result impostor = gatehouse.run("status");
+        assertEquals(impostor.output(), 1, impostor.exit());
+        assertFalse(impostor.output(), impostor.output().contains("healthy: every object"));
+        assertTrue(impostor.output(), impostor.output().contains("no HTTPS answer with the certificate in " + tls
+                .resolve("other.crt")));
+        Files.writeString(launchTls, tls.resolve("admin.crt") + "\n");
 
         Launcher.Result stop = gatehouse.run("stop");
         assertEquals(stop.output(), 0, stop.exit());
