@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.dataplane.TestCertificates;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -141,6 +142,76 @@ public class ClusterIT {
             assertEquals(name + " booted without a service cycle", List.of(),
                     cluster.logLines(name, "resulted in a cycle"));
         }
+    }
+
+    /**
+     * A TLSCertificate written once, through one node, is served by every node of the group (no file on any
+     * of them), reads back redacted alike everywhere, and its renewal, written through another node, reaches
+     * every node too.
+     */
+    @Test
+    public void aCertificateObjectWrittenOnceServesOnEveryNodeAndSoDoesItsRenewal() throws Exception {
+        List<String> all = cluster.names();
+        cluster.awaitWritable(all, Duration.ofSeconds(90));
+        int port = cluster.freeServerPort();
+        TestCertificates.Issued first = TestCertificates.forNames("group-1", "group.test");
+        HttpResponse<String> applied = cluster.applyTo(OBSERVER, certificate(first) + """
+                ---
+                kind: Pipeline
+                name: tls-hello
+                spec:
+                  plugins:
+                    - {name: hello, kind: mock, spec: {body: "hello from the group"}}
+                ---
+                kind: HTTPServer
+                name: tls-group
+                spec:
+                  address: 127.0.0.1
+                  port: %d
+                  tls: {certificates: [{ref: group-cert}]}
+                  rules: [{pipeline: tls-hello}]
+                """.formatted(port));
+        assertEquals(applied.body(), 200, applied.statusCode());
+        for (String name : all) {
+            awaitServed(name, port, first);
+        }
+        java.util.Set<String> markers = new java.util.TreeSet<>();
+        for (String name : all) {
+            String key = json.readTree(cluster.get(name, "/objects/TLSCertificate/group-cert").body())
+                    .path("spec").path("key").asText();
+            assertTrue(name + ": " + key, key.startsWith("redacted:sha256:"));
+            markers.add(key);
+        }
+        assertEquals("one key, the same marker on every node", 1, markers.size());
+
+        TestCertificates.Issued renewed = TestCertificates.forNames("group-2", "group.test");
+        String via = VOTERS.get(1);
+        HttpResponse<String> renewal = cluster.applyTo(via, certificate(renewed));
+        assertEquals(renewal.body(), 200, renewal.statusCode());
+        for (String name : all) {
+            awaitServed(name, port, renewed);
+        }
+    }
+
+    /** The TLSCertificate {@code group-cert} of {@code issued} as a YAML document (JSON is YAML). */
+    private String certificate(TestCertificates.Issued issued) throws Exception {
+        ObjectNode o = json.createObjectNode().put("kind", "TLSCertificate")
+                .put("name", "group-cert");
+        o.putObject("spec").put("certificate", issued.certificatePem()).put("key", issued.keyPem());
+        return json.writeValueAsString(o) + "\n";
+    }
+
+    /** Waits until {@code node} answers over HTTPS on the server's port with {@code issued}'s certificate. */
+    private static void awaitServed(String node, int port, TestCertificates.Issued issued) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(issued.trusting())
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        java.net.URI uri = java.net.URI.create(cluster.node(node).url(port).replace("http://", "https://") + "/");
+        await(node + " serves " + issued.certificate().getSubjectX500Principal()).atMost(CATCH_UP)
+                .ignoreExceptions().until(() -> {
+                    HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(uri)
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == 200 && r.body().equals("hello from the group");
+                });
     }
 
     /** The leader every node in {@code names} names (they must agree). */

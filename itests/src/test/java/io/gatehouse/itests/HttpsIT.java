@@ -226,6 +226,9 @@ public class HttpsIT {
         String audit = Files.readString(karaf.home().resolve("data/log/audit.log"));
         assertTrue(audit, audit.contains("object-cert"));
         assertFalse(audit, audit.contains("PRIVATE KEY"));
+        String log = Files.readString(karaf.home().resolve("data/log/karaf.log"));
+        assertTrue(log, log.contains("HTTPServer 'by-object': TLS certificates loaded"));
+        assertFalse("no key in karaf.log", log.contains("PRIVATE KEY"));
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(karaf.home().resolve("data/gatehouse"))));
     }

@@ -11,9 +11,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -27,7 +25,8 @@ import java.util.regex.Pattern;
  * A certificate chain and its private key read from PEM files, with the JDK only: the chain with
  * {@link CertificateFactory} (one or more {@code BEGIN CERTIFICATE} blocks, the server's first), the key as
  * unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519). It is checked before use: the key must
- * sign what the certificate's public key verifies, and the certificate must be valid now. Every refusal says
+ * sign what the certificate's public key verifies, and the certificate must not have expired nor start more
+ * than {@link #NOT_BEFORE_SKEW} from now. Every refusal says
  * which file and why.
  *
  * <p>Shared by the data plane's HTTPS listeners (files or {@code TLSCertificate} objects) and the admin API's
@@ -42,6 +41,14 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
             "-----BEGIN ([A-Z ]*)PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END \\1PRIVATE KEY-----");
     private static final Pattern COMMON_NAME = Pattern.compile("(?:^|,)\\s*CN=([^,]+)");
     private static final List<String> ALGORITHMS = List.of("RSA", "EC", "Ed25519", "RSASSA-PSS");
+
+    /**
+     * How far in the future a certificate's start may be and still be taken: a certificate issued a moment
+     * ago, written once and replicated, must load on a node whose clock is a little behind the issuer's.
+     *
+     * @since 0.5
+     */
+    public static final java.time.Duration NOT_BEFORE_SKEW = java.time.Duration.ofMinutes(10);
 
     /** Reads and checks the pair; throws {@link IllegalArgumentException} with the file and the reason. */
     public static PemKeyPair read(Path certificate, Path key) {
@@ -62,18 +69,19 @@ public record PemKeyPair(List<X509Certificate> chain, PrivateKey key) {
 
     /**
      * Checks that {@code key} is the key of the first certificate of {@code chain} and that the certificate is
-     * valid now; throws {@link IllegalArgumentException} naming the source and the reason.
+     * valid now (give or take {@link #NOT_BEFORE_SKEW} for its start); throws {@link IllegalArgumentException}
+     * naming the source and the reason.
      *
      * @since 0.5
      */
     public static PemKeyPair of(List<X509Certificate> chain, PrivateKey key, String certificateSource,
                                 String keySource) {
         X509Certificate leaf = chain.get(0);
-        try {
-            leaf.checkValidity();
-        } catch (CertificateExpiredException e) {
+        long now = System.currentTimeMillis();
+        if (now > leaf.getNotAfter().getTime()) {
             throw new IllegalArgumentException(certificateSource + ": the certificate expired on " + leaf.getNotAfter());
-        } catch (CertificateNotYetValidException e) {
+        }
+        if (now + NOT_BEFORE_SKEW.toMillis() < leaf.getNotBefore().getTime()) {
             throw new IllegalArgumentException(certificateSource + ": the certificate is valid only from "
                     + leaf.getNotBefore());
         }

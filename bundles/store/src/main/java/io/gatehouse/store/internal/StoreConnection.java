@@ -55,6 +55,22 @@ final class StoreConnection {
     }
 
     /**
+     * Makes the directory its owner's only, saying so; a directory this process may not change (another
+     * owner, a shared group folder an operator set up) is left as it is, with a warning: it is not a reason
+     * to refuse to open the log.
+     */
+    private static void restrict(Path directory) {
+        try {
+            if (StoreFiles.ownerOnly(directory)) {
+                LOG.info("Made {} its owner's only (rwx------): the operation log holds TLSCertificate keys", directory);
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            LOG.warn("Could not make {} its owner's only ({}); the operation log holds TLSCertificate keys: keep other"
+                    + " users out of it", directory, e.toString());
+        }
+    }
+
+    /**
      * Opens the database, creating the directory, the file and the tables when nothing was stored yet. The
      * directory is made the owner's only (it holds configuration secrets: TLSCertificate keys; H2 and the
      * compaction make files with the default permissions).
@@ -65,7 +81,7 @@ final class StoreConnection {
         Path directory = location.directory();
         try {
             Files.createDirectories(directory);
-            StoreFiles.ownerOnly(directory);
+            restrict(directory);
             deleteDatabaseFiles(location.compactionTarget());
         } catch (IOException e) {
             throw new StoreOpenException(StoreOpenException.Kind.DIRECTORY, "cannot create or use the directory "

@@ -37,16 +37,18 @@ final class StoreFiles {
 
     /**
      * Makes a directory readable, writable and searchable by its owner only ({@code rwx------}) where the file
-     * system has POSIX permissions; elsewhere it is left as it is.
+     * system has POSIX permissions; elsewhere it is left as it is. Answers whether it changed them.
      */
-    static void ownerOnly(Path directory) throws IOException {
+    static boolean ownerOnly(Path directory) throws IOException {
         if (!Files.getFileStore(directory).supportsFileAttributeView(PosixFileAttributeView.class)) {
-            return;
+            return false;
         }
         Set<PosixFilePermission> wanted = PosixFilePermissions.fromString("rwx------");
-        if (!Files.getPosixFilePermissions(directory).equals(wanted)) {
-            Files.setPosixFilePermissions(directory, wanted);
+        if (Files.getPosixFilePermissions(directory).equals(wanted)) {
+            return false;
         }
+        Files.setPosixFilePermissions(directory, wanted);
+        return true;
     }
 
     /**

@@ -107,13 +107,20 @@ final class TlsCertificates {
         }
     }
 
-    /** The TLSCertificates a server's spec references, in order (whatever else is wrong with the spec). */
+    /**
+     * The TLSCertificates a server's spec references, in order, whatever else is wrong with the spec (a stored
+     * spec of any shape: this runs over every stored server). A scalar {@code ref} counts as its text, as the
+     * binder reads it ({@code ref: 2026} names TLSCertificate '2026').
+     */
     static List<Reference> references(ConfigObject server) {
         List<Reference> out = new ArrayList<>();
         JsonNode certificates = server.spec().path("tls").path("certificates");
+        if (!certificates.isArray()) {
+            return out;
+        }
         for (int i = 0; i < certificates.size(); i++) {
-            JsonNode ref = certificates.get(i).path("ref");
-            if (ref.isTextual()) {
+            JsonNode ref = certificates.path(i).path("ref");
+            if (ref.isValueNode() && !ref.isNull()) {
                 out.add(new Reference(i, ref.asText()));
             }
         }
@@ -135,9 +142,14 @@ final class TlsCertificates {
         return null;
     }
 
-    /** The object as readers see it: a TLSCertificate's key replaced by its marker; any other object as is. */
+    /**
+     * The object as readers see it: a TLSCertificate's key replaced by its marker (a key that is a marker
+     * already is left as it is); any other object as is.
+     */
     static ConfigObject redact(ConfigObject o) {
-        if (!o.kind().equals(ObjectKinds.TLS_CERTIFICATE) || !o.spec().path("key").isTextual()) {
+        if (!o.kind().equals(ObjectKinds.TLS_CERTIFICATE) || !o.spec().path("key").isTextual()
+                || o.spec().path("key").asText().startsWith(REDACTED_PREFIX)) {
+            // an answer built from what a client wrote may hold the marker it sent: it stays as it is
             return o;
         }
         ObjectNode spec = o.spec().deepCopy();

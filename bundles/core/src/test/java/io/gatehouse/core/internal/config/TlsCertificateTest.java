@@ -129,6 +129,17 @@ public class TlsCertificateTest {
         assertEquals(WriteResult.Change.UNCHANGED, dry.get(0).change());
         assertEquals(marker, dry.get(0).object().spec().path("key").asText());
 
+        // the answer to a write that sends the marker back holds the stored key's marker, as a read does
+        ConfigObject edited = certificate("web-cert", issued.certificatePem(), marker);
+        edited.spec().put("certificate", issued.certificatePem() + "\n");
+        List<WriteResult> editedDry = f.service.dryRun(new io.gatehouse.api.config.WriteRequest(null, null,
+                WriteMode.APPLY, List.of(edited), Duration.ofSeconds(5))).get();
+        assertEquals(WriteResult.Change.UPDATED, editedDry.get(0).change());
+        assertEquals(marker, editedDry.get(0).object().spec().path("key").asText());
+        List<WriteResult> editedWrite = f.service.write(WriteMode.APPLY, List.of(edited));
+        assertEquals(WriteResult.Change.UPDATED, editedWrite.get(0).change());
+        assertEquals(marker, editedWrite.get(0).object().spec().path("key").asText());
+
         // a server written afterwards still gets the real key
         f.service.apply(List.of(server("web-cert")));
         assertEquals(issued.keyPem(), served(0).keyPem());
@@ -200,6 +211,52 @@ public class TlsCertificateTest {
                 """).get(0)));
         f.service.delete("TLSCertificate", "web-cert");
         assertTrue(f.service.get("TLSCertificate", "web-cert").isEmpty());
+    }
+
+    /** A ref written as a number is the name it binds to: it counts as a use, and renewals reach it. */
+    @Test
+    public void aNumericRefIsAUseLikeAnyOther() throws Exception {
+        f.service.apply(List.of(certificate("2026", issued)));
+        f.apply("""
+                kind: HTTPServer
+                name: web
+                spec:
+                  address: 127.0.0.1
+                  port: 10443
+                  tls: {certificates: [{ref: 2026}]}
+                  rules: [{pipeline: a}]
+                """);
+        assertEquals("2026", served(0).object());
+        ConfigException inUse = assertThrows(ConfigException.class, () -> f.service.delete("TLSCertificate", "2026"));
+        assertEquals(409, inUse.status());
+        TestCertificates.Issued renewed = TestCertificates.forNames("renewed", "web.test");
+        f.service.apply(List.of(certificate("2026", renewed)));
+        assertEquals(renewed.certificatePem(), served(0).certificatePem());
+    }
+
+    /** References are read from stored specs of any shape without failing (they run over every server). */
+    @Test
+    public void referencesOfOddShapesAreNone() throws Exception {
+        for (String tls : List.of("{certificates: {ref: a}}", "{certificates: [null, 3, {ref: null}, {ref: [a]}]}",
+                "{certificates: oops}", "7")) {
+            ConfigObject server = f.parse("kind: HTTPServer\nname: odd\nspec: {tls: " + tls + "}\n").get(0);
+            assertEquals(tls, List.of(), TlsCertificates.references(server));
+        }
+        ConfigObject two = f.parse("kind: HTTPServer\nname: odd\nspec: {tls: {certificates: [{certificate: a},"
+                + " {ref: b}, {ref: 7}]}}\n").get(0);
+        assertEquals(List.of(new TlsCertificates.Reference(1, "b"), new TlsCertificates.Reference(2, "7")),
+                TlsCertificates.references(two));
+    }
+
+    /** A certificate issued moments ago loads on a node whose clock is a little behind; one far ahead does not. */
+    @Test
+    public void aCertificateStartingMinutesAheadIsTakenHoursAheadIsNot() throws Exception {
+        TestCertificates.Issued soon = TestCertificates.issue("soon", Instant.now().plus(Duration.ofMinutes(2)),
+                Instant.now().plus(Duration.ofDays(30)));
+        f.service.apply(List.of(certificate("soon", soon)));
+        TestCertificates.Issued later = TestCertificates.issue("later", Instant.now().plus(Duration.ofHours(1)),
+                Instant.now().plus(Duration.ofDays(30)));
+        assertViolation(refused(400, certificate("later", later)), "$.spec.certificate", "is valid only from");
     }
 
     @Test
