@@ -91,6 +91,11 @@ public class ClusterNodeComponent {
         @AttributeDefinition(name = "Secret file", description = "A file holding the cluster secret", required = false)
         String secret_file() default "";
 
+        @AttributeDefinition(name = "Trust for other groups", description = "PEM file of the certificates trusted "
+                + "for other groups' https:// admin addresses (groups.<name>); empty: the JDK's trust store",
+                required = false)
+        String tls_trust() default "";
+
         @AttributeDefinition(name = "Heartbeat", description = "Interval of liveness messages between group members")
         String heartbeat() default "200ms";
 

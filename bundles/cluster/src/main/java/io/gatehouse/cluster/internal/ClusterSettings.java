@@ -2,6 +2,7 @@ package io.gatehouse.cluster.internal;
 
 import io.gatehouse.api.cluster.Role;
 import io.gatehouse.api.config.Units;
+import io.gatehouse.cluster.internal.groups.GroupTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,7 +30,10 @@ import java.util.regex.Pattern;
  * @param multicast    multicast discovery instead of seeds
  * @param secret       the configured secret, or empty
  * @param secretFile   the configured secret file, or empty
- * @param groups       admin addresses of other groups' nodes, by group name
+ * @param groups       admin addresses of other groups' nodes, by group name ({@code host:port},
+ *                     {@code https://host:port})
+ * @param tlsTrust     PEM file of the certificates trusted for {@code https://} group addresses; empty: the
+ *                     JDK's trust store
  * @param heartbeat    interval of the liveness messages
  * @param suspectAfter silence before a member is suspect
  * @param deadAfter    silence before Hazelcast removes a member (whole seconds)
@@ -43,7 +47,7 @@ import java.util.regex.Pattern;
 public record ClusterSettings(String clusterName, String nodeName, String group, Role role, List<String> voters,
                               String bindAddress, int bindPort, List<String> seeds, boolean multicast,
                               String secret, String secretFile, Map<String, List<String>> groups,
-                              Duration heartbeat, Duration suspectAfter, Duration deadAfter,
+                              String tlsTrust, Duration heartbeat, Duration suspectAfter, Duration deadAfter,
                               Duration leaseRenew, Duration leaseStepDown, Duration leaseTakeover,
                               Duration writeTimeout, Duration cpRestartAfter) {
 
@@ -96,11 +100,14 @@ public record ClusterSettings(String clusterName, String nodeName, String group,
             require(!e.getKey().equals(group), key, "names this node's own group");
             require(!e.getValue().isEmpty(), key, "needs at least one host:port");
             for (String a : e.getValue()) {
-                hostPort(a, key);
+                require(!a.contains("/") || a.matches("(?i)https?://[^/]+"), key, "'" + a + "' is not host:port,"
+                        + " http://host:port or https://host:port");
+                hostPort(GroupTls.hostPort(a), key);
             }
             g.put(e.getKey(), List.copyOf(e.getValue()));
         }
         groups = Collections.unmodifiableMap(g);
+        tlsTrust = tlsTrust == null ? "" : tlsTrust.trim();
         positive(heartbeat, "heartbeat");
         positive(suspectAfter, "suspectAfter");
         positive(deadAfter, "deadAfter");
@@ -151,7 +158,7 @@ public record ClusterSettings(String clusterName, String nodeName, String group,
         }
         return new ClusterSettings(trim(c.cluster_name()), node, trim(c.group()), role, voters,
                 trim(c.bind_address()), port(c.bind_port()), list(c.seeds()), Boolean.parseBoolean(multicast),
-                c.secret() == null ? "" : c.secret().trim(), trim(c.secret_file()), groups,
+                c.secret() == null ? "" : c.secret().trim(), trim(c.secret_file()), groups, trust(c.tls_trust()),
                 duration(c.heartbeat(), "heartbeat", Duration.ofMillis(10), Duration.ofSeconds(10)),
                 duration(c.suspectAfter(), "suspectAfter", Duration.ofMillis(20), Duration.ofMinutes(1)),
                 duration(c.deadAfter(), "deadAfter", Duration.ofSeconds(2), Duration.ofMinutes(5)),
@@ -213,6 +220,19 @@ public record ClusterSettings(String clusterName, String nodeName, String group,
 
     private static String trim(String s) {
         return s == null ? "" : s.trim();
+    }
+
+    /** The trust file, checked now (read and parsed) so that a wrong one refuses the configuration. */
+    private static String trust(String file) {
+        String t = trim(file);
+        if (!t.isEmpty()) {
+            try {
+                GroupTls.context(t);
+            } catch (IllegalArgumentException e) {
+                throw invalid("tls.trust", e.getMessage());
+            }
+        }
+        return t;
     }
 
     private static void name(String n, String key) {

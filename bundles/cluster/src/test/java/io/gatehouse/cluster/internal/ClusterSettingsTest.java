@@ -68,6 +68,9 @@ public class ClusterSettingsTest {
         assertEquals("n1", s.staticLeader());
         assertEquals(List.of("10.0.0.1:6000", "10.0.0.3:6000"), s.seeds());
         assertEquals(Map.of("us", List.of("10.1.0.1:9900", "10.1.0.2:9900")), s.groups());
+        assertEquals("", s.tlsTrust());
+        ClusterSettings https = parse("groups.us", "https://us1.example.com:9900, http://10.1.0.2:9900");
+        assertEquals(List.of("https://us1.example.com:9900", "http://10.1.0.2:9900"), https.groups().get("us"));
         assertEquals(Duration.ofSeconds(3), s.deadAfter());
         assertEquals(Duration.ofMillis(500), s.leaseTakeover());
     }
@@ -94,6 +97,9 @@ public class ClusterSettingsTest {
         refused("secret", "secret", "0123456789abcdefgh", "secret.file", "/tmp/x");
         refused("groups.default", "groups.default", "10.0.0.1:9900");
         refused("groups.us", "groups.us", "nothing");
+        refused("groups.us", "groups.us", "ftp://10.1.0.1:9900");
+        refused("groups.us", "groups.us", "https://10.1.0.1:9900/api");
+        refused("tls.trust", "tls.trust", "/nonexistent/groups-ca.pem");
         refused("heartbeat", "heartbeat", "200");
         refused("suspectAfter", "suspectAfter", "300ms");
         refused("deadAfter", "deadAfter", "2500ms");

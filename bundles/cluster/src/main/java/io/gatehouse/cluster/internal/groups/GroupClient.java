@@ -7,7 +7,6 @@ import io.gatehouse.api.cluster.ConsensusException.Reason;
 import io.gatehouse.api.cluster.GroupAuthenticator;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -31,6 +30,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +77,14 @@ public final class GroupClient implements AutoCloseable {
      * @param ownGroup this node's group (for messages)
      * @param groups   admin addresses by group ({@code groups.<name>})
      */
-    public GroupClient(String self, String ownGroup, Map<String, List<String>> groups, GroupSignature signature) {
-        this(self, ownGroup, groups, signature, System::nanoTime);
+    public GroupClient(String self, String ownGroup, Map<String, List<String>> groups, GroupSignature signature,
+                       SSLContext tls) {
+        this(self, ownGroup, groups, signature, tls, System::nanoTime);
     }
 
+    /** @param tls the context of {@code https://} addresses ({@link GroupTls#context}) */
     GroupClient(String self, String ownGroup, Map<String, List<String>> groups, GroupSignature signature,
-                LongSupplier nanos) {
+                SSLContext tls, LongSupplier nanos) {
         this.self = Objects.requireNonNull(self, "self");
         this.ownGroup = Objects.requireNonNull(ownGroup, "ownGroup");
         this.signature = Objects.requireNonNull(signature, "signature");
@@ -102,6 +104,7 @@ public final class GroupClient implements AutoCloseable {
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(HttpClient.Builder.NO_PROXY)
+                .sslContext(tls)
                 .executor(executor)
                 .build();
     }
@@ -187,7 +190,7 @@ public final class GroupClient implements AutoCloseable {
         CompletableFuture<HttpResponse<byte[]>> sent;
         try {
             GroupSignature.Signed signed = signature.sign("POST", target, call.body, self);
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + target))
+            HttpRequest request = HttpRequest.newBuilder(GroupTls.uri(address, target))
                     .timeout(Duration.ofNanos(left))
                     .header("Content-Type", "application/octet-stream")
                     .header("Accept", "application/json")

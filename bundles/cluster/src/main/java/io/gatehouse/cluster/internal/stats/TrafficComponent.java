@@ -14,9 +14,9 @@ import io.gatehouse.api.stats.TrafficSnapshot;
 import io.gatehouse.api.stats.TrafficStats;
 import io.gatehouse.cluster.internal.ClusterNode;
 import io.gatehouse.cluster.internal.groups.GroupSignature;
+import io.gatehouse.cluster.internal.groups.GroupTls;
 import io.gatehouse.cluster.internal.Messaging;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -74,6 +74,7 @@ public class TrafficComponent implements ClusterTraffic {
             return t;
         });
         this.client = HttpClient.newBuilder().executor(http).connectTimeout(Duration.ofSeconds(2))
+                .sslContext(GroupTls.context(node.settings().tlsTrust()))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.signature = new GroupSignature(node.secret(), System::currentTimeMillis);
         node.messaging().register(TYPE, handler);
@@ -233,7 +234,7 @@ public class TrafficComponent implements ClusterTraffic {
             // signed with the cluster secret: the other group's admin API takes it instead of a bearer token
             String target = "/api/v1/stats?scope=group&snapshots=true&timeout=" + inner + "ms";
             GroupSignature.Signed signed = signature.sign("GET", target, new byte[0], node.settings().nodeName());
-            request = HttpRequest.newBuilder(URI.create("http://" + address + target)).timeout(Duration.ofNanos(left))
+            request = HttpRequest.newBuilder(GroupTls.uri(address, target)).timeout(Duration.ofNanos(left))
                     .header(GroupAuthenticator.NODE_HEADER, signed.node())
                     .header(GroupAuthenticator.TIMESTAMP_HEADER, signed.timestamp())
                     .header(GroupAuthenticator.SIGNATURE_HEADER, signed.signature())

@@ -7,15 +7,21 @@ import static org.junit.Assert.fail;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.gatehouse.api.cluster.ConsensusException;
 import io.gatehouse.api.cluster.ConsensusException.Reason;
 import io.gatehouse.api.cluster.GroupAuthenticator;
 import io.gatehouse.cluster.internal.ClusterSecret;
+import io.gatehouse.dataplane.TestCertificates;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +35,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.After;
 import org.junit.Test;
 
@@ -63,8 +71,19 @@ public class GroupClientTest {
         volatile boolean silent;
 
         Node(Answer answer) throws IOException {
+            this(answer, null);
+        }
+
+        /** With {@code tls}, an HTTPS server. */
+        Node(Answer answer, SSLContext tls) throws IOException {
             this.answer = answer;
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+            if (tls == null) {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+            } else {
+                HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            }
             server.setExecutor(handlers);
             server.createContext("/", this::handle);
             server.start();
@@ -114,7 +133,11 @@ public class GroupClientTest {
     }
 
     private Node node(Answer answer) throws IOException {
-        Node n = new Node(answer);
+        return node(answer, null);
+    }
+
+    private Node node(Answer answer, SSLContext tls) throws IOException {
+        Node n = new Node(answer, tls);
         nodes.add(n);
         return n;
     }
@@ -135,10 +158,60 @@ public class GroupClientTest {
         }
     }
 
-    private GroupClient client(String... addresses) {
+    private GroupClient client(String... addresses) throws Exception {
+        return client(SSLContext.getDefault(), addresses);
+    }
+
+    private GroupClient client(SSLContext tls, String... addresses) {
         client = new GroupClient("a1", "a", Map.of("b", List.of(addresses)),
-                new GroupSignature(SECRET, System::currentTimeMillis));
+                new GroupSignature(SECRET, System::currentTimeMillis), tls);
         return client;
+    }
+
+    /** A server context presenting {@code issued}. */
+    private static SSLContext serving(TestCertificates.Issued issued) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("b", issued.keys().getPrivate(), new char[0],
+                new java.security.cert.Certificate[] {issued.certificate()});
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, new char[0]);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), null, null);
+        return context;
+    }
+
+    /**
+     * An {@code https://} address: the certificate is verified against the trust file (chain and name), the
+     * request signed as over HTTP; a node presenting a certificate the file does not hold gets nothing.
+     */
+    @Test
+    public void anHttpsAddressIsVerifiedAgainstTheTrustFile() throws Exception {
+        TestCertificates.Issued b1 = TestCertificates.issue("b1");
+        Node secure = node(ok(), serving(b1));
+        Path trust = Files.createTempFile("group-trust", ".pem");
+        try {
+            Files.writeString(trust, b1.certificatePem());
+            SSLContext trusting = GroupTls.context(trust.toString());
+            String address = "https://" + secure.address();
+            assertArrayEquals(ANSWER, client(trusting, address).forward("b", WRITE, Duration.ofSeconds(10))
+                    .get(20, TimeUnit.SECONDS));
+            assertEquals("signed as over HTTP: " + secure.refusals, List.of(), secure.refusals);
+            assertEquals(1, secure.targets.size());
+            client.close();
+
+            TestCertificates.Issued other = TestCertificates.issue("other");
+            Files.writeString(trust, other.certificatePem());
+            refused(client(GroupTls.context(trust.toString()), address).forward("b", WRITE, Duration.ofSeconds(3)));
+            assertEquals("nothing reached the node it does not trust", 1, secure.targets.size());
+
+            Files.writeString(trust, "not a certificate");
+            IllegalArgumentException bad = org.junit.Assert.assertThrows(IllegalArgumentException.class,
+                    () -> GroupTls.context(trust.toString()));
+            assertTrue(bad.getMessage(), bad.getMessage().startsWith(trust + ": "));
+        } finally {
+            Files.deleteIfExists(trust);
+        }
     }
 
     private static ConsensusException refused(CompletableFuture<byte[]> f) throws Exception {
