@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -175,6 +176,26 @@ public class LauncherIT {
         assertTrue(impostor.output(), impostor.output().contains("no HTTPS answer with the certificate in " + tls
                 .resolve("other.crt")));
         Files.writeString(launchTls, tls.resolve("admin.crt") + "\n");
+
+        // a certificate from a CA, its file holding the chain: the launcher trusts the file's first certificate
+        // alone, never the CA in it (any server with a certificate from that CA would get the token)
+        TestCertificates.Issued ca = TestCertificates.authority("launcher-ca");
+        TestCertificates.Issued node = ca.sign("admin-node");
+        Files.writeString(tls.resolve("admin.key.new"), node.keyPem());
+        Files.writeString(tls.resolve("admin.crt.new"), node.certificatePem() + ca.certificatePem());
+        Files.move(tls.resolve("admin.key.new"), tls.resolve("admin.key"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tls.resolve("admin.crt.new"), tls.resolve("admin.crt"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        await("the node serves the renewed chain").atMost(60, SECONDS).pollInterval(2, SECONDS)
+                .until(() -> gatehouse.run("status").exit() == 0);
+        TestCertificates.Issued sibling = ca.sign("admin-sibling");
+        Files.writeString(tls.resolve("sibling.crt"), sibling.certificatePem() + ca.certificatePem());
+        Files.writeString(launchTls, tls.resolve("sibling.crt") + "\n");
+        Launcher.Result sameCa = gatehouse.run("status");
+        assertEquals("another certificate of the same CA is not this node: " + sameCa.output(), 1, sameCa.exit());
+        Files.writeString(launchTls, tls.resolve("admin.crt") + "\n");
+        assertEquals(0, gatehouse.run("status").exit());
 
         Launcher.Result stop = gatehouse.run("stop");
         assertEquals(stop.output(), 0, stop.exit());

@@ -57,6 +57,15 @@ public final class TestCertificates {
         public SSLContext trusting() throws GeneralSecurityException, IOException {
             return TestCertificates.trusting(certificate);
         }
+
+        /**
+         * A certificate for localhost and 127.0.0.1 signed by this one (an {@link #authority}), valid from an
+         * hour ago for a day.
+         */
+        public Issued sign(String commonName) throws Exception {
+            return TestCertificates.issue(commonName, Instant.now().minus(Duration.ofHours(1)),
+                    Instant.now().plus(Duration.ofDays(1)), this, false, "localhost");
+        }
     }
 
     /** A client context that trusts these certificates only. */
@@ -89,13 +98,29 @@ public final class TestCertificates {
                 names);
     }
 
+    /** A certificate authority (self-signed, a CA), to sign others with {@link Issued#sign}. */
+    public static Issued authority(String commonName) throws Exception {
+        return issue(commonName, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)),
+                null, true);
+    }
+
     private static Issued issue(String commonName, Instant from, Instant until, String... names) throws Exception {
+        return issue(commonName, from, until, null, false, names);
+    }
+
+    private static Issued issue(String commonName, Instant from, Instant until, Issued issuer, boolean authority,
+                                String... names) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair keys = generator.generateKeyPair();
         X500Name name = new X500Name("CN=" + commonName);
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
+        X500Name issuerName = issuer == null ? name
+                : X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
                 BigInteger.valueOf(System.nanoTime()), Date.from(from), Date.from(until), name, keys.getPublic());
+        if (authority) {
+            builder.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(true));
+        }
         GeneralName[] alternatives = new GeneralName[names.length + 1];
         for (int i = 0; i < names.length; i++) {
             alternatives[i] = new GeneralName(GeneralName.dNSName, names[i]);
@@ -103,7 +128,8 @@ public final class TestCertificates {
         alternatives[names.length] = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
         builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alternatives));
         X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+                builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuer == null ? keys.getPrivate()
+                        : issuer.keys().getPrivate())));
         return new Issued(certificate, keys);
     }
 

@@ -3,6 +3,7 @@ package io.gatehouse.cluster.internal;
 import io.gatehouse.api.cluster.ClusterStatus;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * This node's running membership in its group: what the replication core builds on. Registered as an OSGi
@@ -16,6 +17,12 @@ public interface ClusterNode {
 
     /** The cluster secret (signs the requests this node sends to other groups, checks theirs). */
     ClusterSecret secret();
+
+    /**
+     * The TLS of other groups' {@code https://} admin addresses: the certificates of {@code tls.trust}, read once
+     * when this member started, else the JDK's trust store.
+     */
+    SSLContext groupsTls();
 
     /** Request/response with the group's members. */
     Messaging messaging();

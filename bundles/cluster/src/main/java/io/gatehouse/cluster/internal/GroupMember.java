@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.LifecycleEvent.LifecycleState;
 import io.gatehouse.api.cluster.ClusterStatus;
 import io.gatehouse.api.cluster.Role;
+import io.gatehouse.cluster.internal.groups.GroupTls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ final class GroupMember implements ClusterNode {
 
     private final ClusterSettings settings;
     private final ClusterSecret secret;
+    private final SSLContext groupsTls;
     private final HazelcastInstance hz;
     private final LamportClock clock = new LamportClock();
     private final MembershipView view;
@@ -81,6 +84,7 @@ final class GroupMember implements ClusterNode {
     private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable restart) {
         this.settings = s;
         this.secret = secret;
+        this.groupsTls = GroupTls.context(s.tlsTrust());
         this.hz = hz;
         this.restart = restart;
         String node = s.nodeName();
@@ -439,6 +443,11 @@ final class GroupMember implements ClusterNode {
     @Override
     public ClusterSecret secret() {
         return secret;
+    }
+
+    @Override
+    public SSLContext groupsTls() {
+        return groupsTls;
     }
 
     @Override

@@ -17,7 +17,6 @@ import io.gatehouse.cluster.internal.Messaging;
 import io.gatehouse.cluster.internal.MessagingException;
 import io.gatehouse.cluster.internal.groups.GroupClient;
 import io.gatehouse.cluster.internal.groups.GroupSignature;
-import io.gatehouse.cluster.internal.groups.GroupTls;
 import io.gatehouse.cluster.internal.replication.CommitRegister;
 import io.gatehouse.cluster.internal.replication.ExecutorScheduler;
 import io.gatehouse.cluster.internal.replication.Replica;
@@ -113,7 +112,7 @@ public final class ClusterConsensus implements Consensus, AutoCloseable {
         ReplicationListener listener = bridge != null ? bridge : new ReplicationListener() { };
         this.replica = new Replica(config, log, transport, register, scheduler, appliedIndex, listener);
         this.groups = settings.groups().isEmpty() ? null : new GroupClient(self, settings.group(), settings.groups(),
-                new GroupSignature(node.secret(), System::currentTimeMillis), GroupTls.context(settings.tlsTrust()));
+                new GroupSignature(node.secret(), System::currentTimeMillis), node.groupsTls());
     }
 
     /** Starts replication, the lease bridge, the forward handler and the heartbeat chores. */

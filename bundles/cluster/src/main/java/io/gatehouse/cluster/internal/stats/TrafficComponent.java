@@ -74,7 +74,7 @@ public class TrafficComponent implements ClusterTraffic {
             return t;
         });
         this.client = HttpClient.newBuilder().executor(http).connectTimeout(Duration.ofSeconds(2))
-                .sslContext(GroupTls.context(node.settings().tlsTrust()))
+                .sslContext(node.groupsTls()).proxy(HttpClient.Builder.NO_PROXY)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.signature = new GroupSignature(node.secret(), System::currentTimeMillis);
         node.messaging().register(TYPE, handler);
