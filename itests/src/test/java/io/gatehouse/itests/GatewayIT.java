@@ -211,8 +211,8 @@ public class GatewayIT extends GatehouseKarafTestSupport {
                 "gatehouse_pipeline_request_duration_seconds_count{pipeline=\"it-proxy\"} 1"));
         assertTrue(metrics.body(), metrics.body().contains("gatehouse_cluster_role{group=\"default\",role=\"leader\"} 1.0"));
         // the rule that routed it
-        assertTrue(metrics.body(), metrics.body().matches("(?s).*gatehouse_route_requests_total\\{[^}]*pipeline=\"it-proxy\","
-                + "rule=\"0\",server=\"it-proxy\"} 1\\.0.*"));
+        assertTrue(metrics.body(), metrics.body().matches("(?s).*gatehouse_route_requests_total\\{code=\"2xx\",[^}]*"
+                + "pipeline=\"it-proxy\",rule=\"0\",server=\"it-proxy\"} 1\\.0.*"));
         // its one upstream call, and its time split into upstream and gateway time
         assertTrue(metrics.body(), metrics.body().contains("gatehouse_upstream_attempts_total{server=\"it-proxy\"} 1.0"));
         assertTrue(metrics.body(), metrics.body().contains(

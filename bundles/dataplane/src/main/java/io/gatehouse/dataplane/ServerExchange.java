@@ -11,6 +11,21 @@ public interface ServerExchange extends Exchange {
     void pipeline(String name);
 
     /**
+     * Records the routing rule the request matched, as the router's own object (its counters), for the router
+     * to find again when the exchange ends; plugins never see it.
+     *
+     * @since 0.5
+     */
+    void route(Object rule);
+
+    /**
+     * The object {@link #route(Object)} recorded, or null when the request matched no rule.
+     *
+     * @since 0.5
+     */
+    Object route();
+
+    /**
      * The pipeline is over: commit the response (head, then the body, streamed) and, when it is done,
      * release the connection for the next request. Without a response, the client gets 500 with the
      * gateway's JSON error body. Event loop only; exactly once.

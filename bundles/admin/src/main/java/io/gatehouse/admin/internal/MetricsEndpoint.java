@@ -128,15 +128,21 @@ final class MetricsEndpoint {
         out.metricSnapshot(durations.build());
     }
 
-    /** The requests each routing rule matched, by server, rule index, what it matches and its pipeline. */
+    /**
+     * The requests each routing rule matched, by server, rule index, what it matches, its pipeline and the
+     * status class they ended with.
+     */
     private static void routes(MetricSnapshots.Builder out, List<RouteCounters> routes) {
         CounterSnapshot.Builder matched = CounterSnapshot.builder().name("gatehouse_route_requests")
-                .help("Requests a routing rule matched, since its server's rules last changed; by HTTPServer, rule"
-                        + " index, what it matches and its pipeline");
+                .help("Requests a routing rule matched, counted when they end, since its server's rules last"
+                        + " changed; by HTTPServer, rule index, what it matches, its pipeline and status class");
         for (RouteCounters r : routes) {
-            matched.dataPoint(CounterDataPointSnapshot.builder().value(r.requests()).labels(Labels.of("server",
-                    r.server(), "rule", String.valueOf(r.rule()), "matches", r.matches(), "pipeline", r.pipeline()))
-                    .build());
+            long[] counts = {r.status1xx(), r.status2xx(), r.status3xx(), r.status4xx(), r.status5xx()};
+            for (int i = 0; i < counts.length; i++) {
+                matched.dataPoint(CounterDataPointSnapshot.builder().value(counts[i]).labels(Labels.of("server",
+                        r.server(), "rule", String.valueOf(r.rule()), "matches", r.matches(), "pipeline",
+                        r.pipeline(), "code", CLASSES[i])).build());
+            }
         }
         out.metricSnapshot(matched.build());
     }

@@ -50,8 +50,8 @@ public class MetricsApiTest extends AdminApiTestSupport {
 
         @Override
         public java.util.List<io.gatehouse.api.stats.RouteCounters> routes() {
-            return java.util.List.of(new io.gatehouse.api.stats.RouteCounters("web", 0, "host=shop.example", "shop", 7),
-                    new io.gatehouse.api.stats.RouteCounters("web", 1, "every request", "welcome", 2));
+            return java.util.List.of(new io.gatehouse.api.stats.RouteCounters("web", 0, "host=shop.example", "shop", 0,
+                    7, 0, 1, 2), new io.gatehouse.api.stats.RouteCounters("web", 1, "every request", "welcome", 2));
         }
 
         @Override
@@ -91,10 +91,14 @@ public class MetricsApiTest extends AdminApiTestSupport {
         assertTrue(text, text.contains("gatehouse_upstream_duration_seconds_bucket{server=\"web\",le=\"0.0025\"} 1"));
         assertTrue(text, text.contains("gatehouse_upstream_duration_seconds_bucket{server=\"web\",le=\"0.05\"} 2"));
         assertTrue(text, text.contains("gatehouse_gateway_duration_seconds_bucket{server=\"web\",le=\"0.001\"} 3"));
-        assertTrue(text, text.contains("gatehouse_route_requests_total{matches=\"host=shop.example\",pipeline=\"shop\","
-                + "rule=\"0\",server=\"web\"} 7.0"));
-        assertTrue(text, text.contains("gatehouse_route_requests_total{matches=\"every request\",pipeline=\"welcome\","
-                + "rule=\"1\",server=\"web\"} 2.0"));
+        assertTrue(text, text.contains("gatehouse_route_requests_total{code=\"2xx\",matches=\"host=shop.example\","
+                + "pipeline=\"shop\",rule=\"0\",server=\"web\"} 7.0"));
+        assertTrue(text, text.contains("gatehouse_route_requests_total{code=\"4xx\",matches=\"host=shop.example\","
+                + "pipeline=\"shop\",rule=\"0\",server=\"web\"} 1.0"));
+        assertTrue(text, text.contains("gatehouse_route_requests_total{code=\"5xx\",matches=\"host=shop.example\","
+                + "pipeline=\"shop\",rule=\"0\",server=\"web\"} 2.0"));
+        assertTrue(text, text.contains("gatehouse_route_requests_total{code=\"2xx\",matches=\"every request\","
+                + "pipeline=\"welcome\",rule=\"1\",server=\"web\"} 2.0"));
         assertTrue(text, text.contains("gatehouse_config_applied_index 0.0"));
         assertTrue(text, text.contains("gatehouse_jvm_memory_used_bytes{area=\"heap\"}"));
         assertTrue(text, text.contains("gatehouse_netty_pooled_memory_used_bytes{kind=\"direct\"}"));

@@ -4,7 +4,7 @@
  * ({@link io.gatehouse.api.stats.ClusterTraffic}, provided by the cluster bundle), with the nodes that did not
  * answer flagged rather than waited for (docs/statistics.md).
  */
-@Version("1.1.0")
+@Version("1.2.0")
 package io.gatehouse.api.stats;
 
 import org.osgi.annotation.versioning.Version;

@@ -158,7 +158,9 @@ final class ListenerManager {
         tables.forEach((server, table) -> {
             for (int i = 0; i < table.size(); i++) {
                 Route r = table.route(i);
-                out.add(new RouteCounters(server, i, r.describe(), r.pipeline(), table.matched(i)));
+                RouteTable.Hits h = table.hits(i);
+                out.add(new RouteCounters(server, i, r.describe(), r.pipeline(), h.status(1), h.status(2),
+                        h.status(3), h.status(4), h.status(5)));
             }
         });
         return out;

@@ -16,16 +16,16 @@ public final class RouteTable {
     private static final int[] NONE = new int[0];
 
     private final Route[] routes;
-    /** Requests each route matched (one adder increment per routed request). */
-    private final LongAdder[] matched;
+    /** What each route's requests ended with (one adder increment per routed request, when it ends). */
+    private final Hits[] hits;
     private final Map<String, int[]> exact;
     private final int[] others;
 
     public RouteTable(List<Route> rules) {
         this.routes = rules.toArray(new Route[0]);
-        this.matched = new LongAdder[routes.length];
+        this.hits = new Hits[routes.length];
         for (int i = 0; i < routes.length; i++) {
-            matched[i] = new LongAdder();
+            hits[i] = new Hits();
         }
         Map<String, List<Integer>> byPath = new HashMap<>();
         List<Integer> rest = new ArrayList<>();
@@ -42,8 +42,40 @@ public final class RouteTable {
         this.others = rest.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * The requests one route's rule matched, by status class of their responses, counted when they end (the
+     * server handler records this object on the exchange at the match and finds it at the end; a request
+     * matched by a table that was replaced since ends in the counters of the table that matched it).
+     */
+    public static final class Hits {
+        private final LongAdder[] classes = new LongAdder[5];
+
+        Hits() {
+            for (int i = 0; i < classes.length; i++) {
+                classes[i] = new LongAdder();
+            }
+        }
+
+        /** Counts a request of this route that ended with {@code status} (100..599; others count as 5xx). */
+        public void ended(int status) {
+            int c = status / 100 - 1;
+            classes[c >= 0 && c < 5 ? c : 4].increment();
+        }
+
+        /** Requests that ended with a status of class {@code n}xx (1..5). */
+        public long status(int n) {
+            return classes[n - 1].sum();
+        }
+    }
+
     /** The first route matching the request, or null. */
     public Route match(HttpRequest request) {
+        int i = find(request);
+        return i < 0 ? null : routes[i];
+    }
+
+    /** The index of the first route matching the request, or -1. */
+    public int find(HttpRequest request) {
         String path = request.path();
         int[] candidates = path == null ? NONE : exact.getOrDefault(path, NONE);
         int a = 0;
@@ -56,11 +88,10 @@ public final class RouteTable {
                 i = others[b++];
             }
             if (routes[i].matches(request)) {
-                matched[i].increment();
-                return routes[i];
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     /** The route at {@code i}, in rule order. */
@@ -68,9 +99,9 @@ public final class RouteTable {
         return routes[i];
     }
 
-    /** Requests the route at {@code i} matched since this table was made. */
-    public long matched(int i) {
-        return matched[i].sum();
+    /** The counters of the route at {@code i}: its requests since this table was made, by status class. */
+    public Hits hits(int i) {
+        return hits[i];
     }
 
     public int size() {

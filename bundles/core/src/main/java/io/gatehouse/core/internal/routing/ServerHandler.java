@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * The request handler of one HTTPServer: matches the compiled route table, then runs the routed
  * pipeline's current generation, looked up by name at request time (so a pipeline update never touches
  * servers). Until the server's change is applied, its table is null and requests get 503. Every request is
- * counted when it ends (the server's and its pipeline's {@link Traffic} counters).
+ * counted when it ends (the server's and its pipeline's {@link Traffic} counters, and the matched rule's).
  */
 public final class ServerHandler implements RequestHandler, PipelineRunner.Ending {
     private static final Logger LOG = LoggerFactory.getLogger(ServerHandler.class);
@@ -76,6 +76,9 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
         int status = exchange.response() == null ? 500 : exchange.response().status();
         long nanos = System.nanoTime() - exchange.startNanos();
         traffic.ended(counters, exchange.pipeline(), status, nanos);
+        if (exchange.route() instanceof RouteTable.Hits hits) {
+            hits.ended(status);
+        }
         upstreams.record(exchange, nanos);
     }
 
@@ -86,12 +89,14 @@ public final class ServerHandler implements RequestHandler, PipelineRunner.Endin
             exchange.respondError(503, "server_starting", "server '" + server + "' is not serving yet");
             return null;
         }
-        Route route = table.match(exchange.request());
-        if (route == null) {
+        int rule = table.find(exchange.request());
+        if (rule < 0) {
             exchange.respondError(404, "no_route", "no route for " + exchange.request().method() + " "
                     + exchange.request().path());
             return null;
         }
+        Route route = table.route(rule);
+        exchange.route(table.hits(rule));
         String name = route.pipeline();
         exchange.pipeline(name);
         Generation generation = pipelines.current(name);

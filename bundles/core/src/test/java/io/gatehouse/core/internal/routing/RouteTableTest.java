@@ -36,7 +36,7 @@ public class RouteTableTest {
         assertEquals("fallback", pipelineFor(t, FakeExchange.get("/v/items")));
     }
 
-    /** Each rule counts the requests it matched (the route metric); a request no rule matches counts nowhere. */
+    /** Each rule has its own counters, by status class (the route metric); a request no rule matches has none. */
     @Test
     public void eachRuleCountsWhatItMatchedAndSaysWhatItMatches() {
         RouteTable t = new RouteTable(List.of(
@@ -48,8 +48,18 @@ public class RouteTableTest {
         assertEquals("health", pipelineFor(t, FakeExchange.get("/health")));
         assertEquals("health", pipelineFor(t, FakeExchange.get("/health")));
         assertNull(pipelineFor(t, FakeExchange.get("/other")));
-        assertEquals(1, t.matched(0));
-        assertEquals(2, t.matched(1));
+        assertEquals(-1, t.find(FakeExchange.get("/other").request()));
+        assertEquals(1, t.find(FakeExchange.get("/health").request()));
+        t.hits(1).ended(200);
+        t.hits(1).ended(204);
+        t.hits(1).ended(503);
+        t.hits(0).ended(404);
+        t.hits(0).ended(999);
+        assertEquals(2, t.hits(1).status(2));
+        assertEquals(1, t.hits(1).status(5));
+        assertEquals(0, t.hits(1).status(4));
+        assertEquals(1, t.hits(0).status(4));
+        assertEquals("a status outside 100..599 counts as 5xx", 1, t.hits(0).status(5));
         assertEquals("host=*.example.com pathPrefix=/api/ methods=GET,HEAD header=X-Canary:1", t.route(0).describe());
         assertEquals("path=/health", t.route(1).describe());
         assertEquals("every request", route(null, null, null, null, null, NONE, "x").describe());

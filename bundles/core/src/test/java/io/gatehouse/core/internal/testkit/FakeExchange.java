@@ -59,6 +59,18 @@ public final class FakeExchange extends io.gatehouse.testkit.FakeExchange implem
         withPipeline(name);
     }
 
+    private Object route;
+
+    @Override
+    public void route(Object rule) {
+        this.route = rule;
+    }
+
+    @Override
+    public Object route() {
+        return route;
+    }
+
     @Override
     public void end() {
         ends.incrementAndGet();

@@ -30,6 +30,7 @@ abstract class ExchangeSupport implements ServerExchange {
     private final ExecutorService blocking;
     private final long startNanos;
     private String pipeline;
+    private Object route;
     private Map<String, Object> attributes;
     private Object listeners;
     private boolean finished;
@@ -89,6 +90,16 @@ abstract class ExchangeSupport implements ServerExchange {
     @Override
     public void pipeline(String name) {
         this.pipeline = name;
+    }
+
+    @Override
+    public void route(Object rule) {
+        this.route = rule;
+    }
+
+    @Override
+    public Object route() {
+        return route;
     }
 
     @Override
