@@ -196,6 +196,13 @@ public class LauncherIT {
         assertEquals("another certificate of the same CA is not this node: " + sameCa.output(), 1, sameCa.exit());
         Files.writeString(launchTls, tls.resolve("admin.crt") + "\n");
         assertEquals(0, gatehouse.run("status").exit());
+        // what the running JVM was started with wins over variables given to a later command
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_CERTIFICATE", tls.resolve("sibling.crt").toString());
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_KEY", tls.resolve("admin.key").toString());
+        Launcher.Result withOthers = gatehouse.run("status");
+        assertEquals(withOthers.output(), 0, withOthers.exit());
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_CERTIFICATE", null);
+        gatehouse.env("GATEHOUSE_ADMIN_TLS_KEY", null);
 
         Launcher.Result stop = gatehouse.run("stop");
         assertEquals(stop.output(), 0, stop.exit());

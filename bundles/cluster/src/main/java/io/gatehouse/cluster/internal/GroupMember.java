@@ -81,10 +81,11 @@ final class GroupMember implements ClusterNode {
     private volatile boolean stopping;
     private volatile String reason = "";
 
-    private GroupMember(ClusterSettings s, ClusterSecret secret, HazelcastInstance hz, Runnable restart) {
+    private GroupMember(ClusterSettings s, ClusterSecret secret, SSLContext groupsTls, HazelcastInstance hz,
+                        Runnable restart) {
         this.settings = s;
         this.secret = secret;
-        this.groupsTls = GroupTls.context(s.tlsTrust());
+        this.groupsTls = groupsTls;
         this.hz = hz;
         this.restart = restart;
         String node = s.nodeName();
@@ -163,10 +164,12 @@ final class GroupMember implements ClusterNode {
      * A new member starts clean and, for a voter, is promoted to the CP groups again.
      */
     static GroupMember start(ClusterSettings s, ClusterSecret secret, ClassLoader classLoader, Runnable restart) {
+        // before joining: a trust file that cannot be read now fails the start without a join and a leave
+        SSLContext groupsTls = GroupTls.context(s.tlsTrust());
         Config config = HazelcastMembers.config(s, classLoader);
         HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
         try {
-            GroupMember m = new GroupMember(s, secret, hz, restart);
+            GroupMember m = new GroupMember(s, secret, groupsTls, hz, restart);
             m.begin();
             return m;
         } catch (RuntimeException e) {
