@@ -151,7 +151,7 @@ final class Planner {
         Map<String, String> serverPrefixes = new HashMap<>();
         Set<String> pipelines = new HashSet<>();
         KindSet kindSnapshot = kinds.snapshot();
-        Map<String, ConfigObject> certificates = certificates(state);
+        Map<String, ConfigObject> certificates = TlsCertificates.byName(state);
         objects.stream().filter(o -> o.kind().equals(ObjectKinds.TLS_CERTIFICATE))
                 .forEach(o -> certificates.put(o.name(), o));
         for (int i = 0; i < objects.size(); i++) {
@@ -194,14 +194,6 @@ final class Planner {
             }
             throwIfAny(invalid, conflicts);
         }
-    }
-
-    /** The stored TLSCertificate objects by name (a new, modifiable map). */
-    static Map<String, ConfigObject> certificates(NavigableMap<ObjectKey, ConfigObject> state) {
-        Map<String, ConfigObject> out = new HashMap<>();
-        state.values().stream().filter(o -> o.kind().equals(ObjectKinds.TLS_CERTIFICATE))
-                .forEach(o -> out.put(o.name(), o));
-        return out;
     }
 
     /**

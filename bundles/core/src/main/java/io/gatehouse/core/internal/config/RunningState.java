@@ -151,7 +151,9 @@ final class RunningState {
         Set<String> serverDeletes = new LinkedHashSet<>();
         Map<String, String> unstarted = new HashMap<>(unstartedServers);
         Map<String, Instant> expiry = new HashMap<>(certificateExpiry);
-        Map<String, ConfigObject> certificates = Planner.certificates(objects);
+        // only servers read them: an entry that touches none does not scan the state
+        boolean anyServer = touched.stream().anyMatch(k -> k.kind().equals(ObjectKinds.HTTP_SERVER));
+        Map<String, ConfigObject> certificates = anyServer ? TlsCertificates.byName(objects) : Map.of();
         KindSet kindSnapshot = kinds.snapshot();
         for (ObjectKey key : touched) {
             ConfigObject o = objects.get(key);

@@ -96,6 +96,14 @@ final class TlsCertificates {
         }
     }
 
+    /** The TLSCertificate objects of {@code state} by name (a new, modifiable map). */
+    static Map<String, ConfigObject> byName(NavigableMap<ObjectKey, ConfigObject> state) {
+        Map<String, ConfigObject> out = new java.util.HashMap<>();
+        state.values().stream().filter(o -> o.kind().equals(ObjectKinds.TLS_CERTIFICATE))
+                .forEach(o -> out.put(o.name(), o));
+        return out;
+    }
+
     /** When the first certificate of a stored object's chain expires, or null when it cannot be read. */
     static Instant notAfter(ConfigObject o) {
         try {

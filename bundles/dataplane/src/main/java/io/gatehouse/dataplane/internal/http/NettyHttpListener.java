@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.internal.http;
 import io.gatehouse.dataplane.HttpListener;
 import io.gatehouse.dataplane.ListenerSettings;
 import io.gatehouse.dataplane.RequestHandler;
+import io.gatehouse.dataplane.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -204,7 +205,9 @@ public final class NettyHttpListener implements HttpListener {
             tlsReload = null;
         }
         ServerTlsState state = current.tls();
-        if (state == null || closed) {
+        if (state == null || closed
+                || state.settings().certificates().stream().noneMatch(ServerTls.Certificate::files)) {
+            // no file to read again: an object's text is replaced by new settings (a reconfigure)
             return;
         }
         long every = state.settings().reloadInterval().toMillis();
